@@ -1,0 +1,127 @@
+package lws
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// AdoptType says what an adopted descriptor is (lws's lws_adopt_type), with
+// lws's bit values.
+type AdoptType uint
+
+// Adoption types.
+const (
+	// AdoptRawFileDesc adopts a file, pipe, FIFO, tty or device: the library
+	// polls it and the protocol gets RAW_ADOPT_FILE, RAW_RX_FILE (and reads
+	// the descriptor itself), RAW_WRITEABLE_FILE and RAW_CLOSE_FILE.
+	AdoptRawFileDesc AdoptType = 0
+	// AdoptHTTP adopts a socket as an HTTP connection (not served yet).
+	AdoptHTTP AdoptType = 1
+	// AdoptSocket adopts a connected stream socket; without AdoptHTTP it
+	// becomes a RAW socket.
+	AdoptSocket AdoptType = 2
+	// AdoptAllowSSL lets the adopted socket negotiate TLS (not served yet).
+	AdoptAllowSSL AdoptType = 4
+	// AdoptFlagUDP marks a UDP socket (not served yet).
+	AdoptFlagUDP AdoptType = 16
+)
+
+// AdoptInfo describes a descriptor to adopt (lws's lws_adopt_desc_t).
+type AdoptInfo struct {
+	// Type of the descriptor.
+	Type AdoptType
+	// FD is the descriptor. The library takes it over: it makes it
+	// non-blocking and closes it when the connection closes, also when
+	// adoption fails.
+	FD int
+	// Protocol names the vhost protocol to bind; empty means the vhost's
+	// listen-accept protocol, or its first.
+	Protocol string
+	// Parent, if set, makes the adopted connection its child.
+	Parent *Conn
+	// Opaque is stored as the connection's opaque user data.
+	Opaque any
+	// ReadBuf holds bytes already read from the socket; they are delivered
+	// before anything read from the descriptor (lws_adopt_socket_readbuf).
+	ReadBuf []byte
+}
+
+// AdoptDescriptor brings an existing descriptor into the loop as a
+// connection of this vhost (lws_adopt_descriptor_vhost_via_info). The
+// adoption reason (RAW_ADOPT or RAW_ADOPT_FILE) is delivered before it
+// returns.
+func (vh *Vhost) AdoptDescriptor(ai AdoptInfo) (*Conn, error) {
+	fail := func(err error) (*Conn, error) {
+		unix.Close(ai.FD)
+		return nil, err
+	}
+	if vh.destroyed || vh.cx.destroyed {
+		return fail(errors.New("lws: adopt on a destroyed vhost"))
+	}
+	if ai.FD < 0 {
+		return nil, fmt.Errorf("lws: adopt: bad descriptor %d", ai.FD)
+	}
+	if ai.Type&(AdoptHTTP|AdoptAllowSSL|AdoptFlagUDP) != 0 {
+		return fail(fmt.Errorf("lws: adopt type %#x is not served yet: RAW sockets and files are", uint(ai.Type)))
+	}
+	vp := vh.acceptProtocol()
+	if ai.Protocol != "" {
+		if vp = vh.protocol(ai.Protocol); vp == nil {
+			return fail(fmt.Errorf("lws: vhost %q has no protocol %q", vh.name, ai.Protocol))
+		}
+	}
+	l := vh.cx.loop
+	if l.count >= l.limit {
+		l.logLimit("adoption refused: %d descriptors in use, the limit", l.count)
+		return fail(fmt.Errorf("lws: adopt: %d descriptors in use, the limit", l.count))
+	}
+	if err := unix.SetNonblock(ai.FD, true); err != nil {
+		return fail(fmt.Errorf("lws: adopt: set non-blocking: %w", err))
+	}
+	c := &Conn{loop: l, vhost: vh, vp: vh.protocols[0], fd: int32(ai.FD), kind: kindFile,
+		writeReady: true, opaque: ai.Opaque}
+	if ai.Type&AdoptSocket != 0 {
+		c.kind = kindSocket
+		setSocketOptions(ai.FD)
+		if sa, err := unix.Getpeername(ai.FD); err == nil {
+			c.peer = addrPortOf(sa)
+		}
+	}
+	if err := l.register(c); err != nil {
+		return fail(fmt.Errorf("lws: adopt: %w", err))
+	}
+	if ai.Parent != nil && !ai.Parent.closed {
+		c.setParent(ai.Parent)
+	}
+	if len(ai.ReadBuf) > 0 {
+		c.rxHeld = append([]byte(nil), ai.ReadBuf...)
+	}
+	l.adoptAs(c, vp, nil, false)
+	if c.closed {
+		return nil, fmt.Errorf("lws: adopt: closed during adoption: %w", c.closeErr)
+	}
+	if len(c.rxHeld) > 0 {
+		l.queueReady(c)
+	}
+	return c, nil
+}
+
+// AdoptSocket adopts a connected stream socket, applying the vhost's
+// listen-accept configuration (lws_adopt_socket_vhost): with
+// ListenAcceptRole RoleRawSkt it becomes a RAW socket. Adoption as HTTP, the
+// default for other vhosts, is not served yet.
+func (vh *Vhost) AdoptSocket(fd int) (*Conn, error) {
+	return vh.AdoptSocketReadbuf(fd, nil)
+}
+
+// AdoptSocketReadbuf is AdoptSocket for a socket some of whose bytes were
+// already read: they are delivered first (lws_adopt_socket_vhost_readbuf).
+func (vh *Vhost) AdoptSocketReadbuf(fd int, readbuf []byte) (*Conn, error) {
+	if vh.info.ListenAcceptRole != RoleRawSkt {
+		unix.Close(fd)
+		return nil, errors.New("lws: adopting a socket as HTTP is not served yet; give the vhost ListenAcceptRole \"raw-skt\" or use AdoptDescriptor with AdoptSocket")
+	}
+	return vh.AdoptDescriptor(AdoptInfo{Type: AdoptSocket, FD: fd, ReadBuf: readbuf})
+}

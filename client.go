@@ -1,0 +1,318 @@
+package lws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// ClientConnectInfo describes an outgoing connection (lws's struct
+// lws_client_connect_info).
+type ClientConnectInfo struct {
+	// Vhost the connection belongs to; nil means the context's first vhost.
+	// A vhost made only for clients uses Port: PortNoListen.
+	Vhost *Vhost
+	// Address is the host name or IP address to connect to.
+	Address string
+	// Port is the TCP port to connect to.
+	Port int
+	// Method selects what the connection becomes: "RAW" for a RAW socket
+	// (RAW_CONNECTED, RAW_RX, RAW_WRITEABLE, RAW_CLOSE). WebSocket and HTTP
+	// clients are not served yet.
+	Method string
+	// LocalProtocolName names the vhost protocol the connection binds to;
+	// empty means the vhost's first protocol.
+	LocalProtocolName string
+	// Userdata, if not nil, is the connection's user data instead of one
+	// made by the protocol's NewSession.
+	Userdata any
+	// Opaque is stored as the connection's opaque user data.
+	Opaque any
+	// Parent, if set, makes the new connection its child: it is closed
+	// when the parent closes, and the parent hears CHILD_CLOSING.
+	Parent *Conn
+	// ConnectTimeout bounds resolving and connecting together; zero means
+	// the vhost's ConnectTimeout (5 seconds by default).
+	ConnectTimeout time.Duration
+}
+
+// clientState is what only client connections carry.
+type clientState struct {
+	host    string
+	port    int
+	addrs   []netip.Addr
+	next    int
+	lastErr error
+	failed  bool
+	timeout time.Duration
+}
+
+func (cs *clientState) target() string {
+	return net.JoinHostPort(cs.host, strconv.Itoa(cs.port))
+}
+
+func (cs *clientState) timeoutText() string {
+	if cs.lastErr != nil {
+		return fmt.Sprintf("connect to %s failed: %v", cs.target(), cs.lastErr)
+	}
+	return fmt.Sprintf("timed out connecting to %s after %v", cs.target(), cs.timeout)
+}
+
+// ClientConnect starts an outgoing connection and returns it at once
+// (lws_client_connect_via_info). The connection is not usable yet: it
+// resolves the name on a bounded pool of goroutines (the loop never
+// blocks), connects without blocking, and then reports on the loop either
+// success (RAW_CONNECTED for Method "RAW") or CLIENT_CONNECTION_ERROR with
+// the reason as text, after which it is closed. No callback for the new
+// connection runs before ClientConnect returns, so the returned *Conn
+// identifies it in every callback (the role of lws's pwsi). An error is
+// returned only for a request that cannot be attempted at all.
+func (cx *Context) ClientConnect(info ClientConnectInfo) (*Conn, error) {
+	if cx.destroyed {
+		return nil, ErrContextDestroyed
+	}
+	vh := info.Vhost
+	if vh == nil {
+		if len(cx.vhosts) == 0 {
+			return nil, errors.New("lws: ClientConnect needs a vhost: create one (Port: PortNoListen for a client-only vhost)")
+		}
+		vh = cx.vhosts[0]
+	}
+	if vh.destroyed {
+		return nil, errors.New("lws: ClientConnect on a destroyed vhost")
+	}
+	if !strings.EqualFold(info.Method, "RAW") {
+		return nil, fmt.Errorf("lws: client method %q is not served yet; use \"RAW\"", info.Method)
+	}
+	if info.Address == "" {
+		return nil, errors.New("lws: ClientConnect needs an Address")
+	}
+	if info.Port <= 0 || info.Port > 65535 {
+		return nil, fmt.Errorf("lws: ClientConnect: port %d out of range", info.Port)
+	}
+	vp := vh.protocols[0]
+	if info.LocalProtocolName != "" {
+		if vp = vh.protocol(info.LocalProtocolName); vp == nil {
+			return nil, fmt.Errorf("lws: vhost %q has no protocol %q", vh.name, info.LocalProtocolName)
+		}
+	}
+	l := cx.loop
+	c := &Conn{loop: l, vhost: vh, fd: -1, kind: kindClient, opaque: info.Opaque}
+	cs := &clientState{host: info.Address, port: info.Port, timeout: info.ConnectTimeout}
+	if cs.timeout <= 0 {
+		cs.timeout = vh.info.ConnectTimeout
+	}
+	c.client = cs
+	c.bindProtocol(vp, info.Userdata)
+	if info.Parent != nil && !info.Parent.closed {
+		c.setParent(info.Parent)
+	}
+	c.SetTimeoutDuration(PendingTimeoutAwaitingConnectResponse, cs.timeout)
+	host := strings.TrimSuffix(strings.TrimPrefix(info.Address, "["), "]")
+	if a, err := netip.ParseAddr(host); err == nil {
+		cs.addrs = []netip.Addr{a.Unmap()}
+		l.connectQ = append(l.connectQ, c)
+	} else {
+		l.resolveQ = append(l.resolveQ, c)
+		l.pumpResolver()
+	}
+	return c, nil
+}
+
+// pumpResolver starts lookups while fewer than ResolverWorkers run.
+func (l *loop) pumpResolver() {
+	cx := l.cx
+	for l.resolving < cx.info.ResolverWorkers && len(l.resolveQ) > 0 {
+		c := l.resolveQ[0]
+		l.resolveQ[0] = nil
+		l.resolveQ = l.resolveQ[1:]
+		if c.closed {
+			continue
+		}
+		l.resolving++
+		host, timeout := c.client.host, c.client.timeout
+		cx.resolvers.Add(1)
+		go func() {
+			defer cx.resolvers.Done()
+			addrs, err := resolveHost(cx.resolveCtx, host, timeout)
+			l.post(func() {
+				l.resolving--
+				l.resolved(c, addrs, err)
+				l.pumpResolver()
+			})
+		}()
+	}
+}
+
+// resolveHost looks a name up. Names under .invalid fail at once, as RFC
+// 6761 asks of resolution APIs.
+func resolveHost(ctx context.Context, host string, timeout time.Duration) ([]netip.Addr, error) {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	if h == "invalid" || strings.HasSuffix(h, ".invalid") {
+		return nil, errors.New("no such host (the .invalid domain never resolves)")
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return nil, err
+	}
+	if len(addrs) == 0 {
+		return nil, errors.New("no addresses")
+	}
+	return addrs, nil
+}
+
+func (l *loop) resolved(c *Conn, addrs []netip.Addr, err error) {
+	if c.closed {
+		return
+	}
+	if err != nil {
+		l.clientFail(c, fmt.Sprintf("name resolution of %q failed: %v", c.client.host, err))
+		return
+	}
+	for i := range addrs {
+		addrs[i] = addrs[i].Unmap()
+	}
+	c.client.addrs = addrs
+	l.connectQ = append(l.connectQ, c)
+}
+
+func (l *loop) serviceConnects() {
+	for len(l.connectQ) > 0 {
+		q := l.connectQ
+		l.connectQ = nil
+		for _, c := range q {
+			if !c.closed {
+				l.startConnect(c)
+			}
+		}
+	}
+}
+
+// startConnect tries the client's remaining addresses in turn until a
+// non-blocking connect is under way.
+func (l *loop) startConnect(c *Conn) {
+	cs := c.client
+	if l.ensureCreated(c); c.closed {
+		return
+	}
+	for cs.next < len(cs.addrs) {
+		if l.count >= l.limit {
+			l.clientFail(c, fmt.Sprintf("cannot connect to %s: %d descriptors in use, the limit", cs.target(), l.count))
+			return
+		}
+		a := cs.addrs[cs.next]
+		cs.next++
+		family := unix.AF_INET6
+		if a.Is4() {
+			family = unix.AF_INET
+		}
+		fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			cs.lastErr = err
+			continue
+		}
+		c.fd = int32(fd)
+		setSocketOptions(fd)
+		if err := c.callback(CallbackConnecting, nil); err != nil {
+			l.clientFail(c, fmt.Sprintf("connect to %s refused by the protocol: %v", cs.target(), err))
+			return
+		}
+		if c.closed {
+			return
+		}
+		c.peer = netip.AddrPortFrom(a, uint16(cs.port))
+		err = unix.Connect(fd, sockaddrOf(c.peer))
+		if err == nil || err == unix.EINPROGRESS {
+			c.connecting = true
+			c.writeReady = false
+			if rerr := l.register(c); rerr != nil {
+				cs.lastErr = rerr
+				l.releaseFD(c)
+				c.connecting = false
+				continue
+			}
+			return
+		}
+		cs.lastErr = err
+		l.releaseFD(c)
+	}
+	text := fmt.Sprintf("connect to %s failed", cs.target())
+	if cs.lastErr != nil {
+		text += ": " + cs.lastErr.Error()
+	}
+	l.clientFail(c, text)
+}
+
+// ensureCreated delivers a client's WSI_CREATE, on the loop's first pass
+// with it rather than inside ClientConnect.
+func (l *loop) ensureCreated(c *Conn) {
+	if !c.created {
+		c.created = true
+		_ = c.callbackProto(c.vhost.protocols[0], CallbackWSICreate, nil)
+	}
+}
+
+// finishConnect learns how a non-blocking connect ended.
+func (l *loop) finishConnect(c *Conn) {
+	cs := c.client
+	errno, err := unix.GetsockoptInt(int(c.fd), unix.SOL_SOCKET, unix.SO_ERROR)
+	if err == nil && errno != 0 {
+		err = unix.Errno(errno)
+	}
+	c.connecting = false
+	if err != nil {
+		cs.lastErr = err
+		l.releaseFD(c)
+		l.startConnect(c)
+		return
+	}
+	l.timers.cancel(&c.timeout)
+	c.timeoutReason = NoPendingTimeout
+	c.writeReady = true
+	c.role = rawSkt
+	c.established = true
+	l.updateInterest(c)
+	if err := c.callback(CallbackRawConnected, nil); err != nil {
+		l.closeConn(c, err)
+	}
+}
+
+// clientFail reports CLIENT_CONNECTION_ERROR and closes the connection.
+func (l *loop) clientFail(c *Conn, text string) {
+	if c.closed {
+		return
+	}
+	logf(LogClient, "lws: client %s: %s", c.client.target(), text)
+	if l.ensureCreated(c); c.closed {
+		return
+	}
+	c.client.failed = true
+	_ = c.callback(CallbackClientConnectionError, []byte(text))
+	l.closeConn(c, errors.New(text))
+}
+
+// dropFromQueues removes a closing client from the connect and resolve
+// queues.
+func (l *loop) dropFromQueues(c *Conn) {
+	for i, q := range l.connectQ {
+		if q == c {
+			l.connectQ = append(l.connectQ[:i], l.connectQ[i+1:]...)
+			break
+		}
+	}
+	for i, q := range l.resolveQ {
+		if q == c {
+			l.resolveQ = append(l.resolveQ[:i], l.resolveQ[i+1:]...)
+			break
+		}
+	}
+}

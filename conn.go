@@ -1,0 +1,415 @@
+package lws
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"runtime/debug"
+	"time"
+)
+
+type connKind uint8
+
+const (
+	kindSocket        connKind = iota // an accepted or adopted stream socket
+	kindClient                        // an outgoing stream socket
+	kindFile                          // an adopted file descriptor
+	kindListener                      // a vhost's listen socket
+	kindVhostProtocol                 // a vhost-protocol instance: no descriptor
+)
+
+// Conn is one connection: lws's struct lws, the "wsi". It is created by the
+// library (accepted, adopted or connected) and handed to the protocol
+// callback; user code never makes one. A Conn's methods must be called from
+// the loop (see Context). After its final close reason a Conn is dead:
+// methods on it do nothing or return ErrClosed.
+type Conn struct {
+	loop  *loop
+	vhost *Vhost
+	vp    *vhostProtocol
+	role  role
+	fd    int32
+	kind  connKind
+
+	interest uint32 // what the level-triggered poller watches
+
+	// readiness as last learned from the poller and system calls
+	readReady  bool
+	writeReady bool
+	peerHup    bool
+	registered bool
+	parked     bool // removed from a level-triggered poller while rx is off after a hangup
+
+	// lifecycle
+	created     bool // WSI_CREATE was delivered
+	established bool // the role's adoption or connected reason was delivered
+	connecting  bool
+	closed      bool
+	rxEOF       bool // the peer finished sending; close once writes drain
+
+	// writeable machinery
+	wantWriteable bool
+	inWriteList   bool
+	inReadyList   bool
+	inWriteable   bool // inside a WRITEABLE callback
+	permit        bool // the next Write is allowed
+	rxDisabled    bool
+
+	out    []byte // the part of one write the kernel did not take
+	outOff int
+	rxHeld []byte // data read but not yet delivered because rx was disabled
+
+	user   any
+	opaque any
+
+	peer netip.AddrPort
+
+	parent, firstChild, nextSibling *Conn
+	vpPrev, vpNext                  *Conn
+
+	timeoutReason PendingTimeout
+	timeout       timerEntry
+	timer         timerEntry
+
+	client *clientState
+
+	closingChild *Conn
+	closeErr     error
+}
+
+// ErrClosed is returned by operations on a connection that has closed.
+var ErrClosed = errors.New("lws: connection closed")
+
+// Context returns the connection's context.
+func (c *Conn) Context() *Context { return c.loop.cx }
+
+// Vhost returns the vhost the connection belongs to.
+func (c *Conn) Vhost() *Vhost { return c.vhost }
+
+// Protocol returns the protocol the connection is bound to (nil if none).
+func (c *Conn) Protocol() *Protocol {
+	if c.vp == nil {
+		return nil
+	}
+	return &c.vp.proto
+}
+
+// User returns the per-connection user data made by Protocol.NewSession (or
+// given in ClientConnectInfo.Userdata); lws's wsi user space.
+func (c *Conn) User() any { return c.user }
+
+// SetUser replaces the per-connection user data (lws_set_wsi_user).
+func (c *Conn) SetUser(v any) { c.user = v }
+
+// Opaque returns the opaque user data of the connection
+// (lws_get_opaque_user_data); it survives protocol changes.
+func (c *Conn) Opaque() any { return c.opaque }
+
+// SetOpaque sets the opaque user data (lws_set_opaque_user_data).
+func (c *Conn) SetOpaque(v any) { c.opaque = v }
+
+// VhostData returns the private data of the connection's protocol on its
+// vhost, shared by every connection of that vhost-protocol (lws's
+// lws_protocol_vh_priv_get). PROTOCOL_INIT usually sets it.
+func (c *Conn) VhostData() any {
+	if c.vp == nil {
+		return nil
+	}
+	return c.vp.data
+}
+
+// SetVhostData sets the vhost-protocol private data
+// (lws_protocol_vh_priv_zalloc).
+func (c *Conn) SetVhostData(v any) {
+	if c.vp != nil {
+		c.vp.data = v
+	}
+}
+
+// ProtocolOption returns the per-vhost option name of the connection's
+// protocol on its vhost (lws_pvo_search, lws_pvo_get_str).
+func (c *Conn) ProtocolOption(name string) (string, bool) {
+	if c.vp == nil {
+		return "", false
+	}
+	v, ok := c.vp.opts[name]
+	return v, ok
+}
+
+// FD returns the connection's descriptor, or -1 (lws_get_socket_fd). Use it
+// to read an adopted file in RAW_RX_FILE or to set socket options; reading
+// or writing a socket behind the library's back breaks its bookkeeping.
+func (c *Conn) FD() int { return int(c.fd) }
+
+// PeerAddr returns the peer's address for TCP connections.
+func (c *Conn) PeerAddr() netip.AddrPort { return c.peer }
+
+// Parent returns the connection's parent, or nil.
+func (c *Conn) Parent() *Conn { return c.parent }
+
+// ChildClosing returns, during CallbackChildClosing, the child that is
+// closing.
+func (c *Conn) ChildClosing() *Conn { return c.closingChild }
+
+// IsClient reports whether the connection was made by ClientConnect.
+func (c *Conn) IsClient() bool { return c.kind == kindClient }
+
+// Closed reports whether the connection has closed.
+func (c *Conn) Closed() bool { return c.closed }
+
+// String describes the connection for logs.
+func (c *Conn) String() string {
+	proto := ""
+	if c.vp != nil {
+		proto = c.vp.proto.Name
+	}
+	return fmt.Sprintf("conn(fd %d, %s, %s)", c.fd, c.kindName(), proto)
+}
+
+func (c *Conn) kindName() string {
+	switch c.kind {
+	case kindSocket:
+		return "server"
+	case kindClient:
+		return "client"
+	case kindFile:
+		return "file"
+	case kindListener:
+		return "listener"
+	}
+	return "vhost-protocol"
+}
+
+// PanicError is the error a recovered panic in a callback closes the
+// connection with.
+type PanicError struct {
+	Reason Reason
+	Value  any
+	Stack  []byte
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("lws: panic in %s callback: %v", e.Reason, e.Value)
+}
+
+// callback delivers reason to the connection's own protocol.
+func (c *Conn) callback(reason Reason, in []byte) error {
+	return c.callbackProto(c.vp, reason, in)
+}
+
+// callbackProto delivers reason to protocol vp about c, recovering panics.
+func (c *Conn) callbackProto(vp *vhostProtocol, reason Reason, in []byte) (err error) {
+	if vp == nil || vp.proto.Callback == nil {
+		return nil
+	}
+	l := c.loop
+	prev := l.current
+	l.current = c
+	defer func() {
+		l.current = prev
+		if r := recover(); r != nil {
+			pe := &PanicError{Reason: reason, Value: r, Stack: debug.Stack()}
+			logf(LogErr, "%v on %v\n%s", pe, c, pe.Stack)
+			err = pe
+		}
+	}()
+	return vp.proto.Callback(c, reason, in)
+}
+
+// CallbackOnWritable asks for one WRITEABLE callback of the connection's
+// role (SERVER_WRITEABLE, CLIENT_WRITEABLE, RAW_WRITEABLE, ...) when the
+// connection can take data (lws_callback_on_writable). Requests are a flag,
+// not a count: many calls before the callback give one callback. The
+// callback comes on a later pass of the loop, never from inside this call.
+//
+// Extra WRITEABLE callbacks may arrive that were not asked for (for
+// example after the library finished sending a write the kernel took only
+// partly): the callback must decide for itself whether it has anything to
+// send, and simply return nil if not.
+func (c *Conn) CallbackOnWritable() {
+	if c.closed || c.kind == kindVhostProtocol || c.kind == kindListener {
+		return
+	}
+	c.wantWriteable = true
+	if c.writeReady && len(c.out) == 0 && !c.connecting {
+		c.loop.queueWrite(c)
+		return
+	}
+	c.loop.updateInterest(c)
+}
+
+// CallbackOnWritableAllProtocol asks for a WRITEABLE callback on every
+// connection, on every vhost, bound to a protocol of that name
+// (lws_callback_on_writable_all_protocol).
+func (cx *Context) CallbackOnWritableAllProtocol(protocol string) {
+	for _, vh := range cx.vhosts {
+		vh.CallbackOnWritableAllProtocol(protocol)
+	}
+}
+
+// RxFlowControl turns reception on or off (lws_rx_flow_control). While it
+// is off the library stops reading the descriptor and delivers no receive
+// callbacks, so the kernel's buffers fill and the peer's writes block: real
+// TCP backpressure. Data the library had already read is held (at most one
+// service buffer) and delivered first when reception is turned back on.
+func (c *Conn) RxFlowControl(enable bool) error {
+	if c.closed {
+		return ErrClosed
+	}
+	if c.kind == kindVhostProtocol || c.kind == kindListener {
+		return errors.New("lws: RxFlowControl needs a connection")
+	}
+	if c.rxDisabled == !enable {
+		return nil
+	}
+	c.rxDisabled = !enable
+	l := c.loop
+	if enable {
+		if c.parked {
+			l.unpark(c)
+		}
+		if len(c.rxHeld) > 0 || c.readReady {
+			l.queueReady(c)
+		}
+	}
+	l.updateInterest(c)
+	return nil
+}
+
+// RxFlowAllowed reports whether reception is on.
+func (c *Conn) RxFlowAllowed() bool { return !c.rxDisabled }
+
+// RxFlowAllowAllProtocol turns reception back on for every connection bound
+// to the named protocol on every vhost (lws_rx_flow_allow_all_protocol).
+func (cx *Context) RxFlowAllowAllProtocol(protocol string) {
+	for _, vh := range cx.vhosts {
+		if vp := vh.protocol(protocol); vp != nil {
+			for c := vp.first; c != nil; c = c.vpNext {
+				_ = c.RxFlowControl(true)
+			}
+		}
+	}
+}
+
+// SetTimeout arms, or with secs 0 or reason NoPendingTimeout disarms, the
+// connection's timeout (lws_set_timeout): when it expires the connection is
+// closed (a client that is still connecting gets CLIENT_CONNECTION_ERROR).
+// secs may be ToKillAsync to close at the next pass of the loop, or
+// ToKillSync to close at once.
+func (c *Conn) SetTimeout(reason PendingTimeout, secs int) {
+	if c.closed || c.kind == kindVhostProtocol {
+		return
+	}
+	l := c.loop
+	switch {
+	case secs == 0 || reason == NoPendingTimeout:
+		l.timers.cancel(&c.timeout)
+		c.timeoutReason = NoPendingTimeout
+		return
+	case secs == ToKillSync && l.current != c:
+		c.timeoutReason = reason
+		l.closeConn(c, errKilled)
+		return
+	case secs < 0:
+		secs = 0
+	}
+	c.timeoutReason = reason
+	c.timeout.kind, c.timeout.conn = timerTimeout, c
+	l.timers.schedule(&c.timeout, l.now()+int64(secs)*int64(time.Second))
+}
+
+// SetTimeoutDuration is SetTimeout with a finer-grained duration
+// (lws_set_timeout_us). A zero or negative d disarms the timeout.
+func (c *Conn) SetTimeoutDuration(reason PendingTimeout, d time.Duration) {
+	if d <= 0 {
+		c.SetTimeout(reason, 0)
+		return
+	}
+	if c.closed || c.kind == kindVhostProtocol {
+		return
+	}
+	c.timeoutReason = reason
+	c.timeout.kind, c.timeout.conn = timerTimeout, c
+	c.loop.timers.schedule(&c.timeout, c.loop.now()+int64(d))
+}
+
+// Close closes the connection at the next pass of the loop, delivering its
+// close reasons then (lws_set_timeout with LWS_TO_KILL_ASYNC). From a
+// callback of the connection itself, returning an error does the same.
+func (c *Conn) Close() { c.SetTimeout(PendingTimeoutUserOK, ToKillAsync) }
+
+// TimerCancel given to Conn.SetTimer disarms the timer.
+const TimerCancel time.Duration = -1
+
+// SetTimer arms the connection's one-shot timer: CallbackTimer arrives after
+// d (lws_set_timer_usecs). Arming it again moves it; TimerCancel (or any
+// negative d) disarms it. Re-arm it from the TIMER callback for a periodic
+// timer.
+func (c *Conn) SetTimer(d time.Duration) {
+	if c.closed || c.kind == kindVhostProtocol {
+		return
+	}
+	l := c.loop
+	if d < 0 {
+		l.timers.cancel(&c.timer)
+		return
+	}
+	c.timer.kind, c.timer.conn = timerConn, c
+	l.timers.schedule(&c.timer, l.now()+int64(d))
+}
+
+var errKilled = errors.New("lws: connection killed")
+
+// bindProtocol binds c to vp and makes its session data.
+func (c *Conn) bindProtocol(vp *vhostProtocol, user any) {
+	c.vp = vp
+	if user != nil {
+		c.user = user
+	} else if vp.proto.NewSession != nil {
+		c.user = vp.proto.NewSession()
+	}
+	c.vpPrev = nil
+	c.vpNext = vp.first
+	if vp.first != nil {
+		vp.first.vpPrev = c
+	}
+	vp.first = c
+}
+
+// unbindProtocol removes c from its protocol's connection list.
+func (c *Conn) unbindProtocol() {
+	vp := c.vp
+	if vp == nil {
+		return
+	}
+	if c.vpPrev != nil {
+		c.vpPrev.vpNext = c.vpNext
+	} else if vp.first == c {
+		vp.first = c.vpNext
+	}
+	if c.vpNext != nil {
+		c.vpNext.vpPrev = c.vpPrev
+	}
+	c.vpPrev, c.vpNext = nil, nil
+}
+
+// setParent links c under parent.
+func (c *Conn) setParent(parent *Conn) {
+	c.parent = parent
+	c.nextSibling = parent.firstChild
+	parent.firstChild = c
+}
+
+func (c *Conn) unlinkFromParent() {
+	p := c.parent
+	if p == nil {
+		return
+	}
+	for pp := &p.firstChild; *pp != nil; pp = &(*pp).nextSibling {
+		if *pp == c {
+			*pp = c.nextSibling
+			break
+		}
+	}
+	c.parent, c.nextSibling = nil, nil
+}

@@ -1,0 +1,209 @@
+package lws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/golws/lws/internal/poll"
+)
+
+// Event loop backends selectable with ContextInfo.EventLib.
+const (
+	// EventLibEpoll is Linux's epoll, edge-triggered: the default on Linux.
+	EventLibEpoll = "epoll"
+	// EventLibPoll is poll(2), level-triggered and portable.
+	EventLibPoll = "poll"
+)
+
+// ContextInfo configures a Context (the context-scope members of lws's
+// struct lws_context_creation_info). The zero value is usable.
+type ContextInfo struct {
+	// EventLib selects the readiness backend: EventLibEpoll, EventLibPoll, or
+	// "" for the platform default.
+	EventLib string
+	// ServiceBufferSize is the size of the loop's shared read buffer (lws's
+	// pt_serv_buf_size): the most that one read of one connection takes
+	// in. Zero means 4096, lws's default; larger values trade memory for
+	// fewer system calls on bulk transfers.
+	ServiceBufferSize int
+	// RlimitNofile, if non-zero, asks to raise the process's soft limit on
+	// open files to this value (capped at the hard limit) before the
+	// connection table is sized.
+	RlimitNofile uint64
+	// FDLimitPerThread caps the number of descriptors (connections and
+	// listeners) the loop will hold. Zero means the process limit on open
+	// files. At the cap, new connections are accepted and closed at once,
+	// with a warning logged, and the server goes on serving the others.
+	FDLimitPerThread int
+	// ResolverWorkers bounds how many name resolutions for client
+	// connections run at once, each on its own goroutine; further requests
+	// wait in order. Zero means 4.
+	ResolverWorkers int
+	// User is free for user code; Context.User returns it.
+	User any
+}
+
+// Context is lws's struct lws_context: it owns the service loop, the
+// vhosts and every connection. All of its methods, and those of Vhost and
+// Conn, must be called from the goroutine servicing the loop (inside a
+// callback, or the goroutine calling Run or Service), except CancelService,
+// which any goroutine may call at any time. Breaking that rule is a data
+// race, which the race detector (go test -race) reports.
+type Context struct {
+	info   ContextInfo
+	loop   *loop
+	vhosts []*Vhost
+
+	cancelPending atomic.Bool
+	stopPending   atomic.Bool
+	destroyed     bool
+
+	resolveCtx    context.Context
+	resolveCancel context.CancelFunc
+	resolvers     sync.WaitGroup
+}
+
+// NewContext creates a context and its service loop. Vhosts are created
+// afterwards with CreateVhost (golws always works the way lws does with
+// LWS_SERVER_OPTION_EXPLICIT_VHOSTS).
+func NewContext(info ContextInfo) (*Context, error) {
+	if info.ServiceBufferSize <= 0 {
+		info.ServiceBufferSize = 4096
+	}
+	if info.ResolverWorkers <= 0 {
+		info.ResolverWorkers = 4
+	}
+	limit, err := fdLimit(info.RlimitNofile)
+	if err != nil {
+		return nil, err
+	}
+	if info.FDLimitPerThread > 0 && info.FDLimitPerThread < limit {
+		limit = info.FDLimitPerThread
+	}
+	p, err := poll.New(info.EventLib)
+	if err != nil {
+		return nil, fmt.Errorf("lws: event loop: %w", err)
+	}
+	cx := &Context{info: info}
+	cx.resolveCtx, cx.resolveCancel = context.WithCancel(context.Background())
+	cx.loop = newLoop(cx, p, limit)
+	logf(LogInfo, "lws: context created: %s backend, fd limit %d, service buffer %d",
+		p.Name(), limit, info.ServiceBufferSize)
+	return cx, nil
+}
+
+// fdLimit returns the process's soft limit on open files, raising it first
+// towards want if asked.
+func fdLimit(want uint64) (int, error) {
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
+		return 0, fmt.Errorf("lws: reading RLIMIT_NOFILE: %w", err)
+	}
+	if want > rl.Cur {
+		nl := rl
+		nl.Cur = min(want, rl.Max)
+		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &nl); err != nil {
+			logf(LogWarn, "lws: raising RLIMIT_NOFILE to %d: %v", nl.Cur, err)
+		} else {
+			rl = nl
+		}
+	}
+	if rl.Cur > 1<<24 {
+		rl.Cur = 1 << 24
+	}
+	return int(rl.Cur), nil
+}
+
+// User returns ContextInfo.User.
+func (cx *Context) User() any { return cx.info.User }
+
+// EventLib returns the name of the readiness backend in use.
+func (cx *Context) EventLib() string { return cx.loop.poller.Name() }
+
+// FDLimit returns the number of descriptors the loop will hold.
+func (cx *Context) FDLimit() int { return cx.loop.limit }
+
+// Vhosts returns the context's vhosts in creation order.
+func (cx *Context) Vhosts() []*Vhost { return append([]*Vhost(nil), cx.vhosts...) }
+
+// VhostByName returns the vhost with that name, or nil.
+func (cx *Context) VhostByName(name string) *Vhost {
+	for _, vh := range cx.vhosts {
+		if vh.name == name {
+			return vh
+		}
+	}
+	return nil
+}
+
+// CancelService wakes the service loop, which then delivers
+// CallbackEventWaitCancelled to every protocol of every vhost. It is the one
+// call that is safe from any goroutine, concurrently with anything: the way
+// other goroutines hand work to the loop is to publish it under their own
+// lock, call CancelService, and act on it (for example calling
+// CallbackOnWritable) from the EVENT_WAIT_CANCELLED callback. Calls that
+// arrive before the loop wakes are coalesced into one broadcast; a call made
+// during the broadcast causes another.
+func (cx *Context) CancelService() {
+	cx.cancelPending.Store(true)
+	_ = cx.loop.poller.Wake()
+}
+
+// ErrContextDestroyed is returned by operations on a destroyed context.
+var ErrContextDestroyed = errors.New("lws: context destroyed")
+
+// Service runs one pass of the loop: it waits for network events, timers or
+// CancelService for at most timeout (a negative timeout waits until
+// something happens, zero does not block), then dispatches what is ready.
+func (cx *Context) Service(timeout time.Duration) error {
+	if cx.destroyed {
+		return ErrContextDestroyed
+	}
+	return cx.loop.service(timeout)
+}
+
+// Run services the loop until ctx is done, then returns nil; it returns
+// early with an error only if the loop itself fails. Connections stay open
+// when Run returns: call Destroy to close them, from the same goroutine.
+func (cx *Context) Run(ctx context.Context) error {
+	if cx.destroyed {
+		return ErrContextDestroyed
+	}
+	stop := context.AfterFunc(ctx, func() {
+		cx.stopPending.Store(true)
+		_ = cx.loop.poller.Wake()
+	})
+	defer stop()
+	for ctx.Err() == nil {
+		if err := cx.loop.service(-1); err != nil {
+			return err
+		}
+	}
+	cx.stopPending.Store(false)
+	return nil
+}
+
+// Destroy closes every connection, delivering their close reasons,
+// destroys every vhost (PROTOCOL_DESTROY for each of its protocols), waits
+// for name resolutions in progress to give up, and releases the loop. Call
+// it from the goroutine that services the loop, or after Run returned.
+func (cx *Context) Destroy() {
+	if cx.destroyed {
+		return
+	}
+	for i := len(cx.vhosts) - 1; i >= 0; i-- {
+		cx.vhosts[i].destroy()
+	}
+	cx.vhosts = nil
+	cx.loop.closeAll()
+	cx.resolveCancel()
+	cx.resolvers.Wait()
+	cx.destroyed = true
+	cx.loop.destroy()
+}

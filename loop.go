@@ -1,0 +1,793 @@
+package lws
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/golws/lws/internal/poll"
+)
+
+// loop is one service thread's event loop (lws's per-thread "pt"): a poller,
+// the descriptor table, the timer heap, the lists of connections with work
+// pending, and the read buffer every connection borrows.
+type loop struct {
+	cx     *Context
+	poller poll.Poller
+	edge   bool
+	events []poll.Event
+
+	fds   []*Conn // indexed by descriptor
+	count int     // descriptors held (connections and listeners)
+	limit int
+
+	rbuf   []byte
+	base   time.Time
+	timers timerHeap
+
+	ready, readyNext []*Conn // connections with input to service
+	write, writeNext []*Conn // connections owed a WRITEABLE callback
+	connectQ         []*Conn // client connections ready to start connecting
+	resolveQ         []*Conn // client connections waiting for a resolver
+	resolving        int
+
+	current *Conn // whose callback is running
+
+	postMu      sync.Mutex
+	posted      []func()
+	postPending atomic.Bool
+
+	reserveFD    int   // spare descriptor released to shed load at EMFILE
+	lastLimitLog int64 // when the fd limit was last logged
+
+	iov [2]unix.Iovec
+}
+
+func newLoop(cx *Context, p poll.Poller, limit int) *loop {
+	l := &loop{
+		cx:     cx,
+		poller: p,
+		edge:   p.EdgeTriggered(),
+		events: make([]poll.Event, 256),
+		fds:    make([]*Conn, min(limit+16, 1024)),
+		limit:  limit,
+		rbuf:   make([]byte, cx.info.ServiceBufferSize),
+		base:   time.Now(),
+	}
+	l.reserveFD, _ = unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	return l
+}
+
+// now is the loop's monotonic clock in nanoseconds.
+func (l *loop) now() int64 { return int64(time.Since(l.base)) }
+
+// post runs fn on the loop at its next pass. Only library code running on
+// other goroutines (the resolver pool) uses it.
+func (l *loop) post(fn func()) {
+	l.postMu.Lock()
+	l.posted = append(l.posted, fn)
+	l.postMu.Unlock()
+	l.postPending.Store(true)
+	_ = l.poller.Wake()
+}
+
+// register puts c's descriptor in the table and the poller.
+func (l *loop) register(c *Conn) error {
+	fd := int(c.fd)
+	if fd >= len(l.fds) {
+		n := max(2*len(l.fds), fd+1)
+		nf := make([]*Conn, n)
+		copy(nf, l.fds)
+		l.fds = nf
+	}
+	c.interest = l.wantedEvents(c)
+	if err := l.poller.Add(fd, c.interest); err != nil {
+		return err
+	}
+	l.fds[fd] = c
+	c.registered = true
+	l.count++
+	return nil
+}
+
+// wantedEvents is what a level-triggered poller must watch for c.
+func (l *loop) wantedEvents(c *Conn) uint32 {
+	var ev uint32
+	switch {
+	case c.kind == kindListener:
+		ev = poll.In
+	case c.connecting:
+		ev = poll.Out
+	default:
+		if !c.rxDisabled && !c.rxEOF && !c.readReady {
+			ev |= poll.In
+		}
+		if !c.writeReady && (len(c.out) > 0 || c.wantWriteable) {
+			ev |= poll.Out
+		}
+	}
+	return ev
+}
+
+// updateInterest tells a level-triggered poller what c now waits for. An
+// edge-triggered poller watches everything all the time.
+func (l *loop) updateInterest(c *Conn) {
+	if l.edge || !c.registered || c.parked {
+		return
+	}
+	ev := l.wantedEvents(c)
+	if ev != c.interest {
+		c.interest = ev
+		if err := l.poller.Modify(int(c.fd), ev); err != nil {
+			logf(LogErr, "lws: %v: %v", c, err)
+		}
+	}
+}
+
+// park takes c out of a level-triggered poller while it can do nothing
+// with a hangup it cannot read yet; unpark puts it back.
+func (l *loop) park(c *Conn) {
+	if l.edge || c.parked || !c.registered {
+		return
+	}
+	_ = l.poller.Delete(int(c.fd))
+	c.parked = true
+}
+
+func (l *loop) unpark(c *Conn) {
+	c.parked = false
+	c.interest = l.wantedEvents(c)
+	if err := l.poller.Add(int(c.fd), c.interest); err != nil {
+		l.killLater(c, err)
+	}
+}
+
+func (l *loop) queueReady(c *Conn) {
+	if !c.inReadyList {
+		c.inReadyList = true
+		l.ready = append(l.ready, c)
+	}
+}
+
+func (l *loop) queueWrite(c *Conn) {
+	if !c.inWriteList {
+		c.inWriteList = true
+		l.write = append(l.write, c)
+	}
+}
+
+// waitMs decides how long the poller may sleep.
+func (l *loop) waitMs(timeout time.Duration) int {
+	if len(l.ready) > 0 || len(l.write) > 0 || len(l.connectQ) > 0 || l.postPending.Load() {
+		return 0
+	}
+	if e := l.timers.peek(); e != nil {
+		d := time.Duration(e.when - l.now())
+		if d <= 0 {
+			return 0
+		}
+		if timeout < 0 || d < timeout {
+			timeout = d
+		}
+	}
+	if timeout < 0 {
+		return -1
+	}
+	ms := (timeout + time.Millisecond - 1) / time.Millisecond
+	if ms > math.MaxInt32 {
+		ms = math.MaxInt32
+	}
+	return int(ms)
+}
+
+// service is one pass: wait, then handle wake-ups, events, timers,
+// client connects, input and WRITEABLE callbacks, in that order.
+func (l *loop) service(timeout time.Duration) error {
+	n, err := l.poller.Wait(l.events, l.waitMs(timeout))
+	if err != nil {
+		return fmt.Errorf("lws: %s wait: %w", l.poller.Name(), err)
+	}
+	l.handleWake()
+	for i := 0; i < n; i++ {
+		ev := l.events[i]
+		fd := int(ev.FD)
+		if fd < 0 || fd >= len(l.fds) {
+			continue
+		}
+		if c := l.fds[fd]; c != nil && !c.closed {
+			l.handleEvent(c, ev.Events)
+		}
+	}
+	l.runTimers()
+	l.serviceConnects()
+	l.serviceReady()
+	l.serviceWrites()
+	return nil
+}
+
+func (l *loop) handleWake() {
+	if l.postPending.Swap(false) {
+		l.postMu.Lock()
+		fns := l.posted
+		l.posted = nil
+		l.postMu.Unlock()
+		for _, fn := range fns {
+			fn()
+		}
+	}
+	if l.cx.cancelPending.Swap(false) {
+		for _, vh := range l.cx.vhosts {
+			for _, vp := range vh.protocols {
+				if err := vp.pseudo.callback(CallbackEventWaitCancelled, nil); err != nil {
+					logf(LogWarn, "lws: EVENT_WAIT_CANCELLED on vhost %q protocol %q: %v",
+						vh.name, vp.proto.Name, err)
+				}
+			}
+		}
+	}
+}
+
+func (l *loop) handleEvent(c *Conn, ev uint32) {
+	if c.connecting {
+		if ev&(poll.Out|poll.Err|poll.Hup) == 0 {
+			return
+		}
+		l.finishConnect(c)
+		if c.closed || c.connecting || !c.established {
+			return
+		}
+		// Connected: anything else in this event is for the new connection.
+		ev &^= poll.Out | poll.Err
+	}
+	if ev&poll.Err != 0 && c.kind != kindListener {
+		errno, err := unix.GetsockoptInt(int(c.fd), unix.SOL_SOCKET, unix.SO_ERROR)
+		if err == nil && errno != 0 {
+			l.closeConn(c, unix.Errno(errno))
+			return
+		}
+	}
+	if ev&poll.Hup != 0 {
+		c.peerHup = true
+		ev |= poll.In
+	}
+	if ev&poll.Out != 0 {
+		l.onWritable(c)
+		if c.closed {
+			return
+		}
+	}
+	if ev&poll.In != 0 {
+		c.readReady = true
+		if c.rxDisabled {
+			if c.peerHup {
+				l.park(c)
+			}
+			return
+		}
+		l.queueReady(c)
+	}
+}
+
+// onWritable handles the descriptor becoming writable: it sends what the
+// library holds and, once that is gone, owes the protocol a WRITEABLE.
+func (l *loop) onWritable(c *Conn) {
+	c.writeReady = true
+	if len(c.out) > 0 {
+		done, err := c.flush()
+		if err != nil {
+			l.closeConn(c, err)
+			return
+		}
+		if !done {
+			l.updateInterest(c)
+			return
+		}
+		// lws issues a WRITEABLE once a partial write has drained.
+		c.wantWriteable = true
+	}
+	if c.wantWriteable {
+		l.queueWrite(c)
+	}
+	l.updateInterest(c)
+}
+
+func (l *loop) serviceReady() {
+	list := l.ready
+	l.ready = l.readyNext[:0]
+	for _, c := range list {
+		c.inReadyList = false
+		if !c.closed {
+			l.serviceRx(c)
+		}
+	}
+	clear(list)
+	l.readyNext = list[:0]
+}
+
+// serviceRx gives c one read's worth of service, so that one busy
+// connection cannot starve the others; if more is waiting, c is queued for
+// the next pass.
+func (l *loop) serviceRx(c *Conn) {
+	switch c.kind {
+	case kindListener:
+		l.accept(c)
+		return
+	case kindVhostProtocol:
+		return
+	}
+	if c.rxDisabled {
+		return
+	}
+	if len(c.rxHeld) > 0 {
+		l.deliverHeld(c)
+		return
+	}
+	if !c.readReady || c.rxEOF {
+		return
+	}
+	if c.kind == kindFile {
+		l.serviceFile(c)
+		return
+	}
+	size := len(l.rbuf)
+	if rs := c.vp.proto.RxBufferSize; rs > 0 && rs < size {
+		size = rs
+	}
+	n, err := unix.Read(int(c.fd), l.rbuf[:size])
+	switch {
+	case err == unix.EAGAIN || err == unix.EINTR:
+		c.readReady = false
+		l.updateInterest(c)
+		return
+	case err != nil:
+		l.closeConn(c, err)
+		return
+	case n == 0:
+		l.onEOF(c)
+		return
+	}
+	if n < size && !c.peerHup {
+		// A short read drained the socket: the next arrival is a new event.
+		c.readReady = false
+	}
+	l.deliver(c, l.rbuf[:n])
+	if c.closed {
+		return
+	}
+	if c.readReady && !c.rxDisabled {
+		l.queueReady(c)
+	}
+	l.updateInterest(c)
+}
+
+// deliver hands p to c's role; what it does not consume (because reception
+// was turned off during a callback) is held for later.
+func (l *loop) deliver(c *Conn, p []byte) {
+	used, err := c.role.rx(c, p)
+	if err != nil {
+		l.closeConn(c, err)
+		return
+	}
+	if used < len(p) && !c.closed {
+		c.rxHeld = append(c.rxHeld, p[used:]...)
+	}
+}
+
+func (l *loop) deliverHeld(c *Conn) {
+	held := c.rxHeld
+	used, err := c.role.rx(c, held)
+	if err != nil {
+		l.closeConn(c, err)
+		return
+	}
+	if c.closed {
+		return
+	}
+	if used < len(held) {
+		n := copy(held, held[used:])
+		c.rxHeld = held[:n]
+		return
+	}
+	c.rxHeld = nil
+	if c.readReady && !c.rxDisabled {
+		l.queueReady(c)
+	}
+	l.updateInterest(c)
+}
+
+// serviceFile tells the protocol an adopted descriptor is readable; the
+// protocol reads it. Afterwards a zero-timeout poll of that one descriptor
+// tells whether it is still readable, which an edge-triggered poller
+// would not report again.
+func (l *loop) serviceFile(c *Conn) {
+	if _, err := c.role.rx(c, nil); err != nil {
+		l.closeConn(c, err)
+		return
+	}
+	if c.closed {
+		return
+	}
+	pfd := [1]unix.PollFd{{Fd: c.fd, Events: unix.POLLIN}}
+	n, err := unix.Poll(pfd[:], 0)
+	c.readReady = err == nil && n > 0 && pfd[0].Revents&(unix.POLLIN|unix.POLLHUP) != 0
+	if c.readReady && !c.rxDisabled {
+		l.queueReady(c)
+	}
+	l.updateInterest(c)
+}
+
+// onEOF handles the peer finishing its side. If the protocol still has a
+// write coming (asked for WRITEABLE, or data held) the connection stays
+// open until that is sent; otherwise it closes now.
+func (l *loop) onEOF(c *Conn) {
+	c.readReady = false
+	if c.wantWriteable || len(c.out) > 0 {
+		c.rxEOF = true
+		l.updateInterest(c)
+		return
+	}
+	l.closeConn(c, errPeerClosed)
+}
+
+var errPeerClosed = errors.New("lws: peer closed the connection")
+
+func (l *loop) serviceWrites() {
+	list := l.write
+	l.write = l.writeNext[:0]
+	for _, c := range list {
+		c.inWriteList = false
+		if c.closed {
+			continue
+		}
+		if c.wantWriteable && c.writeReady && len(c.out) == 0 && !c.connecting {
+			c.wantWriteable = false
+			if err := c.role.writeable(c); err != nil {
+				l.closeConn(c, err)
+				continue
+			}
+			if c.closed {
+				continue
+			}
+		}
+		if c.rxEOF && !c.wantWriteable && len(c.out) == 0 {
+			l.closeConn(c, errPeerClosed)
+			continue
+		}
+		l.updateInterest(c)
+	}
+	clear(list)
+	l.writeNext = list[:0]
+}
+
+func (l *loop) runTimers() {
+	now := l.now()
+	last := l.timers.seq
+	for {
+		e := l.timers.peek()
+		if e == nil || e.when > now || e.seq > last {
+			return
+		}
+		l.timers.cancel(e)
+		switch e.kind {
+		case timerSul:
+			l.runSul(e.sul)
+		case timerTimeout:
+			l.onTimeout(e.conn)
+		case timerConn:
+			c := e.conn
+			if !c.closed {
+				if err := c.callback(CallbackTimer, nil); err != nil {
+					l.closeConn(c, err)
+				}
+			}
+		}
+	}
+}
+
+func (l *loop) runSul(s *Sul) {
+	defer func() {
+		if r := recover(); r != nil {
+			logf(LogErr, "lws: panic in scheduled callback: %v", r)
+		}
+	}()
+	if s.fn != nil {
+		s.fn(s)
+	}
+}
+
+// TimeoutError is the error a connection closes with when its timeout
+// expires.
+type TimeoutError struct{ Reason PendingTimeout }
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("lws: timeout (reason %d)", int(e.Reason))
+}
+
+func (l *loop) onTimeout(c *Conn) {
+	if c.closed {
+		return
+	}
+	reason := c.timeoutReason
+	c.timeoutReason = NoPendingTimeout
+	if c.client != nil && !c.established {
+		l.clientFail(c, c.client.timeoutText())
+		return
+	}
+	if reason != PendingTimeoutUserOK {
+		logf(LogInfo, "lws: %v: timeout %d expired", c, int(reason))
+	}
+	l.closeConn(c, &TimeoutError{Reason: reason})
+}
+
+// killLater closes c at the next pass; used when a system call fails in a
+// place that cannot close at once.
+func (l *loop) killLater(c *Conn, err error) {
+	if c.closed {
+		return
+	}
+	if c.closeErr == nil {
+		c.closeErr = err
+	}
+	c.timeoutReason = PendingTimeoutUserOK
+	c.timeout.kind, c.timeout.conn = timerTimeout, c
+	l.timers.schedule(&c.timeout, l.now())
+}
+
+// accept takes up to a batch of pending connections from a listener.
+func (l *loop) accept(ls *Conn) {
+	const batch = 64
+	for i := 0; i < batch; i++ {
+		nfd, sa, err := unix.Accept4(int(ls.fd), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		switch err {
+		case nil:
+		case unix.EAGAIN:
+			ls.readReady = false
+			l.updateInterest(ls)
+			return
+		case unix.EINTR, unix.ECONNABORTED:
+			continue
+		case unix.EMFILE, unix.ENFILE:
+			l.shedAtEMFILE(ls)
+			continue
+		default:
+			logf(LogErr, "lws: accept on vhost %q: %v", ls.vhost.name, err)
+			ls.readReady = false
+			return
+		}
+		if l.count >= l.limit {
+			unix.Close(nfd)
+			l.logLimit("connection refused: %d descriptors in use, the limit", l.count)
+			continue
+		}
+		l.acceptConn(ls.vhost, nfd, sa)
+		if ls.closed {
+			return
+		}
+	}
+	ls.readReady = true
+	l.queueReady(ls)
+}
+
+// shedAtEMFILE accepts and drops one connection using the spare
+// descriptor, so the listener does not stay readable forever when the
+// process is out of descriptors.
+func (l *loop) shedAtEMFILE(ls *Conn) {
+	l.logLimit("connection refused: the process is out of file descriptors (%d held)", l.count)
+	if l.reserveFD < 0 {
+		ls.readReady = false
+		return
+	}
+	unix.Close(l.reserveFD)
+	if nfd, _, err := unix.Accept4(int(ls.fd), unix.SOCK_CLOEXEC); err == nil {
+		unix.Close(nfd)
+	}
+	l.reserveFD, _ = unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+}
+
+func (l *loop) logLimit(format string, args ...any) {
+	now := l.now()
+	if l.lastLimitLog != 0 && now-l.lastLimitLog < int64(time.Second) {
+		return
+	}
+	l.lastLimitLog = now
+	logf(LogWarn, "lws: "+format, args...)
+}
+
+// acceptConn brings a freshly accepted socket to life: filter, create,
+// instantiate, then the listen-accept role's adoption.
+func (l *loop) acceptConn(vh *Vhost, fd int, sa unix.Sockaddr) {
+	setSocketOptions(fd)
+	c := &Conn{loop: l, vhost: vh, vp: vh.protocols[0], fd: int32(fd), kind: kindSocket, writeReady: true}
+	c.peer = addrPortOf(sa)
+	if err := c.callback(CallbackFilterNetworkConnection, nil); err != nil {
+		logf(LogInfo, "lws: vhost %q: connection from %v filtered: %v", vh.name, c.peer, err)
+		unix.Close(fd)
+		return
+	}
+	if err := l.register(c); err != nil {
+		logf(LogErr, "lws: %v", err)
+		unix.Close(fd)
+		return
+	}
+	l.adoptAs(c, vh.acceptProtocol(), nil, true)
+}
+
+// acceptProtocol is the protocol connections taking the listen-accept role
+// bind to.
+func (vh *Vhost) acceptProtocol() *vhostProtocol {
+	if vh.info.ListenAcceptProtocol != "" {
+		return vh.protocol(vh.info.ListenAcceptProtocol)
+	}
+	return vh.protocols[0]
+}
+
+// adoptAs finishes creating c (registered already) as a RAW socket or file
+// bound to vp.
+func (l *loop) adoptAs(c *Conn, vp *vhostProtocol, user any, server bool) {
+	c.created = true
+	first := c.vhost.protocols[0]
+	_ = c.callbackProto(first, CallbackWSICreate, nil)
+	if c.closed {
+		return
+	}
+	if server {
+		_ = c.callbackProto(first, CallbackServerNewClientInstantiated, nil)
+		if c.closed {
+			return
+		}
+	}
+	reason := CallbackRawAdopt
+	c.role = rawSkt
+	if c.kind == kindFile {
+		reason = CallbackRawAdoptFile
+		c.role = rawFile
+	}
+	c.bindProtocol(vp, user)
+	c.established = true
+	if err := c.callback(reason, nil); err != nil {
+		l.closeConn(c, err)
+	}
+}
+
+// closeConn closes c: children first, then the role's close reason (or
+// CLIENT_CONNECTION_ERROR for a client that never connected), the
+// parent's CHILD_CLOSING, WSI_DESTROY, and the descriptor.
+func (l *loop) closeConn(c *Conn, why error) {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	if c.closeErr == nil {
+		c.closeErr = why
+	}
+	for ch := c.firstChild; ch != nil; {
+		next := ch.nextSibling
+		l.closeConn(ch, errParentClosed)
+		ch = next
+	}
+	if c.established && c.role != nil {
+		c.role.closed(c)
+	} else if c.client != nil && !c.client.failed {
+		c.client.failed = true
+		text := "closed before connecting"
+		if why != nil {
+			text = why.Error()
+		}
+		_ = c.callback(CallbackClientConnectionError, []byte(text))
+	}
+	if p := c.parent; p != nil {
+		if !p.closed {
+			p.closingChild = c
+			if err := p.callback(CallbackChildClosing, nil); err != nil {
+				l.killLater(p, err)
+			}
+			p.closingChild = nil
+		}
+		c.unlinkFromParent()
+	}
+	if c.created {
+		_ = c.callbackProto(c.vhost.protocols[0], CallbackWSIDestroy, nil)
+	}
+	c.unbindProtocol()
+	l.timers.cancel(&c.timeout)
+	l.timers.cancel(&c.timer)
+	l.releaseFD(c)
+	c.out, c.rxHeld = nil, nil
+	c.wantWriteable, c.permit = false, false
+	if c.client != nil {
+		l.dropFromQueues(c)
+	}
+	logf(LogDebug, "lws: closed %v: %v", c, c.closeErr)
+}
+
+var errParentClosed = errors.New("lws: parent connection closed")
+
+// releaseFD takes c's descriptor out of the poller and table and closes it.
+func (l *loop) releaseFD(c *Conn) {
+	if c.fd < 0 {
+		return
+	}
+	fd := int(c.fd)
+	if c.registered {
+		if !c.parked {
+			_ = l.poller.Delete(fd)
+		}
+		if fd < len(l.fds) && l.fds[fd] == c {
+			l.fds[fd] = nil
+		}
+		c.registered = false
+		l.count--
+	}
+	unix.Close(fd)
+	c.fd = -1
+}
+
+// closeVhostConns closes every connection of vh.
+func (l *loop) closeVhostConns(vh *Vhost) {
+	for _, vp := range vh.protocols {
+		for vp.first != nil {
+			l.closeConn(vp.first, errVhostDestroyed)
+		}
+	}
+	for _, q := range [][]*Conn{l.connectQ, l.resolveQ} {
+		for _, c := range q {
+			if c.vhost == vh {
+				l.closeConn(c, errVhostDestroyed)
+			}
+		}
+	}
+}
+
+// closeAll closes every connection the loop holds.
+func (l *loop) closeAll() {
+	for _, c := range l.fds {
+		if c != nil && !c.closed {
+			l.closeConn(c, ErrContextDestroyed)
+		}
+	}
+	for len(l.connectQ) > 0 {
+		l.closeConn(l.connectQ[0], ErrContextDestroyed)
+	}
+	for len(l.resolveQ) > 0 {
+		l.closeConn(l.resolveQ[0], ErrContextDestroyed)
+	}
+}
+
+func (l *loop) destroy() {
+	if l.reserveFD >= 0 {
+		unix.Close(l.reserveFD)
+		l.reserveFD = -1
+	}
+	_ = l.poller.Close()
+}
+
+// writev writes hdr and p with one system call, without allocating.
+func (l *loop) writev(fd int, hdr, p []byte) (int, error) {
+	iov := &l.iov
+	iov[0].Base = unsafe.SliceData(hdr)
+	iov[0].SetLen(len(hdr))
+	cnt := 1
+	if len(p) > 0 {
+		iov[1].Base = unsafe.SliceData(p)
+		iov[1].SetLen(len(p))
+		cnt = 2
+	}
+	n, _, errno := unix.Syscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(cnt))
+	iov[0].Base, iov[1].Base = nil, nil
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
+// setSocketOptions applies what lws sets on every TCP connection: Nagle's
+// algorithm off, since the library writes whole messages.
+func setSocketOptions(fd int) {
+	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+}

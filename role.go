@@ -1,0 +1,70 @@
+package lws
+
+// role is what lws keeps in its role ops tables: the operations that differ
+// between RAW sockets, adopted files, WebSocket, HTTP and so on, over the one
+// Conn type. The loop calls them; they call the protocol.
+type role interface {
+	// name is lws's role name, for logs.
+	name() string
+	// rx handles bytes read from the transport and returns how many it
+	// consumed; it stops early only when reception was turned off during a
+	// callback, and the loop holds the rest.
+	rx(c *Conn, p []byte) (int, error)
+	// writeable delivers the role's WRITEABLE reason.
+	writeable(c *Conn) error
+	// write frames and sends p for a user Write.
+	write(c *Conn, p []byte, wt WriteType) (int, error)
+	// closed delivers the role's close reason.
+	closed(c *Conn)
+}
+
+// dispatchWriteable runs a WRITEABLE callback with one write permitted.
+func (c *Conn) dispatchWriteable(reason Reason) error {
+	c.permit, c.inWriteable = true, true
+	err := c.callback(reason, nil)
+	c.permit, c.inWriteable = false, false
+	return err
+}
+
+// roleRawSkt is lws's raw-skt role: bytes in, bytes out, no framing.
+type roleRawSkt struct{}
+
+var rawSkt role = roleRawSkt{}
+
+func (roleRawSkt) name() string { return "raw-skt" }
+
+func (roleRawSkt) rx(c *Conn, p []byte) (int, error) {
+	return len(p), c.callback(CallbackRawRX, p)
+}
+
+func (roleRawSkt) writeable(c *Conn) error { return c.dispatchWriteable(CallbackRawWriteable) }
+
+func (roleRawSkt) write(c *Conn, p []byte, _ WriteType) (int, error) { return c.send(nil, p) }
+
+func (roleRawSkt) closed(c *Conn) {
+	if err := c.callback(CallbackRawClose, nil); err != nil {
+		logf(LogDebug, "lws: RAW_CLOSE on %v: %v", c, err)
+	}
+}
+
+// roleRawFile is lws's raw-file role: the library polls an adopted
+// descriptor and tells the protocol, which does its own reads.
+type roleRawFile struct{}
+
+var rawFile role = roleRawFile{}
+
+func (roleRawFile) name() string { return "raw-file" }
+
+func (roleRawFile) rx(c *Conn, _ []byte) (int, error) {
+	return 0, c.callback(CallbackRawRXFile, nil)
+}
+
+func (roleRawFile) writeable(c *Conn) error { return c.dispatchWriteable(CallbackRawWriteableFile) }
+
+func (roleRawFile) write(c *Conn, p []byte, _ WriteType) (int, error) { return c.send(nil, p) }
+
+func (roleRawFile) closed(c *Conn) {
+	if err := c.callback(CallbackRawCloseFile, nil); err != nil {
+		logf(LogDebug, "lws: RAW_CLOSE_FILE on %v: %v", c, err)
+	}
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every check and test of golws: formatting, vet, staticcheck, the
+# documentation check, the race-enabled test suite and a one-pass run of
+# every benchmark. This is what CI runs (.ci/run). It installs what the
+# tests need first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STATICCHECK=honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+echo "== go mod download"
+go mod download
+
+echo "== gofmt"
+unformatted=$(gofmt -l .)
+if [ -n "$unformatted" ]; then
+	echo "not gofmt-formatted:"
+	echo "$unformatted"
+	exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== staticcheck"
+go run "$STATICCHECK" ./...
+
+echo "== go test -race"
+go test -race -count=1 -timeout 25m ./...
+
+echo "== benchmarks, one pass each (figures in docs/performance.md come from longer runs)"
+go test -run '^$' -bench . -benchtime 1x -count=1 ./...

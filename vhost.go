@@ -1,0 +1,362 @@
+package lws
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// ServerOption is a bit set of lws's LWS_SERVER_OPTION_* flags that apply to
+// a vhost, with lws's bit values.
+type ServerOption uint64
+
+// Server options golws honours.
+const (
+	// OptionDisableIPv6 listens on IPv4 only when no Iface is given.
+	OptionDisableIPv6 ServerOption = 1 << 5
+	// OptionFallbackToApplyListenAcceptConfig applies ListenAcceptRole to a
+	// connection only when its first bytes are not an HTTP method. Until the
+	// HTTP role is served, every connection of such a vhost takes the
+	// listen-accept role.
+	OptionFallbackToApplyListenAcceptConfig ServerOption = 1 << 20
+	// OptionAdoptApplyListenAcceptConfig makes Vhost.AdoptSocket apply the
+	// vhost's ListenAcceptRole to adopted sockets too.
+	OptionAdoptApplyListenAcceptConfig ServerOption = 1 << 22
+	// OptionSkipProtocolInit does not deliver PROTOCOL_INIT when the vhost is
+	// created.
+	OptionSkipProtocolInit ServerOption = 1 << 25
+)
+
+// Special values of VhostInfo.Port.
+const (
+	// PortNoListen makes a vhost that does not listen: for client connections
+	// and adoption only (lws's CONTEXT_PORT_NO_LISTEN).
+	PortNoListen = -1
+	// PortAny listens on a port the kernel chooses; Vhost.Port tells which.
+	PortAny = 0
+)
+
+// RoleRawSkt is the ListenAcceptRole that makes accepted connections RAW
+// sockets (lws's "raw-skt").
+const RoleRawSkt = "raw-skt"
+
+// VhostInfo configures a vhost (the vhost-scope members of lws's struct
+// lws_context_creation_info).
+type VhostInfo struct {
+	// Name identifies the vhost (lws's vhost_name); "default" if empty.
+	Name string
+	// Port to listen on: a number, PortAny, or PortNoListen.
+	Port int
+	// Iface is the address to listen on: an IP address or a network
+	// interface name. Empty listens on every address (IPv6 and IPv4 unless
+	// OptionDisableIPv6).
+	Iface string
+	// Protocols the vhost serves. The first one receives the connection-level
+	// reasons that precede protocol binding (FILTER_NETWORK_CONNECTION,
+	// WSI_CREATE, ...). A vhost needs at least one.
+	Protocols []Protocol
+	// ProtocolOptions holds per-vhost protocol options (lws's pvo), keyed by
+	// protocol name, then by option name.
+	ProtocolOptions map[string]map[string]string
+	// Options is a set of ServerOption flags.
+	Options ServerOption
+	// ListenAcceptRole is the role accepted connections take (RoleRawSkt);
+	// empty means the HTTP role, which is not served yet, so for now a
+	// listening vhost needs RoleRawSkt.
+	ListenAcceptRole string
+	// ListenAcceptProtocol names the protocol that connections given the
+	// listen-accept role bind to; empty means the first protocol.
+	ListenAcceptProtocol string
+	// ConnectTimeout bounds how long a client connection made on this vhost
+	// may take to resolve and connect. Zero means 5 seconds.
+	ConnectTimeout time.Duration
+	// User is free for user code; Vhost.User returns it.
+	User any
+}
+
+// Vhost is lws's struct lws_vhost: a set of protocols served on one listen
+// port (or none), with its own options.
+type Vhost struct {
+	cx        *Context
+	info      VhostInfo
+	name      string
+	protocols []*vhostProtocol
+	listener  *Conn
+	port      int
+	destroyed bool
+}
+
+// vhostProtocol is one protocol as instantiated on one vhost: its options,
+// its private data and the list of connections bound to it.
+type vhostProtocol struct {
+	vh     *Vhost
+	proto  Protocol
+	opts   map[string]string
+	data   any
+	first  *Conn // connections bound to this protocol
+	pseudo Conn  // the Conn handed to vhost-level reasons
+	inited bool
+}
+
+// CreateVhost creates a vhost, binds its listen socket (unless Port is
+// PortNoListen) and delivers PROTOCOL_INIT to each of its protocols.
+func (cx *Context) CreateVhost(info VhostInfo) (*Vhost, error) {
+	if cx.destroyed {
+		return nil, ErrContextDestroyed
+	}
+	if len(info.Protocols) == 0 {
+		return nil, errors.New("lws: vhost needs at least one protocol")
+	}
+	if info.Name == "" {
+		info.Name = "default"
+	}
+	if info.ConnectTimeout <= 0 {
+		info.ConnectTimeout = 5 * time.Second
+	}
+	if info.Port != PortNoListen && info.ListenAcceptRole != RoleRawSkt {
+		return nil, fmt.Errorf("lws: vhost %q: ListenAcceptRole %q is not served; use %q",
+			info.Name, info.ListenAcceptRole, RoleRawSkt)
+	}
+	vh := &Vhost{cx: cx, info: info, name: info.Name, port: -1}
+	seen := map[string]bool{}
+	for i := range info.Protocols {
+		p := info.Protocols[i]
+		if seen[p.Name] {
+			return nil, fmt.Errorf("lws: vhost %q: protocol %q listed twice", info.Name, p.Name)
+		}
+		seen[p.Name] = true
+		vp := &vhostProtocol{vh: vh, proto: p, opts: info.ProtocolOptions[p.Name]}
+		vp.pseudo = Conn{loop: cx.loop, vhost: vh, vp: vp, fd: -1, kind: kindVhostProtocol}
+		vh.protocols = append(vh.protocols, vp)
+	}
+	if info.ListenAcceptProtocol != "" && vh.protocol(info.ListenAcceptProtocol) == nil {
+		return nil, fmt.Errorf("lws: vhost %q: ListenAcceptProtocol %q is not one of its protocols",
+			info.Name, info.ListenAcceptProtocol)
+	}
+	if info.Port != PortNoListen {
+		fd, port, err := listenTCP(info.Iface, info.Port, info.Options&OptionDisableIPv6 != 0)
+		if err != nil {
+			return nil, fmt.Errorf("lws: vhost %q: %w", info.Name, err)
+		}
+		ls := &Conn{loop: cx.loop, vhost: vh, vp: vh.protocols[0], fd: int32(fd), kind: kindListener}
+		if err := cx.loop.register(ls); err != nil {
+			unix.Close(fd)
+			return nil, fmt.Errorf("lws: vhost %q: %w", info.Name, err)
+		}
+		vh.listener = ls
+		vh.port = port
+		logf(LogNotice, "lws: vhost %q listening on port %d", vh.name, port)
+	}
+	cx.vhosts = append(cx.vhosts, vh)
+	if info.Options&OptionSkipProtocolInit == 0 {
+		for _, vp := range vh.protocols {
+			vp.inited = true
+			if err := vp.pseudo.callback(CallbackProtocolInit, nil); err != nil {
+				vh.destroy()
+				cx.removeVhost(vh)
+				return nil, fmt.Errorf("lws: vhost %q: protocol %q init: %w", vh.name, vp.proto.Name, err)
+			}
+		}
+	}
+	return vh, nil
+}
+
+func (cx *Context) removeVhost(vh *Vhost) {
+	for i, v := range cx.vhosts {
+		if v == vh {
+			cx.vhosts = append(cx.vhosts[:i], cx.vhosts[i+1:]...)
+			return
+		}
+	}
+}
+
+// Name returns the vhost's name.
+func (vh *Vhost) Name() string { return vh.name }
+
+// Context returns the vhost's context.
+func (vh *Vhost) Context() *Context { return vh.cx }
+
+// Port returns the port the vhost listens on, or PortNoListen.
+func (vh *Vhost) Port() int { return vh.port }
+
+// User returns VhostInfo.User.
+func (vh *Vhost) User() any { return vh.info.User }
+
+// Protocols returns the names of the vhost's protocols in order.
+func (vh *Vhost) Protocols() []string {
+	names := make([]string, len(vh.protocols))
+	for i, vp := range vh.protocols {
+		names[i] = vp.proto.Name
+	}
+	return names
+}
+
+func (vh *Vhost) protocol(name string) *vhostProtocol {
+	for _, vp := range vh.protocols {
+		if vp.proto.Name == name {
+			return vp
+		}
+	}
+	return nil
+}
+
+// ProtocolOption returns the per-vhost option name of protocol proto (lws's
+// lws_pvo_search).
+func (vh *Vhost) ProtocolOption(proto, name string) (string, bool) {
+	vp := vh.protocol(proto)
+	if vp == nil {
+		return "", false
+	}
+	v, ok := vp.opts[name]
+	return v, ok
+}
+
+// CallbackOnWritableAllProtocol asks for one WRITEABLE callback on every
+// connection of this vhost bound to the named protocol (lws's
+// lws_callback_on_writable_all_protocol_vhost).
+func (vh *Vhost) CallbackOnWritableAllProtocol(protocol string) {
+	if vp := vh.protocol(protocol); vp != nil {
+		for c := vp.first; c != nil; c = c.vpNext {
+			c.CallbackOnWritable()
+		}
+	}
+}
+
+// Destroy closes the vhost's listener and connections, delivers
+// PROTOCOL_DESTROY to its protocols and removes it from the context. Call it
+// from the loop; a vhost may be created and destroyed while the loop runs.
+func (vh *Vhost) Destroy() {
+	if vh.destroyed {
+		return
+	}
+	vh.destroy()
+	vh.cx.removeVhost(vh)
+}
+
+func (vh *Vhost) destroy() {
+	if vh.destroyed {
+		return
+	}
+	vh.destroyed = true
+	l := vh.cx.loop
+	if vh.listener != nil {
+		l.closeConn(vh.listener, errVhostDestroyed)
+		vh.listener = nil
+	}
+	l.closeVhostConns(vh)
+	for _, vp := range vh.protocols {
+		if vp.inited {
+			vp.inited = false
+			if err := vp.pseudo.callback(CallbackProtocolDestroy, nil); err != nil {
+				logf(LogWarn, "lws: vhost %q: protocol %q destroy: %v", vh.name, vp.proto.Name, err)
+			}
+		}
+	}
+}
+
+var errVhostDestroyed = errors.New("lws: vhost destroyed")
+
+// listenTCP makes a non-blocking listening socket.
+func listenTCP(iface string, port int, noIPv6 bool) (fd, actual int, err error) {
+	addr, err := ifaceAddr(iface, noIPv6)
+	if err != nil {
+		return -1, 0, err
+	}
+	family := unix.AF_INET6
+	if addr.Is4() {
+		family = unix.AF_INET
+	}
+	fd, err = unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil && family == unix.AF_INET6 && iface == "" {
+		addr, family = netip.IPv4Unspecified(), unix.AF_INET
+		fd, err = unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	}
+	if err != nil {
+		return -1, 0, fmt.Errorf("socket: %w", err)
+	}
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+	if family == unix.AF_INET6 && addr.IsUnspecified() {
+		_ = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 0)
+	}
+	if port < 0 || port > 65535 {
+		unix.Close(fd)
+		return -1, 0, fmt.Errorf("port %d out of range", port)
+	}
+	sa := sockaddrOf(netip.AddrPortFrom(addr, uint16(port)))
+	if err := unix.Bind(fd, sa); err != nil {
+		unix.Close(fd)
+		return -1, 0, fmt.Errorf("bind %s: %w", net.JoinHostPort(addr.String(), strconv.Itoa(port)), err)
+	}
+	if err := unix.Listen(fd, unix.SOMAXCONN); err != nil {
+		unix.Close(fd)
+		return -1, 0, fmt.Errorf("listen: %w", err)
+	}
+	got, err := unix.Getsockname(fd)
+	if err != nil {
+		unix.Close(fd)
+		return -1, 0, fmt.Errorf("getsockname: %w", err)
+	}
+	return fd, int(addrPortOf(got).Port()), nil
+}
+
+// ifaceAddr turns lws's iface (an address or an interface name) into an
+// address to bind.
+func ifaceAddr(iface string, noIPv6 bool) (netip.Addr, error) {
+	if iface == "" {
+		if noIPv6 {
+			return netip.IPv4Unspecified(), nil
+		}
+		return netip.IPv6Unspecified(), nil
+	}
+	if a, err := netip.ParseAddr(iface); err == nil {
+		return a.Unmap(), nil
+	}
+	ifi, err := net.InterfaceByName(iface)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("iface %q is neither an address nor an interface: %w", iface, err)
+	}
+	addrs, err := ifi.Addrs()
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("iface %q: %w", iface, err)
+	}
+	var v6 netip.Addr
+	for _, a := range addrs {
+		if pn, ok := a.(*net.IPNet); ok {
+			ip, _ := netip.AddrFromSlice(pn.IP)
+			ip = ip.Unmap()
+			if ip.Is4() {
+				return ip, nil
+			}
+			if !v6.IsValid() && !noIPv6 && !ip.IsLinkLocalUnicast() {
+				v6 = ip
+			}
+		}
+	}
+	if v6.IsValid() {
+		return v6, nil
+	}
+	return netip.Addr{}, fmt.Errorf("iface %q has no usable address", iface)
+}
+
+func sockaddrOf(ap netip.AddrPort) unix.Sockaddr {
+	a := ap.Addr()
+	if a.Is4() {
+		return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: a.As4()}
+	}
+	return &unix.SockaddrInet6{Port: int(ap.Port()), Addr: a.As16()}
+}
+
+func addrPortOf(sa unix.Sockaddr) netip.AddrPort {
+	switch s := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(s.Addr), uint16(s.Port))
+	case *unix.SockaddrInet6:
+		return netip.AddrPortFrom(netip.AddrFrom16(s.Addr).Unmap(), uint16(s.Port))
+	}
+	return netip.AddrPort{}
+}
