@@ -2,8 +2,8 @@ package lws_test
 
 import (
 	"io"
-	"strconv"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -192,4 +192,3 @@ func TestClientConnectRejectsBadRequests(t *testing.T) {
 		}
 	}
 }
-

@@ -16,12 +16,12 @@ const (
 )
 
 type timerEntry struct {
-	when  int64 // loop clock, ns
-	seq   uint64
-	pos   int // position in the heap plus one; 0 when not armed
-	kind  timerKind
-	conn  *Conn
-	sul   *Sul
+	when int64 // loop clock, ns
+	seq  uint64
+	pos  int // position in the heap plus one; 0 when not armed
+	kind timerKind
+	conn *Conn
+	sul  *Sul
 }
 
 type timerHeap struct {

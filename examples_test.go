@@ -1,0 +1,147 @@
+package lws_test
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildExample compiles one of ./examples into a temporary directory.
+func buildExample(t *testing.T, name string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), name)
+	out, err := exec.Command("go", "build", "-o", bin, "./examples/"+name).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build %s: %v\n%s", name, err, out)
+	}
+	return bin
+}
+
+// startRawEcho runs the raw-echo example on a kernel-chosen port and
+// returns its address once it listens.
+func startRawEcho(t *testing.T, bin string) string {
+	t.Helper()
+	cmd := exec.Command(bin, "-p", "0", "-d", "7")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("raw-echo exited with %v after SIGTERM", err)
+		}
+	})
+	re := regexp.MustCompile(`listening on port (\d+)`)
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if m := re.FindStringSubmatch(sc.Text()); m != nil {
+			go func() { _, _ = io.Copy(io.Discard, stderr) }()
+			return "127.0.0.1:" + m[1]
+		}
+	}
+	t.Fatal("raw-echo never said it was listening")
+	return ""
+}
+
+func TestExampleRawEcho(t *testing.T) {
+	addr := startRawEcho(t, buildExample(t, "raw-echo"))
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if err := roundTrip(nc, "hello, raw-echo"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestExampleRawNetcat(t *testing.T) {
+	addr := startRawEcho(t, buildExample(t, "raw-echo"))
+	netcat := buildExample(t, "raw-netcat")
+	host, port, _ := net.SplitHostPort(addr)
+
+	t.Run("pipe", func(t *testing.T) {
+		cmd := exec.Command(netcat, host, port)
+		cmd.Stdin = bytes.NewReader([]byte("hello\n"))
+		out, err := runWithTimeout(t, cmd)
+		if err != nil || string(out) != "hello\n" {
+			t.Fatalf("raw-netcat printed %q (%v), want the echo", out, err)
+		}
+	})
+
+	// A regular file on stdin (poll backend), larger than every buffer on
+	// the way, comes back whole and in order.
+	t.Run("file", func(t *testing.T) {
+		data := make([]byte, 3<<20)
+		rng := rand.New(rand.NewPCG(1, 2))
+		for i := range data {
+			data[i] = byte(rng.Uint32())
+		}
+		path := filepath.Join(t.TempDir(), "in")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		cmd := exec.Command(netcat, host, port)
+		cmd.Stdin = f
+		out, err := runWithTimeout(t, cmd)
+		if err != nil || !bytes.Equal(out, data) {
+			t.Fatalf("raw-netcat echoed %d of %d bytes correctly (%v)", len(out), len(data), err)
+		}
+	})
+
+	t.Run("refused", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, closed, _ := net.SplitHostPort(ln.Addr().String())
+		ln.Close()
+		cmd := exec.Command(netcat, "127.0.0.1", closed)
+		cmd.Stdin = bytes.NewReader(nil)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if _, err := runWithTimeout(t, cmd); err == nil || !bytes.Contains(stderr.Bytes(), []byte("refused")) {
+			t.Fatalf("raw-netcat to a closed port: %v, stderr %q", err, stderr.String())
+		}
+	})
+}
+
+// runWithTimeout runs cmd and returns its standard output, killing it if
+// it has not finished in a minute.
+func runWithTimeout(t *testing.T, cmd *exec.Cmd) ([]byte, error) {
+	t.Helper()
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return out.Bytes(), err
+	case <-time.After(time.Minute):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("%s did not finish", cmd.Path)
+		return nil, nil
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package lws_test
+
+const raceEnabled = false
