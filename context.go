@@ -175,17 +175,18 @@ func (cx *Context) Run(ctx context.Context) error {
 	if cx.destroyed {
 		return ErrContextDestroyed
 	}
+	cx.stopPending.Store(false)
 	stop := context.AfterFunc(ctx, func() {
 		cx.stopPending.Store(true)
 		_ = cx.loop.poller.Wake()
 	})
 	defer stop()
-	for ctx.Err() == nil {
+	defer cx.stopPending.Store(false)
+	for !cx.stopPending.Load() {
 		if err := cx.loop.service(-1); err != nil {
 			return err
 		}
 	}
-	cx.stopPending.Store(false)
 	return nil
 }
 

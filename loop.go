@@ -189,7 +189,7 @@ func (l *loop) waitMs(timeout time.Duration) int {
 // service is one pass: wait, then handle wake-ups, events, timers,
 // client connects, input and WRITEABLE callbacks, in that order.
 func (l *loop) service(timeout time.Duration) error {
-	n, err := l.poller.Wait(l.events, l.waitMs(timeout))
+	n, err := l.wait(timeout)
 	if err != nil {
 		return fmt.Errorf("lws: %s wait: %w", l.poller.Name(), err)
 	}
@@ -209,6 +209,37 @@ func (l *loop) service(timeout time.Duration) error {
 	l.serviceReady()
 	l.serviceWrites()
 	return nil
+}
+
+// wait waits for events for at most timeout. The poller may return early
+// with nothing to report (a signal interrupted it: the Go runtime uses
+// signals to preempt goroutines); wait then waits again for the rest of
+// the time, unless a wake-up or a due timer needs the pass.
+func (l *loop) wait(timeout time.Duration) (int, error) {
+	var deadline int64
+	if timeout > 0 {
+		deadline = l.now() + int64(timeout)
+	}
+	for {
+		ms := l.waitMs(timeout)
+		n, err := l.poller.Wait(l.events, ms)
+		if err != nil || n > 0 || ms == 0 {
+			return n, err
+		}
+		if l.postPending.Load() || l.cx.cancelPending.Load() || l.cx.stopPending.Load() {
+			return 0, nil
+		}
+		now := l.now()
+		if e := l.timers.peek(); e != nil && e.when <= now {
+			return 0, nil
+		}
+		if timeout > 0 {
+			if now >= deadline {
+				return 0, nil
+			}
+			timeout = time.Duration(deadline - now)
+		}
+	}
 }
 
 func (l *loop) handleWake() {

@@ -443,3 +443,50 @@ func captureLog(t *testing.T, fn lws.Emitter) {
 	lws.SetLogLevel(lws.DefaultLogLevel, fn)
 	t.Cleanup(func() { lws.SetLogLevel(lws.DefaultLogLevel, lws.EmitStderr) })
 }
+
+func TestRxOffThenPeerHalfCloses(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		rec := newRecorder()
+		var conn *lws.Conn
+		proto := lws.Protocol{Name: "late", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+			switch reason {
+			case lws.CallbackRawAdopt:
+				conn = c
+				rec.add("adopt")
+				return c.RxFlowControl(false)
+			case lws.CallbackRawRX:
+				rec.add("rx " + string(in))
+			case lws.CallbackRawClose:
+				rec.add("close")
+			}
+			return nil
+		}}
+		var vh *lws.Vhost
+		r := newContext(t, lws.ContextInfo{EventLib: backend}, func(cx *lws.Context) {
+			vh = rawVhost(t, cx, "late", proto)
+		})
+		nc, err := net.Dial("tcp", addr(vh))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		rec.await(t, "adopt")
+		if _, err := nc.Write([]byte("last words")); err != nil {
+			t.Fatal(err)
+		}
+		if err := nc.(*net.TCPConn).CloseWrite(); err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			r.do(func() {}) // passes of the loop while reception is off
+		}
+		if ev := rec.list(); len(ev) != 1 {
+			t.Fatalf("events with reception off: %q", ev)
+		}
+		r.do(func() { _ = conn.RxFlowControl(true) })
+		if got := rec.await(t, "rx"); got != "rx last words" {
+			t.Fatal(got)
+		}
+		rec.await(t, "close")
+	})
+}

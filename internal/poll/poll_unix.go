@@ -37,12 +37,13 @@ func newPoll(mk func() (*waker, error)) (*poller, error) {
 }
 
 // pollInterest translates Event interest bits into poll(2) request bits.
-// POLLRDHUP is always requested where it exists; POLLHUP, POLLERR and
-// POLLNVAL are reported by the kernel whatever is requested.
+// POLLRDHUP (where it exists) goes with In: a caller that stopped reading
+// must not be woken on every poll by a peer's half-close it cannot act on
+// yet. POLLHUP, POLLERR and POLLNVAL are reported whatever is requested.
 func pollInterest(ev uint32) uint16 {
-	var e uint16 = pollRDHUP
+	var e uint16
 	if ev&In != 0 {
-		e |= unix.POLLIN
+		e |= unix.POLLIN | pollRDHUP
 	}
 	if ev&Out != 0 {
 		e |= unix.POLLOUT
