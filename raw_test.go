@@ -158,6 +158,9 @@ func TestSlowReaderPartialWrites(t *testing.T) {
 				held := int64(c.BufferedAmount())
 				if held > 0 {
 					partials.Add(1)
+					if !c.SendPipeChoked() {
+						return errors.New("SendPipeChoked says free while part of a write is held")
+					}
 				}
 				if held > maxHeld.Load() {
 					maxHeld.Store(held)
