@@ -372,7 +372,10 @@ func (l *loop) serviceRx(c *Conn) {
 	}
 	n, err := unix.Read(int(c.fd), l.rbuf[:size])
 	switch {
-	case err == unix.EAGAIN || err == unix.EINTR:
+	case err == unix.EINTR:
+		l.queueReady(c) // try again on the next pass
+		return
+	case err == unix.EAGAIN:
 		c.readReady = false
 		l.updateInterest(c)
 		return

@@ -307,17 +307,7 @@ func TestRxFlowControlHeldDataFirst(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		rec := newRecorder()
 		var conn *lws.Conn
-		proto := lws.Protocol{Name: "held", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
-			switch reason {
-			case lws.CallbackRawAdopt:
-				conn = c
-				rec.add("adopt")
-				return c.RxFlowControl(false)
-			case lws.CallbackRawRX:
-				rec.add("rx " + string(in))
-			}
-			return nil
-		}}
+		proto := rxOffProtocol("held", rec, &conn)
 		var vh *lws.Vhost
 		r := newContext(t, lws.ContextInfo{EventLib: backend}, func(cx *lws.Context) {
 			vh = rawVhost(t, cx, "held", proto)
@@ -444,26 +434,32 @@ func boolErr(b bool) error {
 // captureLog routes library log lines to fn for the test's duration.
 func captureLog(t *testing.T, fn lws.Emitter) {
 	lws.SetLogLevel(lws.DefaultLogLevel, fn)
-	t.Cleanup(func() { lws.SetLogLevel(lws.DefaultLogLevel, lws.EmitStderr) })
+	t.Cleanup(func() { lws.SetLogLevel(testLogLevel, lws.EmitStderr) })
+}
+
+// rxOffProtocol turns reception off as soon as a connection is adopted,
+// publishes the connection in *conn and records adopt, rx and close.
+func rxOffProtocol(name string, rec *recorder, conn **lws.Conn) lws.Protocol {
+	return lws.Protocol{Name: name, Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		switch reason {
+		case lws.CallbackRawAdopt:
+			*conn = c
+			rec.add("adopt")
+			return c.RxFlowControl(false)
+		case lws.CallbackRawRX:
+			rec.add("rx " + string(in))
+		case lws.CallbackRawClose:
+			rec.add("close")
+		}
+		return nil
+	}}
 }
 
 func TestRxOffThenPeerHalfCloses(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		rec := newRecorder()
 		var conn *lws.Conn
-		proto := lws.Protocol{Name: "late", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
-			switch reason {
-			case lws.CallbackRawAdopt:
-				conn = c
-				rec.add("adopt")
-				return c.RxFlowControl(false)
-			case lws.CallbackRawRX:
-				rec.add("rx " + string(in))
-			case lws.CallbackRawClose:
-				rec.add("close")
-			}
-			return nil
-		}}
+		proto := rxOffProtocol("late", rec, &conn)
 		var vh *lws.Vhost
 		r := newContext(t, lws.ContextInfo{EventLib: backend}, func(cx *lws.Context) {
 			vh = rawVhost(t, cx, "late", proto)
