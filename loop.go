@@ -728,6 +728,7 @@ func (l *loop) closeConn(c *Conn, why error) {
 	if c.created {
 		_ = c.callbackProto(c.vhost.protocols[0], CallbackWSIDestroy, nil)
 	}
+	logf(LogDebug, "lws: closing %v: %v", c, c.closeErr)
 	c.unbindProtocol()
 	l.timers.cancel(&c.timeout)
 	l.timers.cancel(&c.timer)
@@ -737,7 +738,6 @@ func (l *loop) closeConn(c *Conn, why error) {
 	if c.client != nil {
 		l.dropFromQueues(c)
 	}
-	logf(LogDebug, "lws: closed %v: %v", c, c.closeErr)
 }
 
 var errParentClosed = errors.New("lws: parent connection closed")
@@ -762,34 +762,23 @@ func (l *loop) releaseFD(c *Conn) {
 	c.fd = -1
 }
 
-// closeVhostConns closes every connection of vh.
+// closeVhostConns closes every connection of vh: each is bound to one of
+// its protocols, clients still resolving or connecting included.
 func (l *loop) closeVhostConns(vh *Vhost) {
 	for _, vp := range vh.protocols {
 		for vp.first != nil {
 			l.closeConn(vp.first, errVhostDestroyed)
 		}
 	}
-	for _, q := range [][]*Conn{l.connectQ, l.resolveQ} {
-		for _, c := range q {
-			if c.vhost == vh {
-				l.closeConn(c, errVhostDestroyed)
-			}
-		}
-	}
 }
 
-// closeAll closes every connection the loop holds.
+// closeAll closes whatever descriptors the loop still holds once every
+// vhost was destroyed.
 func (l *loop) closeAll() {
 	for _, c := range l.fds {
 		if c != nil && !c.closed {
 			l.closeConn(c, ErrContextDestroyed)
 		}
-	}
-	for len(l.connectQ) > 0 {
-		l.closeConn(l.connectQ[0], ErrContextDestroyed)
-	}
-	for len(l.resolveQ) > 0 {
-		l.closeConn(l.resolveQ[0], ErrContextDestroyed)
 	}
 }
 
