@@ -103,7 +103,8 @@ func TestDestroyedContextRefusesWork(t *testing.T) {
 		t.Fatal(err)
 	}
 	cx.Destroy()
-	cx.Destroy() // a second Destroy is harmless
+	cx.Destroy()       // a second Destroy is harmless
+	cx.CancelService() // and so is a late CancelService from another goroutine
 	if err := cx.Service(0); err != lws.ErrContextDestroyed {
 		t.Fatalf("Service after Destroy: %v", err)
 	}
