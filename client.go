@@ -23,10 +23,20 @@ type ClientConnectInfo struct {
 	Address string
 	// Port is the TCP port to connect to.
 	Port int
-	// Method selects what the connection becomes: "RAW" for a RAW socket
-	// (RAW_CONNECTED, RAW_RX, RAW_WRITEABLE, RAW_CLOSE). WebSocket and HTTP
-	// clients are not served yet.
+	// Method selects what the connection becomes: "" for a WebSocket
+	// client (CLIENT_ESTABLISHED, CLIENT_RECEIVE, CLIENT_WRITEABLE,
+	// CLIENT_CLOSED), "RAW" for a RAW socket (RAW_CONNECTED, RAW_RX,
+	// RAW_WRITEABLE, RAW_CLOSE). HTTP clients are not served yet.
 	Method string
+	// Path is the request path of a WebSocket client; "/" if empty.
+	Path string
+	// Host is the Host header of a WebSocket client; Address:Port if empty.
+	Host string
+	// Origin, if set, is sent as the Origin header.
+	Origin string
+	// Protocol is the comma-separated list of subprotocols a WebSocket
+	// client offers; the server must choose one of them.
+	Protocol string
 	// LocalProtocolName names the vhost protocol the connection binds to;
 	// empty means the vhost's first protocol.
 	LocalProtocolName string
@@ -52,6 +62,7 @@ type clientState struct {
 	lastErr error
 	failed  bool
 	timeout time.Duration
+	ws      *wsClientState // a WebSocket client until it is established
 }
 
 func (cs *clientState) target() string {
@@ -59,6 +70,9 @@ func (cs *clientState) target() string {
 }
 
 func (cs *clientState) timeoutText() string {
+	if cs.ws != nil && cs.ws.key != "" {
+		return "HS: no answer to the upgrade request from " + cs.target() + " within " + cs.timeout.String()
+	}
 	if cs.lastErr != nil {
 		return fmt.Sprintf("connect to %s failed: %v", cs.target(), cs.lastErr)
 	}
@@ -88,8 +102,8 @@ func (cx *Context) ClientConnect(info ClientConnectInfo) (*Conn, error) {
 	if vh.destroyed {
 		return nil, errors.New("lws: ClientConnect on a destroyed vhost")
 	}
-	if !strings.EqualFold(info.Method, "RAW") {
-		return nil, fmt.Errorf("lws: client method %q is not served yet; use \"RAW\"", info.Method)
+	if info.Method != "" && !strings.EqualFold(info.Method, "RAW") {
+		return nil, fmt.Errorf("lws: client method %q is not served yet; use \"\" (WebSocket) or \"RAW\"", info.Method)
 	}
 	if info.Address == "" {
 		return nil, errors.New("lws: ClientConnect needs an Address")
@@ -108,6 +122,19 @@ func (cx *Context) ClientConnect(info ClientConnectInfo) (*Conn, error) {
 	cs := &clientState{host: info.Address, port: info.Port, timeout: info.ConnectTimeout}
 	if cs.timeout <= 0 {
 		cs.timeout = vh.info.ConnectTimeout
+	}
+	if info.Method == "" {
+		hs := &wsClientState{path: info.Path, host: info.Host, origin: info.Origin, protocols: info.Protocol}
+		if hs.path == "" {
+			hs.path = "/"
+		}
+		if hs.host == "" {
+			hs.host = net.JoinHostPort(info.Address, strconv.Itoa(info.Port))
+		}
+		if strings.ContainsAny(hs.path+hs.host+hs.origin+hs.protocols, "\r\n") {
+			return nil, errors.New("lws: ClientConnect: CR or LF in the path, host, origin or protocol")
+		}
+		cs.ws = hs
 	}
 	c.client = cs
 	c.bindProtocol(vp, info.Userdata)
@@ -278,6 +305,13 @@ func (l *loop) finishConnect(c *Conn) {
 	l.timers.cancel(&c.timeout)
 	c.timeoutReason = NoPendingTimeout
 	c.writeReady = true
+	if cs.ws != nil {
+		l.updateInterest(c)
+		if err := c.wsClientStart(); err != nil {
+			l.clientFail(c, "HS: sending the upgrade request: "+err.Error())
+		}
+		return
+	}
 	c.role = rawSkt
 	c.established = true
 	l.updateInterest(c)

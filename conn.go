@@ -6,6 +6,14 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"time"
+
+	"github.com/golws/lws/h1"
+)
+
+// Reasons the library itself stops reading a connection.
+const (
+	holdAH      uint8 = 1 << iota // waiting for a header table
+	holdClosing                   // only sending what is left before closing
 )
 
 type connKind uint8
@@ -54,6 +62,13 @@ type Conn struct {
 	inWriteable   bool // inside a WRITEABLE callback
 	permit        bool // the next Write is allowed
 	rxDisabled    bool
+	rxHold        uint8 // library reasons not to read: holdAH, holdClosing
+
+	killAfterWrite bool // close once what the library holds has been sent
+	waitingAH      bool
+	ah             *h1.Table
+	http           *httpState
+	ws             *wsState
 
 	out    []byte // the part of one write the kernel did not take
 	outOff int

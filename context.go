@@ -45,6 +45,14 @@ type ContextInfo struct {
 	// connections run at once, each on its own goroutine; further requests
 	// wait in order. Zero means 4.
 	ResolverWorkers int
+	// MaxHTTPHeaderPool caps how many header tables (lws's "ah") exist at
+	// once; a connection that needs one while all are in use stops being
+	// read until one is free. Zero means the descriptor limit.
+	MaxHTTPHeaderPool int
+	// MaxHTTPHeaderData is the size of each header table: the most a
+	// request head may hold. Zero means 4096, lws's default; a request
+	// over it is answered 431.
+	MaxHTTPHeaderData int
 	// User is free for user code; Context.User returns it.
 	User any
 }

@@ -1,9 +1,11 @@
 package lws
 
 import (
+	crand "crypto/rand"
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,6 +49,13 @@ type loop struct {
 	lastLimitLog int64 // when the fd limit was last logged
 
 	iov [2]unix.Iovec
+
+	ah ahPool
+
+	hdr     [16]byte      // a frame header being built
+	ctrlBuf [2 + 125]byte // a control payload or a short header value
+	mask    []byte        // masked copy of a client's frame payload
+	rng     *rand.ChaCha8 // masking keys
 }
 
 func newLoop(cx *Context, p poll.Poller, limit int) *loop {
@@ -61,7 +70,34 @@ func newLoop(cx *Context, p poll.Poller, limit int) *loop {
 		base:   time.Now(),
 	}
 	l.reserveFD, _ = unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	l.ah = ahPool{max: cx.info.MaxHTTPHeaderPool, dataSize: cx.info.MaxHTTPHeaderData}
+	if l.ah.max <= 0 {
+		l.ah.max = limit
+	}
+	var seed [32]byte
+	_, _ = crand.Read(seed[:])
+	l.rng = rand.NewChaCha8(seed)
 	return l
+}
+
+// maskKey returns a fresh, unpredictable masking key for a client frame.
+func (l *loop) maskKey() (k [4]byte) {
+	v := l.rng.Uint64()
+	k[0], k[1], k[2], k[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+	return k
+}
+
+// maskBuf returns the loop's scratch buffer for masking n bytes; it is
+// kept for reuse unless it grew large.
+func (l *loop) maskBuf(n int) []byte {
+	if cap(l.mask) < n {
+		l.mask = make([]byte, n)
+	}
+	b := l.mask[:n]
+	if n > 64<<10 {
+		l.mask = nil
+	}
+	return b
 }
 
 // now is the loop's monotonic clock in nanoseconds.
@@ -105,7 +141,7 @@ func (l *loop) wantedEvents(c *Conn) uint32 {
 	case c.connecting:
 		ev = poll.Out
 	default:
-		if !c.rxDisabled && !c.rxEOF && !c.readReady {
+		if !c.rxDisabled && c.rxHold == 0 && !c.rxEOF && !c.readReady {
 			ev |= poll.In
 		}
 		if !c.writeReady && (len(c.out) > 0 || c.wantWriteable) {
@@ -319,6 +355,10 @@ func (l *loop) onWritable(c *Conn) {
 			l.updateInterest(c)
 			return
 		}
+		if c.killAfterWrite {
+			l.closeConn(c, errResponseSent)
+			return
+		}
 		// lws issues a WRITEABLE once a partial write has drained.
 		c.wantWriteable = true
 	}
@@ -352,7 +392,10 @@ func (l *loop) serviceRx(c *Conn) {
 	case kindVhostProtocol:
 		return
 	}
-	if c.rxDisabled {
+	if c.rxHold&holdAH != 0 && l.acquireAH(c) {
+		c.rxHold &^= holdAH
+	}
+	if c.rxDisabled || c.rxHold != 0 {
 		return
 	}
 	if len(c.rxHeld) > 0 {
@@ -405,7 +448,7 @@ func (l *loop) serviceRx(c *Conn) {
 func (l *loop) deliver(c *Conn, p []byte) {
 	used, err := c.role.rx(c, p)
 	if err != nil {
-		l.closeConn(c, err)
+		l.userClose(c, err)
 		return
 	}
 	if used < len(p) && !c.closed {
@@ -417,7 +460,7 @@ func (l *loop) deliverHeld(c *Conn) {
 	held := c.rxHeld
 	used, err := c.role.rx(c, held)
 	if err != nil {
-		l.closeConn(c, err)
+		l.userClose(c, err)
 		return
 	}
 	if c.closed {
@@ -482,7 +525,7 @@ func (l *loop) serviceWrites() {
 		if c.wantWriteable && c.writeReady && len(c.out) == 0 && !c.connecting {
 			c.wantWriteable = false
 			if err := c.role.writeable(c); err != nil {
-				l.closeConn(c, err)
+				l.userClose(c, err)
 				continue
 			}
 			if c.closed {
@@ -517,7 +560,7 @@ func (l *loop) runTimers() {
 			c := e.conn
 			if !c.closed {
 				if err := c.callback(CallbackTimer, nil); err != nil {
-					l.closeConn(c, err)
+					l.userClose(c, err)
 				}
 			}
 		}
@@ -553,10 +596,28 @@ func (l *loop) onTimeout(c *Conn) {
 		l.clientFail(c, c.client.timeoutText())
 		return
 	}
-	if reason != PendingTimeoutUserOK {
-		logf(LogInfo, "lws: %v: timeout %d expired", c, int(reason))
+	if reason == PendingTimeoutUserOK {
+		err := c.closeErr
+		if err == nil {
+			err = errKilled
+		}
+		l.userClose(c, err)
+		return
 	}
+	logf(LogInfo, "lws: %v: timeout %d expired", c, int(reason))
 	l.closeConn(c, &TimeoutError{Reason: reason})
+}
+
+// userClose closes c because its protocol asked (an error returned from a
+// callback, or Close): the role may first run its closing handshake.
+func (l *loop) userClose(c *Conn, why error) {
+	if c.closed {
+		return
+	}
+	if c.established && c.role != nil && why != errResponseSent && why != errPeerClosed && c.role.closing(c, why) {
+		return
+	}
+	l.closeConn(c, why)
 }
 
 // killLater closes c at the next pass; used when a system call fails in a
@@ -649,7 +710,30 @@ func (l *loop) acceptConn(vh *Vhost, fd int, sa unix.Sockaddr) {
 		unix.Close(fd)
 		return
 	}
-	l.adoptAs(c, vh.acceptProtocol(), nil, true)
+	if vh.info.ListenAcceptRole == RoleRawSkt && vh.info.Options&OptionFallbackToApplyListenAcceptConfig == 0 {
+		l.adoptAs(c, vh.acceptProtocol(), nil, true)
+		return
+	}
+	l.adoptHTTP(c, vh.info.ListenAcceptRole == RoleRawSkt)
+}
+
+// adoptHTTP makes a new server connection an HTTP/1 one waiting for its
+// request; with fallback, bytes that are not HTTP switch it to the
+// listen-accept role instead.
+func (l *loop) adoptHTTP(c *Conn, fallback bool) {
+	c.created = true
+	first := c.vhost.protocols[0]
+	_ = c.callbackProto(first, CallbackWSICreate, nil)
+	if c.closed {
+		return
+	}
+	c.role = h1Server
+	c.http = &httpState{fallback: fallback}
+	c.bindProtocol(first, nil)
+	c.established = true
+	if err := c.callback(CallbackServerNewClientInstantiated, nil); err != nil {
+		l.closeConn(c, err)
+	}
 }
 
 // acceptProtocol is the protocol connections taking the listen-accept role
@@ -729,6 +813,7 @@ func (l *loop) closeConn(c *Conn, why error) {
 		_ = c.callbackProto(c.vhost.protocols[0], CallbackWSIDestroy, nil)
 	}
 	logf(LogDebug, "lws: closing %v: %v", c, c.closeErr)
+	l.releaseAH(c)
 	c.unbindProtocol()
 	l.timers.cancel(&c.timeout)
 	l.timers.cancel(&c.timer)

@@ -16,6 +16,10 @@ type role interface {
 	write(c *Conn, p []byte, wt WriteType) (int, error)
 	// closed delivers the role's close reason.
 	closed(c *Conn)
+	// closing may take over closing a connection that user code closes
+	// (a WebSocket sends its Close frame and waits for the answer); it
+	// reports whether it did.
+	closing(c *Conn, why error) bool
 }
 
 // dispatchWriteable runs a WRITEABLE callback with one write permitted.
@@ -41,6 +45,8 @@ func (roleRawSkt) writeable(c *Conn) error { return c.dispatchWriteable(Callback
 
 func (roleRawSkt) write(c *Conn, p []byte, _ WriteType) (int, error) { return c.send(nil, p) }
 
+func (roleRawSkt) closing(*Conn, error) bool { return false }
+
 func (roleRawSkt) closed(c *Conn) {
 	if err := c.callback(CallbackRawClose, nil); err != nil {
 		logf(LogDebug, "lws: RAW_CLOSE on %v: %v", c, err)
@@ -62,6 +68,8 @@ func (roleRawFile) rx(c *Conn, _ []byte) (int, error) {
 func (roleRawFile) writeable(c *Conn) error { return c.dispatchWriteable(CallbackRawWriteableFile) }
 
 func (roleRawFile) write(c *Conn, p []byte, _ WriteType) (int, error) { return c.send(nil, p) }
+
+func (roleRawFile) closing(*Conn, error) bool { return false }
 
 func (roleRawFile) closed(c *Conn) {
 	if err := c.callback(CallbackRawCloseFile, nil); err != nil {

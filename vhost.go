@@ -65,9 +65,9 @@ type VhostInfo struct {
 	ProtocolOptions map[string]map[string]string
 	// Options is a set of ServerOption flags.
 	Options ServerOption
-	// ListenAcceptRole is the role accepted connections take (RoleRawSkt);
-	// empty means the HTTP role, which is not served yet, so for now a
-	// listening vhost needs RoleRawSkt.
+	// ListenAcceptRole is the role accepted connections take: empty for
+	// HTTP/1 (WebSocket upgrades; other requests are answered 404 until the
+	// HTTP role serves them), or RoleRawSkt for RAW sockets.
 	ListenAcceptRole string
 	// ListenAcceptProtocol names the protocol that connections given the
 	// listen-accept role bind to; empty means the first protocol.
@@ -75,6 +75,17 @@ type VhostInfo struct {
 	// ConnectTimeout bounds how long a client connection made on this vhost
 	// may take to resolve and connect. Zero means 5 seconds.
 	ConnectTimeout time.Duration
+	// AHIdleTimeoutSecs bounds how long a connection may take to send its
+	// request head once it holds a header table (lws's
+	// timeout_secs_ah_idle). Zero means 10.
+	AHIdleTimeoutSecs int
+	// RejectProtocolLessUpgrades refuses WebSocket upgrades that name no
+	// protocol, instead of binding them to the default protocol.
+	RejectProtocolLessUpgrades bool
+	// WSMaxFrame and WSMaxMessage cap the payload of one received
+	// WebSocket frame and of one message; a peer exceeding them is closed
+	// with 1009. Zero means no cap: data streams to RECEIVE in pieces.
+	WSMaxFrame, WSMaxMessage int64
 	// User is free for user code; Vhost.User returns it.
 	User any
 }
@@ -118,8 +129,11 @@ func (cx *Context) CreateVhost(info VhostInfo) (*Vhost, error) {
 	if info.ConnectTimeout <= 0 {
 		info.ConnectTimeout = 5 * time.Second
 	}
-	if info.Port != PortNoListen && info.ListenAcceptRole != RoleRawSkt {
-		return nil, fmt.Errorf("lws: vhost %q: ListenAcceptRole %q is not served; use %q",
+	if info.AHIdleTimeoutSecs <= 0 {
+		info.AHIdleTimeoutSecs = 10
+	}
+	if info.ListenAcceptRole != "" && info.ListenAcceptRole != RoleRawSkt {
+		return nil, fmt.Errorf("lws: vhost %q: ListenAcceptRole %q is not served; use \"\" (HTTP) or %q",
 			info.Name, info.ListenAcceptRole, RoleRawSkt)
 	}
 	vh := &Vhost{cx: cx, info: info, name: info.Name, port: -1}

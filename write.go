@@ -80,6 +80,13 @@ func (c *Conn) BufferedAmount() int { return len(c.out) - c.outOff }
 // send writes hdr then p to the descriptor and keeps whatever the kernel did
 // not take. It returns len(p) on success.
 func (c *Conn) send(hdr, p []byte) (int, error) {
+	if c.outOff < len(c.out) {
+		// Library messages (a pong, a Close) may follow a write the kernel
+		// has not finished taking: they queue behind it, whole.
+		c.out = append(c.out, hdr...)
+		c.out = append(c.out, p...)
+		return len(p), nil
+	}
 	total := len(hdr) + len(p)
 	var n int
 	var err error

@@ -1,0 +1,57 @@
+// Command ws-server-echo is golws's minimal WebSocket echo server, the
+// target of the conformance tests: on ws://127.0.0.1:PORT/ it sends back
+// every message it receives with the same fragmentation and opcodes, whatever
+// subprotocol the client asks for (or none).
+//
+//	go run ./examples/ws-server-echo -p 7681
+//
+// Each connection queues what it received in a small ring of fragments and
+// writes one fragment per SERVER_WRITEABLE; while the ring is nearly full,
+// reception is off, so a client that does not read its echoes is slowed by
+// TCP rather than growing the server's memory.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/golws/lws"
+	"github.com/golws/lws/plugins/echo"
+)
+
+func main() {
+	port := flag.Int("p", 7681, "port to listen on")
+	iface := flag.String("i", "127.0.0.1", "interface or address to listen on")
+	eventLib := flag.String("e", "", "event loop backend: epoll or poll (default: the platform's)")
+	logLevel := flag.Int("d", int(lws.DefaultLogLevel|lws.LogUser), "log level bit mask (lws's -d)")
+	flag.Parse()
+	lws.SetLogLevel(lws.LogLevel(*logLevel), nil)
+
+	cx, err := lws.NewContext(lws.ContextInfo{EventLib: *eventLib, ServiceBufferSize: 32 << 10})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer cx.Destroy()
+	_, err = cx.CreateVhost(lws.VhostInfo{
+		Port:      *port,
+		Iface:     *iface,
+		Protocols: []lws.Protocol{echo.Protocol()},
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	lws.Userf("ws-server-echo: ws://%s:%d/", *iface, *port)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := cx.Run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,26 @@
+// Package h1 parses the head of an HTTP/1 request into a header table, the
+// way lws's lws_parse fills its allocated header ("ah").
+//
+// It is a pure parser: it does no I/O and keeps no goroutines. The event
+// loop reads bytes from a socket and hands them to Parser.Parse in whatever
+// pieces arrive, down to one byte at a time; the result never depends on
+// how the bytes were split. Parse reports how much of its input it used,
+// so the bytes after the blank line that ends the head (a body, the next
+// pipelined request, or a WebSocket's first frames) are left to the caller.
+//
+// A Table owns one fixed data area, allocated once by NewTable and reused
+// after Reset. Everything a request stores lands in that area, index
+// records and the names of headers golws has no Token for included, so
+// MaxData bounds the memory of a request and nothing grows: once a Table
+// exists, parsing and reading it allocate nothing.
+//
+// Known headers are filed under a Token (lws's WSI_TOKEN_*); a repeated
+// header adds a fragment to its token. Other headers are kept by name, as
+// lws's custom headers are. The request target is %-decoded and
+// normalised as lws does it ("//" collapsed, "/./" dropped, "/../"
+// resolved, never above the root), and its query string is split into
+// TokenURIArgs fragments, one per argument.
+//
+// A request the parser refuses is reported as an *Error carrying the HTTP
+// status to answer with before closing the connection.
+package h1

@@ -1,0 +1,84 @@
+// Package dumbincrement is lws's dumb-increment-protocol for golws: every
+// connected client is sent a counter, as a text message, every 50 ms. A
+// client sending "reset\n" sets its counter back to 0, and "closeme\n"
+// makes the server close with 1001 and the reason "seeya". The per-vhost
+// option "options", an integer whose bit 0 is set, turns the periodic
+// sending off.
+package dumbincrement
+
+import (
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/golws/lws"
+	"github.com/golws/lws/ws"
+)
+
+// Name is the protocol's name, as browsers ask for it.
+const Name = "dumb-increment-protocol"
+
+// Interval is how often each client is sent its counter.
+const Interval = 50 * time.Millisecond
+
+type session struct {
+	number int
+	buf    [20]byte
+}
+
+type vhostData struct{ noPeriodic bool }
+
+// Protocol returns the protocol, ready for a vhost's Protocols.
+func Protocol() lws.Protocol {
+	return lws.Protocol{
+		Name:         Name,
+		Callback:     callback,
+		NewSession:   func() any { return new(session) },
+		RxBufferSize: 10,
+	}
+}
+
+var errCloseMe = errors.New("dumb-increment: client asked to close")
+
+func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
+	switch reason {
+	case lws.CallbackProtocolInit:
+		vd := &vhostData{}
+		if v, ok := c.ProtocolOption("options"); ok {
+			n, _ := strconv.Atoi(v)
+			vd.noPeriodic = n&1 != 0
+		}
+		c.SetVhostData(vd)
+
+	case lws.CallbackEstablished:
+		c.User().(*session).number = 0
+		if vd, _ := c.VhostData().(*vhostData); vd == nil || !vd.noPeriodic {
+			c.SetTimer(Interval)
+		}
+
+	case lws.CallbackTimer:
+		c.CallbackOnWritable()
+		c.SetTimer(Interval)
+
+	case lws.CallbackServerWriteable:
+		s := c.User().(*session)
+		msg := strconv.AppendInt(s.buf[:0], int64(s.number), 10)
+		s.number++
+		if _, err := c.Write(msg, lws.WriteText); err != nil {
+			return err
+		}
+
+	case lws.CallbackReceive:
+		if len(in) < 6 {
+			return nil
+		}
+		switch string(in) {
+		case "reset\n":
+			c.User().(*session).number = 0
+		case "closeme\n":
+			c.CloseReason(ws.CloseGoingAway, "seeya")
+			return errCloseMe
+		}
+	}
+	return nil
+}

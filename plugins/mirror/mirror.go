@@ -1,0 +1,168 @@
+// Package mirror is lws's lws-mirror-protocol for golws: a shared world in
+// which every message a client sends is sent, as text, to every client of
+// the same mirror instance, the sender included. The instance is chosen by
+// the URL argument ?mirror=NAME (default ""); a vhost holds at most three.
+//
+// Each instance keeps the last 32 messages in a ring with one read
+// position per client. When fewer than 4 slots are free, reception is
+// switched off for every client of the instance, so senders meet TCP
+// backpressure instead of growing the ring; it is switched back on when two
+// thirds of the ring are free. The client furthest behind then has 3
+// seconds to catch up before it is hung up, so one stalled reader cannot
+// stop the others for long.
+package mirror
+
+import (
+	"errors"
+
+	"github.com/golws/lws"
+)
+
+// Name is the protocol's name, as browsers ask for it.
+const Name = "lws-mirror-protocol"
+
+const (
+	ringLen      = 32
+	rxflowMin    = 4               // switch reception off below this many free slots
+	rxflowMax    = ringLen * 2 / 3 // and back on at this many
+	maxInstances = 3               // per vhost
+	slowTimeout  = 3               // seconds the slowest client has to drain
+	slowReason   = lws.PendingTimeoutUserReasonBase
+)
+
+type instance struct {
+	name    string
+	ring    [ringLen][]byte
+	head    uint64 // sequence number of the next message
+	members map[*member]struct{}
+	rxOff   bool
+}
+
+type member struct {
+	conn *lws.Conn
+	inst *instance
+	tail uint64 // sequence number of the next message to send
+}
+
+type vhostData struct {
+	instances map[string]*instance
+}
+
+// Protocol returns the protocol, ready for a vhost's Protocols.
+func Protocol() lws.Protocol {
+	return lws.Protocol{
+		Name:         Name,
+		Callback:     callback,
+		NewSession:   func() any { return new(member) },
+		RxBufferSize: 4096,
+	}
+}
+
+var errTooMany = errors.New("mirror: too many mirror instances on this vhost")
+
+func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
+	switch reason {
+	case lws.CallbackProtocolInit:
+		c.SetVhostData(&vhostData{instances: map[string]*instance{}})
+
+	case lws.CallbackEstablished:
+		vd := c.VhostData().(*vhostData)
+		name, _ := c.URLArg("mirror")
+		inst := vd.instances[name]
+		if inst == nil {
+			if len(vd.instances) >= maxInstances {
+				return errTooMany
+			}
+			inst = &instance{name: name, members: map[*member]struct{}{}}
+			vd.instances[name] = inst
+		}
+		m := c.User().(*member)
+		m.conn, m.inst, m.tail = c, inst, inst.head
+		inst.members[m] = struct{}{}
+		if inst.rxOff {
+			return c.RxFlowControl(false)
+		}
+
+	case lws.CallbackClosed:
+		m := c.User().(*member)
+		inst := m.inst
+		if inst == nil {
+			return nil
+		}
+		delete(inst.members, m)
+		m.inst = nil
+		if len(inst.members) == 0 {
+			delete(c.VhostData().(*vhostData).instances, inst.name)
+			return nil
+		}
+		inst.updateFlow()
+
+	case lws.CallbackReceive:
+		m := c.User().(*member)
+		inst := m.inst
+		if inst.free() == 0 {
+			return nil // cannot happen while reception is off for everyone
+		}
+		slot := &inst.ring[inst.head%ringLen]
+		*slot = append((*slot)[:0], in...)
+		inst.head++
+		inst.updateFlow()
+		for o := range inst.members {
+			o.conn.CallbackOnWritable()
+		}
+
+	case lws.CallbackServerWriteable:
+		m := c.User().(*member)
+		inst := m.inst
+		if inst == nil {
+			return nil
+		}
+		for m.tail < inst.head {
+			if _, err := c.Write(inst.ring[m.tail%ringLen], lws.WriteText); err != nil {
+				return err
+			}
+			m.tail++
+			if c.SendPipeChoked() {
+				break
+			}
+		}
+		inst.updateFlow()
+		if m.tail < inst.head {
+			c.CallbackOnWritable()
+		}
+	}
+	return nil
+}
+
+// oldest returns the smallest read position of the instance's members.
+func (inst *instance) oldest() uint64 {
+	o := inst.head
+	for m := range inst.members {
+		o = min(o, m.tail)
+	}
+	return o
+}
+
+func (inst *instance) free() int { return ringLen - int(inst.head-inst.oldest()) }
+
+// updateFlow switches reception of every member off or on as the ring
+// fills and drains, and gives the slowest members their deadline.
+func (inst *instance) updateFlow() {
+	free, oldest := inst.free(), inst.oldest()
+	switch {
+	case !inst.rxOff && free < rxflowMin:
+		inst.rxOff = true
+		for m := range inst.members {
+			_ = m.conn.RxFlowControl(false)
+			if m.tail == oldest {
+				m.conn.SetTimeout(slowReason, slowTimeout)
+			}
+		}
+	case inst.rxOff && free >= rxflowMax:
+		inst.rxOff = false
+		for m := range inst.members {
+			_ = m.conn.RxFlowControl(true)
+			m.conn.SetTimeout(lws.NoPendingTimeout, 0)
+		}
+	}
+}

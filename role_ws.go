@@ -1,0 +1,383 @@
+package lws
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golws/lws/ws"
+)
+
+// roleWS is the WebSocket role (RFC 6455) over one connection: frames in
+// through the ws package's incremental parser, RECEIVE callbacks in pieces
+// no larger than the protocol's rx buffer, frames out through Write.
+type roleWS struct{ client bool }
+
+var (
+	wsServer role = roleWS{client: false}
+	wsClient role = roleWS{client: true}
+)
+
+// wsState is what a WebSocket connection carries.
+type wsState struct {
+	parser ws.Parser
+	utf8   ws.UTF8
+
+	// what the current RECEIVE callback is about
+	msgText   bool
+	first     bool // this piece starts a message
+	final     bool // this piece ends a message
+	remaining int64
+
+	ctrl    [ws.MaxControlPayload]byte // a control frame's payload as it arrives
+	ctrlLen int
+
+	sendingFragmented bool // a message was started with WriteNoFin
+
+	closeSent   bool
+	closeRcvd   bool
+	closeCode   ws.CloseCode
+	closeReason string
+
+	pongPending bool
+	pong        [ws.MaxControlPayload]byte
+	pongLen     int
+}
+
+func (r roleWS) name() string {
+	if r.client {
+		return "ws-client"
+	}
+	return "ws"
+}
+
+func (r roleWS) rx(c *Conn, p []byte) (int, error) {
+	w := c.ws
+	piece := c.rxPieceSize()
+	used := 0
+	for used < len(p) {
+		if c.closed || c.rxDisabled || c.rxHold != 0 {
+			break
+		}
+		b := p[used:]
+		if len(b) > piece {
+			b = b[:piece]
+		}
+		n, f, ok, err := w.parser.Next(b)
+		used += n
+		if err != nil {
+			var pe *ws.ProtocolError
+			if errors.As(err, &pe) {
+				return used, c.wsFail(pe.Code, pe.Reason)
+			}
+			return used, err
+		}
+		if ok {
+			if err := r.fragment(c, &f); err != nil {
+				return used, err
+			}
+		} else if n == 0 {
+			break
+		}
+	}
+	return used, nil
+}
+
+// fragment handles one report of the parser.
+func (r roleWS) fragment(c *Conn, f *ws.Fragment) error {
+	w := c.ws
+	op := f.Header.Opcode
+	if op.IsControl() {
+		w.ctrlLen += copy(w.ctrl[w.ctrlLen:], f.Payload)
+		if !f.FrameEnd {
+			return nil
+		}
+		payload := w.ctrl[:w.ctrlLen]
+		w.ctrlLen = 0
+		switch op {
+		case ws.OpPing:
+			if !w.closeSent {
+				c.wsQueuePong(payload)
+			}
+		case ws.OpPong:
+			reason := CallbackReceivePong
+			if r.client {
+				reason = CallbackClientReceivePong
+			}
+			return c.callback(reason, payload)
+		case ws.OpClose:
+			return c.wsPeerClose(payload)
+		}
+		return nil
+	}
+	if w.closeSent || w.closeRcvd {
+		return nil // data after a Close is dropped
+	}
+	if f.FrameStart && f.MessageStart {
+		w.msgText = f.MessageOpcode == ws.OpText
+		w.first = true
+		w.utf8.Reset()
+	}
+	if w.msgText {
+		if !w.utf8.Write(f.Payload) {
+			return c.wsFail(ws.CloseInvalidPayload, "invalid utf-8")
+		}
+		if f.MessageEnd && !w.utf8.Complete() {
+			return c.wsFail(ws.CloseInvalidPayload, "truncated utf-8")
+		}
+	}
+	if len(f.Payload) == 0 && !(f.FrameStart && f.FrameEnd) {
+		return nil // a header without payload yet
+	}
+	w.final = f.MessageEnd
+	w.remaining = f.Remaining
+	reason := CallbackReceive
+	if r.client {
+		reason = CallbackClientReceive
+	}
+	err := c.callback(reason, f.Payload)
+	w.first = false
+	return err
+}
+
+func (r roleWS) writeable(c *Conn) error {
+	w := c.ws
+	if w.pongPending {
+		c.wsSendPong()
+		if len(c.out) > 0 {
+			c.wantWriteable = true // after the pong has gone
+			return nil
+		}
+	}
+	if w.closeSent {
+		return nil
+	}
+	reason := CallbackServerWriteable
+	if r.client {
+		reason = CallbackClientWriteable
+	}
+	return c.dispatchWriteable(reason)
+}
+
+func (r roleWS) write(c *Conn, p []byte, wt WriteType) (int, error) {
+	w := c.ws
+	if w.closeSent {
+		return 0, errors.New("lws: write after the Close was sent")
+	}
+	fin := wt&WriteNoFin == 0
+	var op ws.Opcode
+	switch wt &^ (WriteNoFin | WriteH2StreamEnd) {
+	case WriteText:
+		op = ws.OpText
+	case WriteBinary:
+		op = ws.OpBinary
+	case WriteContinuation:
+		op = ws.OpContinuation
+	case WritePing:
+		op = ws.OpPing
+	case WritePong:
+		op = ws.OpPong
+	default:
+		return 0, fmt.Errorf("lws: write type %d is not a WebSocket write", int(wt))
+	}
+	if op.IsControl() {
+		if len(p) > ws.MaxControlPayload || !fin {
+			return 0, errors.New("lws: a ping or pong carries at most 125 bytes and cannot be fragmented")
+		}
+	} else {
+		switch {
+		case op == ws.OpContinuation && !w.sendingFragmented:
+			return 0, errors.New("lws: WriteContinuation with no fragmented message started (use WriteNoFin on its first part)")
+		case op != ws.OpContinuation && w.sendingFragmented:
+			return 0, errors.New("lws: a fragmented message is in progress: continue it with WriteContinuation")
+		}
+		w.sendingFragmented = !fin
+	}
+	return c.wsSendFrame(op, fin, p)
+}
+
+// wsSendFrame frames p and sends it (masked when the connection is a
+// client).
+func (c *Conn) wsSendFrame(op ws.Opcode, fin bool, p []byte) (int, error) {
+	l := c.loop
+	h := ws.Header{Fin: fin, Opcode: op, Length: int64(len(p))}
+	if c.kind == kindClient {
+		h.Masked = true
+		h.Mask = l.maskKey()
+		buf := l.maskBuf(len(p))
+		copy(buf, p)
+		ws.Mask(h.Mask, 0, buf)
+		hdr := ws.AppendHeader(l.hdr[:0], h)
+		if _, err := c.send(hdr, buf); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
+	hdr := ws.AppendHeader(l.hdr[:0], h)
+	return c.send(hdr, p)
+}
+
+func (roleWS) closed(c *Conn) {
+	reason, drop := CallbackClosed, CallbackWSServerDropProtocol
+	if c.kind == kindClient {
+		reason, drop = CallbackClientClosed, CallbackWSClientDropProtocol
+	}
+	if err := c.callback(reason, nil); err != nil {
+		logf(LogDebug, "lws: %v on %v: %v", reason, c, err)
+	}
+	_ = c.callback(drop, nil)
+}
+
+// closing starts the close handshake when user code closes an open
+// connection: a Close frame goes out (with the code set by CloseReason),
+// and the connection closes when the peer answers or after five seconds.
+func (roleWS) closing(c *Conn, why error) bool {
+	w := c.ws
+	if w.closeSent || w.closeRcvd {
+		return false
+	}
+	var payload []byte
+	if w.closeCode != 0 {
+		payload = ws.AppendClosePayload(c.loop.ctrlBuf[:0], w.closeCode, w.closeReason)
+	}
+	w.closeSent = true
+	if _, err := c.wsSendFrame(ws.OpClose, true, payload); err != nil {
+		return false
+	}
+	c.SetTimeoutDuration(PendingTimeoutCloseAck, closeAckTimeout)
+	logf(LogDebug, "lws: %v: close handshake started: %v", c, why)
+	return true
+}
+
+// CloseReason sets the status code and reason of the Close frame sent when
+// the connection is closed by returning an error from its callback
+// (lws_close_reason). The reason is cut to fit a control frame.
+func (c *Conn) CloseReason(code ws.CloseCode, reason string) {
+	if c.ws != nil {
+		c.ws.closeCode, c.ws.closeReason = code, reason
+	}
+}
+
+// wsPeerClose handles the peer's Close frame.
+func (c *Conn) wsPeerClose(payload []byte) error {
+	w := c.ws
+	if _, _, err := ws.ParseClosePayload(payload); err != nil {
+		var pe *ws.ProtocolError
+		if errors.As(err, &pe) {
+			return c.wsFail(pe.Code, pe.Reason)
+		}
+		return c.wsFail(ws.CloseProtocolError, "bad close payload")
+	}
+	w.closeRcvd = true
+	if w.closeSent {
+		return errPeerClosed // the answer to our Close: done
+	}
+	if err := c.callback(CallbackWSPeerInitiatedClose, payload); err != nil {
+		return err
+	}
+	w.closeSent = true
+	echo := append(c.loop.ctrlBuf[:0], payload...)
+	if _, err := c.wsSendFrame(ws.OpClose, true, echo); err != nil {
+		return err
+	}
+	return c.closeAfterWrite()
+}
+
+// wsFail closes the connection for a protocol violation: a Close frame
+// with code and reason, then the TCP connection once it has gone.
+func (c *Conn) wsFail(code ws.CloseCode, reason string) error {
+	logf(LogInfo, "lws: %v: closing with %d: %s", c, int(code), reason)
+	w := c.ws
+	if !w.closeSent {
+		w.closeSent = true
+		payload := ws.AppendClosePayload(c.loop.ctrlBuf[:0], code, reason)
+		if _, err := c.wsSendFrame(ws.OpClose, true, payload); err != nil {
+			return err
+		}
+	}
+	return c.closeAfterWrite()
+}
+
+// closeAfterWrite stops reading and closes the connection once what the
+// library holds has been sent (at once if nothing is held).
+func (c *Conn) closeAfterWrite() error {
+	if len(c.out) == 0 {
+		return errResponseSent
+	}
+	c.killAfterWrite = true
+	c.rxHold |= holdClosing
+	c.loop.updateInterest(c)
+	return nil
+}
+
+// wsQueuePong answers a ping: at once if the socket can take it, or as
+// soon as it drains. Only the latest ping is answered while the socket is
+// choked, so a ping flood cannot grow memory.
+func (c *Conn) wsQueuePong(payload []byte) {
+	w := c.ws
+	w.pongLen = copy(w.pong[:], payload)
+	w.pongPending = true
+	if len(c.out) == 0 && c.writeReady {
+		c.wsSendPong()
+		return
+	}
+	c.wantWriteable = true
+	c.loop.updateInterest(c)
+}
+
+func (c *Conn) wsSendPong() {
+	w := c.ws
+	w.pongPending = false
+	_, _ = c.wsSendFrame(ws.OpPong, true, w.pong[:w.pongLen])
+}
+
+// rxPieceSize is the most one RECEIVE callback is handed.
+func (c *Conn) rxPieceSize() int {
+	n := len(c.loop.rbuf)
+	if c.vp != nil && c.vp.proto.RxBufferSize > 0 && c.vp.proto.RxBufferSize < n {
+		n = c.vp.proto.RxBufferSize
+	}
+	return n
+}
+
+// IsFirstFragment reports, during RECEIVE, whether this piece starts a
+// message (lws_is_first_fragment).
+func (c *Conn) IsFirstFragment() bool { return c.ws != nil && c.ws.first }
+
+// IsFinalFragment reports, during RECEIVE, whether this piece ends a
+// message: the last piece of its final frame (lws_is_final_fragment).
+func (c *Conn) IsFinalFragment() bool { return c.ws != nil && c.ws.final }
+
+// FrameIsBinary reports, during RECEIVE, whether the message is binary
+// (lws_frame_is_binary).
+func (c *Conn) FrameIsBinary() bool { return c.ws != nil && !c.ws.msgText }
+
+// RemainingPacketPayload returns, during RECEIVE, how many bytes of the
+// current frame are still to come (lws_remaining_packet_payload).
+func (c *Conn) RemainingPacketPayload() int64 {
+	if c.ws == nil {
+		return 0
+	}
+	return c.ws.remaining
+}
+
+// SendingMultifragment reports whether a message begun with WriteNoFin is
+// still unfinished (lws_ws_sending_multifragment).
+func (c *Conn) SendingMultifragment() bool { return c.ws != nil && c.ws.sendingFragmented }
+
+// WriteWSFlags returns the write type for one part of a message sent in
+// parts (lws_write_ws_flags): initial (WriteText or WriteBinary) for the
+// first part, WriteContinuation after, with WriteNoFin on all but the last.
+func WriteWSFlags(initial WriteType, isStart, isEnd bool) WriteType {
+	wt := initial
+	if !isStart {
+		wt = WriteContinuation
+	}
+	if !isEnd {
+		wt |= WriteNoFin
+	}
+	return wt
+}
+
+// closeAckTimeout bounds how long a close handshake waits for the peer.
+const closeAckTimeout = 5 * time.Second

@@ -1,0 +1,121 @@
+package lws
+
+import (
+	"errors"
+
+	"github.com/golws/lws/h1"
+	"github.com/golws/lws/ws"
+)
+
+// StatusError lets a callback that rejects a request choose the HTTP
+// status of the answer (for FILTER_PROTOCOL_CONNECTION,
+// HTTP_CONFIRM_UPGRADE and the like); any other error answers 403.
+type StatusError struct {
+	Status int
+	Reason string
+}
+
+func (e *StatusError) Error() string { return e.Reason }
+
+func rejectStatus(err error) (int, string) {
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.Status, se.Reason
+	}
+	return 403, err.Error()
+}
+
+// wsServerUpgrade performs the server side of the opening handshake
+// (RFC 6455 section 4.2) on a complete GET request asking for
+// "Upgrade: websocket".
+func (c *Conn) wsServerUpgrade() error {
+	ah, vh := c.ah, c.vhost
+	if !headerHasToken(ah, h1.TokenConnection, "upgrade") {
+		return c.replyStatus(400, "WebSocket upgrade without Connection: Upgrade")
+	}
+	if v := ah.Copy(c.loop.ctrlBuf[:0], h1.TokenWSVersion); string(v) != "13" {
+		return c.replyStatusHeaders(426, "unsupported WebSocket version", "sec-websocket-version: 13\r\n")
+	}
+	key := string(ah.Copy(c.loop.ctrlBuf[:0], h1.TokenWSKey))
+	if !ws.ValidClientKey(key) {
+		return c.replyStatus(400, "bad Sec-WebSocket-Key")
+	}
+	if err := c.callbackProto(vh.protocols[0], CallbackHTTPConfirmUpgrade, []byte("websocket")); err != nil {
+		return c.replyStatus(rejectStatus(err))
+	}
+	vp, offered := c.selectWSProtocol()
+	if vp == nil {
+		if offered {
+			return c.replyStatus(400, "none of the requested protocols is served")
+		}
+		return c.replyStatus(400, "a WebSocket protocol must be requested")
+	}
+	c.unbindProtocol()
+	c.bindProtocol(vp, nil)
+	_ = c.callback(CallbackWSServerBindProtocol, nil)
+	if c.closed {
+		return nil
+	}
+	if err := c.callback(CallbackFilterProtocolConnection, []byte(vp.proto.Name)); err != nil {
+		return c.replyStatus(rejectStatus(err))
+	}
+	resp := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
+		ws.AcceptKey(key) + "\r\n"
+	if offered {
+		resp += "Sec-WebSocket-Protocol: " + vp.proto.Name + "\r\n"
+	}
+	resp += "\r\n"
+	if _, err := c.send(nil, []byte(resp)); err != nil {
+		return err
+	}
+	c.http = nil
+	c.role = wsServer
+	c.ws = &wsState{}
+	c.ws.parser.Reset(ws.ParserConfig{
+		Server:     true,
+		MaxFrame:   vh.info.WSMaxFrame,
+		MaxMessage: vh.info.WSMaxMessage,
+	})
+	err := c.callback(CallbackEstablished, nil)
+	// Headers are not kept past ESTABLISHED on an upgraded connection.
+	c.loop.releaseAH(c)
+	return err
+}
+
+// selectWSProtocol picks the protocol for an upgrade: the first of the
+// client's list the vhost serves, or with no list the vhost's protocol
+// marked with the per-vhost option "default", else its first. offered
+// tells whether the client sent a list.
+func (c *Conn) selectWSProtocol() (vp *vhostProtocol, offered bool) {
+	ah, vh := c.ah, c.vhost
+	for i := range ah.FragmentCount(h1.TokenWSProtocol) {
+		list := ah.Fragment(h1.TokenWSProtocol, i)
+		for len(list) > 0 {
+			var item []byte
+			if j := indexByte(list, ','); j >= 0 {
+				item, list = list[:j], list[j+1:]
+			} else {
+				item, list = list, nil
+			}
+			name := trimOWS(item)
+			if len(name) == 0 {
+				continue
+			}
+			offered = true
+			for _, p := range vh.protocols {
+				if p.proto.Name == string(name) {
+					return p, true
+				}
+			}
+		}
+	}
+	if offered || vh.info.RejectProtocolLessUpgrades {
+		return nil, offered
+	}
+	for _, p := range vh.protocols {
+		if _, ok := p.opts["default"]; ok {
+			return p, false
+		}
+	}
+	return vh.protocols[0], false
+}
