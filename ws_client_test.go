@@ -1,0 +1,135 @@
+package lws_test
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/golws/lws"
+)
+
+// gorillaEcho is a net/http server upgrading with gorilla/websocket and
+// echoing every message.
+func gorillaEcho(t *testing.T, subprotocols ...string) *httptest.Server {
+	up := websocket.Upgrader{Subprotocols: subprotocols}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/notws" {
+			http.NotFound(w, r)
+			return
+		}
+		conn, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		for {
+			mt, msg, err := conn.ReadMessage()
+			if err != nil {
+				return
+			}
+			if err := conn.WriteMessage(mt, msg); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestWSClientAgainstGorillaServer(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		srv := gorillaEcho(t, "chat")
+		port := srv.Listener.Addr().(*net.TCPAddr).Port
+		rec := newRecorder()
+		msgs := []string{"hello", strings.Repeat("x", 70000), ""}
+		sent := 0
+		var got strings.Builder
+		proto := lws.Protocol{Name: "chat", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+			switch reason {
+			case lws.CallbackClientAppendHandshakeHeader:
+				return c.AddHandshakeHeader("X-Test", "1")
+			case lws.CallbackClientEstablished:
+				rec.add("established")
+				c.CallbackOnWritable()
+			case lws.CallbackClientWriteable:
+				if sent < len(msgs) {
+					if _, err := c.Write([]byte(msgs[sent]), lws.WriteText); err != nil {
+						return err
+					}
+					sent++
+				}
+			case lws.CallbackClientReceive:
+				got.Write(in)
+				if c.IsFinalFragment() {
+					rec.add(fmt.Sprintf("echo %d", got.Len()))
+					got.Reset()
+					c.CallbackOnWritable()
+				}
+			case lws.CallbackClientConnectionError:
+				rec.add("error " + string(in))
+			case lws.CallbackClientClosed:
+				rec.add("closed")
+			}
+			return nil
+		}}
+		newContext(t, lws.ContextInfo{EventLib: backend}, func(cx *lws.Context) {
+			vh, err := cx.CreateVhost(lws.VhostInfo{Name: "c", Port: lws.PortNoListen, Protocols: []lws.Protocol{proto}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Address: "127.0.0.1", Port: port,
+				Path: "/echo", Protocol: "chat"}); err != nil {
+				t.Fatal(err)
+			}
+		})
+		rec.await(t, "established")
+		for _, m := range msgs {
+			if ev := rec.await(t, "echo"); ev != fmt.Sprintf("echo %d", len(m)) {
+				t.Fatalf("got %q for a message of %d bytes", ev, len(m))
+			}
+		}
+	})
+}
+
+func TestWSClientHandshakeFailures(t *testing.T) {
+	srv := gorillaEcho(t, "chat")
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	cases := []struct{ name, path, protocol, want string }{
+		{"not 101", "/notws", "", "HS: ws upgrade response not 101"},
+		{"protocol not chosen", "/", "other", "HS: server chose none"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := newRecorder()
+			proto := lws.Protocol{Name: "p", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+				switch reason {
+				case lws.CallbackClientConnectionError:
+					rec.add("error " + string(in))
+				case lws.CallbackClientEstablished:
+					rec.add("established")
+					return errors.New("should not happen")
+				}
+				return nil
+			}}
+			newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+				vh, err := cx.CreateVhost(lws.VhostInfo{Name: "c", Port: lws.PortNoListen, Protocols: []lws.Protocol{proto}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Address: "127.0.0.1", Port: port,
+					Path: tc.path, Protocol: tc.protocol}); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if ev := rec.await(t, "error"); !strings.Contains(ev, tc.want) {
+				t.Fatalf("%q, want %q", ev, tc.want)
+			}
+		})
+	}
+}
