@@ -3,16 +3,23 @@ package lws_test
 import (
 	"bufio"
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // buildExample compiles one of ./examples into a temporary directory.
@@ -143,5 +150,89 @@ func runWithTimeout(t *testing.T, cmd *exec.Cmd) ([]byte, error) {
 		<-done
 		t.Fatalf("%s did not finish", cmd.Path)
 		return nil, nil
+	}
+}
+
+func TestExampleWSServerEcho(t *testing.T) {
+	bin := buildExample(t, "ws-server-echo")
+	cmd := exec.Command(bin, "-p", "0", "-d", "7")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("ws-server-echo exited with %v", err)
+		}
+	}()
+	re := regexp.MustCompile(`listening on port (\d+)`)
+	sc := bufio.NewScanner(stderr)
+	var port string
+	for sc.Scan() {
+		if m := re.FindStringSubmatch(sc.Text()); m != nil {
+			port = m[1]
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, stderr) }()
+	conn, _, err := websocket.DefaultDialer.Dial("ws://127.0.0.1:"+port+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.WriteMessage(websocket.BinaryMessage, []byte{1, 2, 3}); err != nil {
+		t.Fatal(err)
+	}
+	mt, got, err := conn.ReadMessage()
+	if err != nil || mt != websocket.BinaryMessage || !bytes.Equal(got, []byte{1, 2, 3}) {
+		t.Fatalf("echo %v %v %v", mt, got, err)
+	}
+}
+
+func TestExampleWSClientEcho(t *testing.T) {
+	bin := buildExample(t, "ws-client-echo")
+	// A gorilla server that sends three messages, checks the echoes and
+	// closes normally.
+	result := make(chan error, 1)
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			result <- err
+			return
+		}
+		defer conn.Close()
+		for _, m := range []string{"one", "two", strings.Repeat("3", 100000)} {
+			if err := conn.WriteMessage(websocket.TextMessage, []byte(m)); err != nil {
+				result <- err
+				return
+			}
+			_, got, err := conn.ReadMessage()
+			if err != nil || string(got) != m {
+				result <- fmt.Errorf("echo of %d bytes: got %d, %v", len(m), len(got), err)
+				return
+			}
+		}
+		_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+		_, _, err = conn.ReadMessage()
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != websocket.CloseNormalClosure {
+			result <- fmt.Errorf("close answer: %v", err)
+			return
+		}
+		result <- nil
+	}))
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	out, err := runWithTimeout(t, exec.Command(bin, "-s", "127.0.0.1", "-p", port, "-u", "/"))
+	if err != nil {
+		t.Fatalf("ws-client-echo: %v\n%s", err, out)
+	}
+	if err := <-result; err != nil {
+		t.Fatal(err)
 	}
 }

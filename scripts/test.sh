@@ -11,6 +11,14 @@ STATICCHECK=honnef.co/go/tools/cmd/staticcheck@v0.8.2
 echo "== go mod download"
 go mod download
 
+echo "== peers: Node's ws"
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	apt-get update -qq && apt-get install -y -qq nodejs npm
+fi
+(cd interop/node && npm ci --no-audit --no-fund --loglevel=error)
+# Tests that need a peer fail rather than skip when it is missing.
+export LWS_REQUIRE_PEERS=1
+
 echo "== gofmt"
 unformatted=$(gofmt -l .)
 if [ -n "$unformatted" ]; then
