@@ -85,6 +85,7 @@ type Conn struct {
 	timeoutReason PendingTimeout
 	timeout       timerEntry
 	timer         timerEntry
+	validity      timerEntry
 
 	client *clientState
 

@@ -40,6 +40,7 @@ type loop struct {
 	resolving        int
 
 	current *Conn // whose callback is running
+	passNow int64 // the loop clock when this pass woke
 
 	postMu      sync.Mutex
 	posted      []func()
@@ -229,6 +230,7 @@ func (l *loop) service(timeout time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("lws: %s wait: %w", l.poller.Name(), err)
 	}
+	l.passNow = l.now()
 	l.handleWake()
 	for i := 0; i < n; i++ {
 		ev := l.events[i]
@@ -556,6 +558,8 @@ func (l *loop) runTimers() {
 			l.runSul(e.sul)
 		case timerTimeout:
 			l.onTimeout(e.conn)
+		case timerValidity:
+			l.checkValidity(e.conn)
 		case timerConn:
 			c := e.conn
 			if !c.closed {
@@ -817,6 +821,7 @@ func (l *loop) closeConn(c *Conn, why error) {
 	c.unbindProtocol()
 	l.timers.cancel(&c.timeout)
 	l.timers.cancel(&c.timer)
+	l.timers.cancel(&c.validity)
 	l.releaseFD(c)
 	c.out, c.rxHeld = nil, nil
 	c.wantWriteable, c.permit = false, false

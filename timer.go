@@ -13,6 +13,7 @@ const (
 	timerSul     timerKind = iota // a user Sul
 	timerTimeout                  // Conn.SetTimeout
 	timerConn                     // Conn.SetTimer
+	timerValidity                 // the connection-validity policy
 )
 
 type timerEntry struct {

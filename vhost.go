@@ -82,6 +82,14 @@ type VhostInfo struct {
 	// RejectProtocolLessUpgrades refuses WebSocket upgrades that name no
 	// protocol, instead of binding them to the default protocol.
 	RejectProtocolLessUpgrades bool
+	// ValidityPing and ValidityHangup are the connection-validity policy of
+	// WebSocket connections (lws's retry_and_idle_policy
+	// secs_since_valid_ping and secs_since_valid_hangup): after
+	// ValidityPing without anything received the library sends a ping (one
+	// at a time), and after ValidityHangup without anything received it
+	// hangs up. Zero means lws's defaults, 5 minutes and 5 minutes 10
+	// seconds; a negative value turns that part off.
+	ValidityPing, ValidityHangup time.Duration
 	// WSMaxFrame and WSMaxMessage cap the payload of one received
 	// WebSocket frame and of one message; a peer exceeding them is closed
 	// with 1009. Zero means no cap: data streams to RECEIVE in pieces.
@@ -128,6 +136,12 @@ func (cx *Context) CreateVhost(info VhostInfo) (*Vhost, error) {
 	}
 	if info.ConnectTimeout <= 0 {
 		info.ConnectTimeout = 5 * time.Second
+	}
+	if info.ValidityPing == 0 {
+		info.ValidityPing = 5 * time.Minute
+	}
+	if info.ValidityHangup == 0 {
+		info.ValidityHangup = 5*time.Minute + 10*time.Second
 	}
 	if info.AHIdleTimeoutSecs <= 0 {
 		info.AHIdleTimeoutSecs = 10

@@ -180,6 +180,7 @@ func (c *Conn) wsClientFinish() error {
 	c.ws = &wsState{}
 	c.ws.parser.Reset(ws.ParserConfig{Server: false, MaxFrame: c.vhost.info.WSMaxFrame, MaxMessage: c.vhost.info.WSMaxMessage})
 	_ = c.callback(CallbackWSClientBindProtocol, nil)
+	c.startValidity()
 	return c.callback(CallbackClientEstablished, nil)
 }
 

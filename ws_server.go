@@ -76,6 +76,7 @@ func (c *Conn) wsServerUpgrade() error {
 		MaxFrame:   vh.info.WSMaxFrame,
 		MaxMessage: vh.info.WSMaxMessage,
 	})
+	c.startValidity()
 	err := c.callback(CallbackEstablished, nil)
 	// Headers are not kept past ESTABLISHED on an upgraded connection.
 	c.loop.releaseAH(c)
