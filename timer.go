@@ -10,10 +10,10 @@ import "time"
 type timerKind uint8
 
 const (
-	timerSul     timerKind = iota // a user Sul
-	timerTimeout                  // Conn.SetTimeout
-	timerConn                     // Conn.SetTimer
-	timerValidity                 // the connection-validity policy
+	timerSul      timerKind = iota // a user Sul
+	timerTimeout                   // Conn.SetTimeout
+	timerConn                      // Conn.SetTimer
+	timerValidity                  // the connection-validity policy
 )
 
 type timerEntry struct {
