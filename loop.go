@@ -412,7 +412,9 @@ func (l *loop) serviceRx(c *Conn) {
 		return
 	}
 	size := len(l.rbuf)
-	if rs := c.vp.proto.RxBufferSize; rs > 0 && rs < size {
+	if rs := c.vp.proto.RxBufferSize; rs > 0 && rs < size && c.ws == nil {
+		// RAW delivers what it reads; framing roles split their payload
+		// themselves, so their reads need room for headers.
 		size = rs
 	}
 	n, err := unix.Read(int(c.fd), l.rbuf[:size])

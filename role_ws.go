@@ -64,8 +64,14 @@ func (r roleWS) rx(c *Conn, p []byte) (int, error) {
 			break
 		}
 		b := p[used:]
-		if len(b) > piece {
-			b = b[:piece]
+		lim := piece
+		if need, exact := w.parser.HeaderNeeded(); !exact {
+			lim = need // first learn the header's size
+		} else {
+			lim += need
+		}
+		if len(b) > lim {
+			b = b[:lim]
 		}
 		n, f, ok, err := w.parser.Next(b)
 		used += n

@@ -327,3 +327,20 @@ func (p *Parser) startFrame() {
 		p.inMessage = !p.cur.Fin
 	}
 }
+
+// HeaderNeeded returns how many more bytes the parser needs to complete
+// the header it is reading, and whether that number is exact: once the
+// header's second byte is in, its size is known and the count is exact;
+// before, HeaderNeeded counts only what is missing of those two bytes.
+// It returns 0, true while a frame's payload is being delivered. A caller
+// that wants reports of at most n payload bytes feeds Next the inexact
+// count alone, or n plus the exact one.
+func (p *Parser) HeaderNeeded() (n int, exact bool) {
+	if p.state != stateHeader {
+		return 0, true
+	}
+	if p.hlen < 2 {
+		return 2 - p.hlen, false
+	}
+	return p.hsize - p.hlen, true
+}

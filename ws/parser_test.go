@@ -561,3 +561,28 @@ func TestNextAllocs(t *testing.T) {
 		t.Fatalf("%v allocations per stream", allocs)
 	}
 }
+
+func TestHeaderNeeded(t *testing.T) {
+	var p Parser
+	p.Reset(ParserConfig{Server: true})
+	frame := AppendHeader(nil, Header{Fin: true, Opcode: OpText, Masked: true, Length: 300})
+	frame = append(frame, make([]byte, 300)...)
+	if got, exact := p.HeaderNeeded(); got != 2 || exact {
+		t.Fatalf("at start: %d %v, want 2 inexact", got, exact)
+	}
+	n, _, _, err := p.Next(frame[:1])
+	if got, exact := p.HeaderNeeded(); err != nil || n != 1 || got != 1 || exact {
+		t.Fatalf("after one byte: n %d err %v needed %d %v", n, err, got, exact)
+	}
+	if _, _, _, err := p.Next(frame[1:2]); err != nil {
+		t.Fatal(err)
+	}
+	// 2 bytes of extended length and 4 of mask remain.
+	if got, exact := p.HeaderNeeded(); got != 6 || !exact {
+		t.Fatalf("after the second byte: %d %v, want 6 exact", got, exact)
+	}
+	_, f, ok, err := p.Next(frame[2 : 8+10])
+	if got, _ := p.HeaderNeeded(); err != nil || !ok || len(f.Payload) != 10 || got != 0 {
+		t.Fatalf("report %+v ok %v err %v needed %d", f, ok, err, got)
+	}
+}

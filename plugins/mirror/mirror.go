@@ -16,6 +16,7 @@ import (
 	"errors"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/ws"
 )
 
 // Name is the protocol's name, as browsers ask for it.
@@ -39,9 +40,10 @@ type instance struct {
 }
 
 type member struct {
-	conn *lws.Conn
-	inst *instance
-	tail uint64 // sequence number of the next message to send
+	conn    *lws.Conn
+	inst    *instance
+	tail    uint64 // sequence number of the next message to send
+	partial []byte // a message still arriving in pieces
 }
 
 type vhostData struct {
@@ -59,6 +61,12 @@ func Protocol() lws.Protocol {
 }
 
 var errTooMany = errors.New("mirror: too many mirror instances on this vhost")
+
+var errTooBig = errors.New("mirror: message too big")
+
+// MaxMessage is the largest message the mirror relays; a client sending a
+// larger one is closed with 1009.
+const MaxMessage = 64 << 10
 
 func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 	switch reason {
@@ -100,11 +108,21 @@ func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 	case lws.CallbackReceive:
 		m := c.User().(*member)
 		inst := m.inst
+		if len(m.partial)+len(in) > MaxMessage {
+			c.CloseReason(ws.CloseMessageTooBig, "mirror messages are at most 64 KiB")
+			return errTooBig
+		}
+		// A message may arrive in pieces; the ring holds whole messages.
+		if !c.IsFinalFragment() {
+			m.partial = append(m.partial, in...)
+			return nil
+		}
 		if inst.free() == 0 {
 			return nil // cannot happen while reception is off for everyone
 		}
 		slot := &inst.ring[inst.head%ringLen]
-		*slot = append((*slot)[:0], in...)
+		*slot = append(append((*slot)[:0], m.partial...), in...)
+		m.partial = m.partial[:0]
 		inst.head++
 		inst.updateFlow()
 		for o := range inst.members {

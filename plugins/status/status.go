@@ -1,0 +1,320 @@
+// Package status is lws's lws-status protocol for golws: every client of
+// the protocol is told who else is connected to it on the same vhost.
+//
+// Whenever a connection of the protocol is established or closes, every
+// connected client of it on that vhost is sent a fresh status, as one text
+// message in several frames: a TEXT frame without FIN carrying the head,
+//
+//	{"version":"golws","wss_over_h2":"0","hostname":"<host>","wsi":"<n>","conns":[
+//
+// then one CONTINUATION frame without FIN per connection,
+//
+//	{"peer":"<ip>","time":"<unix seconds of connect>","ua":"<User-Agent>"}
+//
+// (from the second one on, preceded by a comma), and a final CONTINUATION
+// frame with FIN carrying "]}". The connections are listed newest first,
+// as lws lists them, and "wsi" is how many there are. Strings are JSON
+// escaped; bytes that are not UTF-8 become U+FFFD. The user agent is
+// "unknown" when the client sent none or sent one longer than 255 bytes
+// (lws keeps it in a 256-byte buffer), and the peer "unknown" when the
+// address is not known. The hostname is the one os.Hostname gave when the
+// vhost was created.
+//
+// A connection sends its message one frame per SERVER_WRITEABLE, asking
+// for the next callback until the message is complete, so that writing a
+// status never holds more than one frame per connection. The message is
+// built from a snapshot of the list taken when its first frame is sent:
+// connections that come or go while it is on its way do not change it, so
+// a client never receives a malformed or inconsistent status. A change
+// during the message is not lost either: once the message is complete, a
+// fresh one describing the new list follows it (lws's "changed partway").
+// Snapshots are shared by every connection that starts a message while the
+// list stays the same. Messages received from clients are ignored.
+package status
+
+import (
+	"net/netip"
+	"os"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/golws/lws"
+	"github.com/golws/lws/h1"
+)
+
+// Name is the protocol's name, as browsers ask for it.
+const Name = "lws-status"
+
+// Version is the value of the "version" member of every status.
+const Version = "golws"
+
+// RxBufferSize is the protocol's receive buffer size, as in lws.
+const RxBufferSize = 512
+
+// maxUserAgent is the longest user agent kept; longer ones are "unknown".
+const maxUserAgent = 255
+
+// unknown stands for a peer or user agent that is not known.
+const unknown = "unknown"
+
+// Protocol returns the protocol, ready for a vhost's Protocols.
+func Protocol() lws.Protocol {
+	return lws.Protocol{
+		Name:         Name,
+		Callback:     callback,
+		NewSession:   func() any { return new(session) },
+		RxBufferSize: RxBufferSize,
+	}
+}
+
+// snapshot is the list of connections as one status message describes it.
+// It is never modified once built.
+type snapshot struct {
+	head    []byte   // the first frame, up to and including "conns":[
+	entries [][]byte // one {"peer":...} object per connection, newest first
+}
+
+// vhostData is the protocol's state on one vhost.
+type vhostData struct {
+	prefix   []byte     // the head of every status up to the count
+	sessions []*session // established connections, oldest first
+	snap     *snapshot  // the current list, built when first needed
+}
+
+// session is one connection's state.
+type session struct {
+	conn   *lws.Conn
+	entry  []byte // this connection's object in the list, made at ESTABLISHED
+	listed bool
+
+	pending bool      // a fresh status is owed
+	snap    *snapshot // the list of the message being sent; nil between messages
+	next    int       // index in snap.entries of the next object to send
+	buf     []byte
+}
+
+func newVhostData(hostname string) *vhostData {
+	if hostname == "" {
+		hostname = unknown
+	}
+	p := []byte(`{"version":`)
+	p = appendJSONString(p, Version)
+	p = append(p, `,"wss_over_h2":"0","hostname":`...)
+	p = appendJSONString(p, hostname)
+	p = append(p, `,"wsi":"`...)
+	return &vhostData{prefix: p}
+}
+
+// current returns the snapshot of the list as it is now.
+func (vd *vhostData) current() *snapshot {
+	if vd.snap != nil {
+		return vd.snap
+	}
+	n := len(vd.sessions)
+	head := append([]byte(nil), vd.prefix...)
+	head = strconv.AppendInt(head, int64(n), 10)
+	head = append(head, `","conns":[`...)
+	s := &snapshot{head: head, entries: make([][]byte, n)}
+	for i, ss := range vd.sessions {
+		s.entries[n-1-i] = ss.entry
+	}
+	vd.snap = s
+	return s
+}
+
+// add lists an established connection and tells everyone.
+func (vd *vhostData) add(s *session) {
+	vd.sessions = append(vd.sessions, s)
+	s.listed = true
+	vd.changed()
+}
+
+// remove unlists a connection that closed and tells everyone left.
+func (vd *vhostData) remove(s *session) {
+	if !s.listed {
+		return
+	}
+	s.listed = false
+	for i, o := range vd.sessions {
+		if o == s {
+			vd.sessions = slices.Delete(vd.sessions, i, i+1)
+			break
+		}
+	}
+	vd.changed()
+}
+
+// changed owes every listed connection a fresh status. A connection in the
+// middle of a message finishes it first: the flag is looked at only when
+// a message is complete.
+func (vd *vhostData) changed() {
+	vd.snap = nil
+	for _, s := range vd.sessions {
+		s.pending = true
+		if s.conn != nil {
+			s.conn.CallbackOnWritable()
+		}
+	}
+}
+
+// nextFrame returns the next frame this connection has to send and how to
+// write it, starting a fresh message if one is owed; ok is false when
+// there is nothing to send. The returned slice is valid until the next
+// call.
+func (s *session) nextFrame(vd *vhostData) (p []byte, wt lws.WriteType, ok bool) {
+	if s.snap == nil {
+		if !s.pending {
+			return nil, 0, false
+		}
+		s.pending = false
+		s.snap, s.next = vd.current(), 0
+		return s.snap.head, lws.WriteText | lws.WriteNoFin, true
+	}
+	if s.next < len(s.snap.entries) {
+		b := s.buf[:0]
+		if s.next > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, s.snap.entries[s.next]...)
+		s.buf = b
+		s.next++
+		return b, lws.WriteContinuation | lws.WriteNoFin, true
+	}
+	s.snap = nil
+	return []byte("]}"), lws.WriteContinuation, true
+}
+
+// more reports whether the connection has more to send.
+func (s *session) more() bool { return s.snap != nil || s.pending }
+
+func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
+	switch reason {
+	case lws.CallbackProtocolInit:
+		host, _ := os.Hostname()
+		c.SetVhostData(newVhostData(host))
+
+	case lws.CallbackProtocolDestroy:
+		c.SetVhostData(nil)
+
+	case lws.CallbackEstablished:
+		vd := vhostDataOf(c)
+		s := c.User().(*session)
+		s.conn = c
+		// The request headers are released after this callback.
+		s.entry = appendEntry(nil, peerString(c.PeerAddr()), time.Now().Unix(),
+			userAgent(c.Hdr(h1.TokenUserAgent)))
+		vd.add(s)
+
+	case lws.CallbackClosed:
+		s, _ := c.User().(*session)
+		if s == nil || !s.listed {
+			return nil
+		}
+		vd := vhostDataOf(c)
+		s.conn, s.snap, s.pending = nil, nil, false
+		vd.remove(s)
+
+	case lws.CallbackServerWriteable:
+		s := c.User().(*session)
+		if !s.listed {
+			return nil
+		}
+		p, wt, ok := s.nextFrame(vhostDataOf(c))
+		if !ok {
+			return nil // a WRITEABLE nobody asked for
+		}
+		if _, err := c.Write(p, wt); err != nil {
+			return err
+		}
+		if s.more() {
+			c.CallbackOnWritable()
+		}
+	}
+	return nil
+}
+
+// vhostDataOf returns the vhost's state, making it if PROTOCOL_INIT was
+// skipped (OptionSkipProtocolInit).
+func vhostDataOf(c *lws.Conn) *vhostData {
+	if vd, ok := c.VhostData().(*vhostData); ok && vd != nil {
+		return vd
+	}
+	host, _ := os.Hostname()
+	vd := newVhostData(host)
+	c.SetVhostData(vd)
+	return vd
+}
+
+// userAgent applies lws's rules to the User-Agent header's value.
+func userAgent(ua string) string {
+	if ua == "" || len(ua) > maxUserAgent {
+		return unknown
+	}
+	return ua
+}
+
+// peerString is the peer's IP address as text, IPv4 without the IPv6
+// mapping.
+func peerString(ap netip.AddrPort) string {
+	a := ap.Addr()
+	if !a.IsValid() {
+		return unknown
+	}
+	return a.Unmap().String()
+}
+
+// appendEntry appends one connection's object of the "conns" list.
+func appendEntry(dst []byte, peer string, unix int64, ua string) []byte {
+	dst = append(dst, `{"peer":`...)
+	dst = appendJSONString(dst, peer)
+	dst = append(dst, `,"time":"`...)
+	dst = strconv.AppendInt(dst, unix, 10)
+	dst = append(dst, `","ua":`...)
+	dst = appendJSONString(dst, ua)
+	return append(dst, '}')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string: quotes, backslashes and
+// control characters escaped, bytes that are not UTF-8 replaced by U+FFFD,
+// and U+2028 and U+2029 escaped so that the text is also valid JavaScript.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			switch {
+			case b == '"' || b == '\\':
+				dst = append(dst, '\\', b)
+			case b == '\n':
+				dst = append(dst, '\\', 'n')
+			case b == '\r':
+				dst = append(dst, '\\', 'r')
+			case b == '\t':
+				dst = append(dst, '\\', 't')
+			case b < 0x20:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xf])
+			default:
+				dst = append(dst, b)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028':
+			dst = append(dst, `\u2028`...)
+		case r == '\u2029':
+			dst = append(dst, `\u2029`...)
+		default:
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(dst, '"')
+}

@@ -1,0 +1,182 @@
+package lws_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/golws/lws"
+	"github.com/golws/lws/plugins/dumbincrement"
+	"github.com/golws/lws/plugins/mirror"
+)
+
+func TestDumbIncrement(t *testing.T) {
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) { vh = wsVhost(t, cx, dumbincrement.Protocol()) })
+	d := websocket.Dialer{Subprotocols: []string{dumbincrement.Name}}
+	conn, _, err := d.Dial(wsURL(vh), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	read := func() int {
+		mt, msg, err := conn.ReadMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mt != websocket.TextMessage {
+			t.Fatalf("message type %d", mt)
+		}
+		n, err := strconv.Atoi(string(msg))
+		if err != nil {
+			t.Fatalf("message %q", msg)
+		}
+		return n
+	}
+	start := time.Now()
+	for want := range 5 {
+		if got := read(); got != want {
+			t.Fatalf("counter %d, want %d", got, want)
+		}
+	}
+	if el := time.Since(start); el < 150*time.Millisecond {
+		t.Fatalf("5 messages in %v: faster than one per 50 ms", el)
+	}
+	if err := conn.WriteMessage(websocket.TextMessage, []byte("reset\n")); err != nil {
+		t.Fatal(err)
+	}
+	// Messages already on their way may come first; then it starts again at 0.
+	for n := read(); n != 0; n = read() {
+		if n > 50 {
+			t.Fatal("reset did not reset the counter")
+		}
+	}
+	if err := conn.WriteMessage(websocket.TextMessage, []byte("closeme\n")); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, _, err := conn.ReadMessage()
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			if ce.Code != 1001 || ce.Text != "seeya" {
+				t.Fatalf("closed with %d %q, want 1001 seeya", ce.Code, ce.Text)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestMirrorBroadcastsToItsInstance(t *testing.T) {
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) { vh = wsVhost(t, cx, mirror.Protocol()) })
+	d := websocket.Dialer{Subprotocols: []string{mirror.Name}}
+	dial := func(instance string) *websocket.Conn {
+		c, _, err := d.Dial(wsURL(vh)+"?mirror="+instance, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		return c
+	}
+	a, b, other := dial("room"), dial("room"), dial("elsewhere")
+	if err := a.WriteMessage(websocket.TextMessage, []byte("d #ff0000 1 2 3 4;")); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*websocket.Conn{a, b} {
+		if _, msg, err := c.ReadMessage(); err != nil || string(msg) != "d #ff0000 1 2 3 4;" {
+			t.Fatalf("mirror member got %q, %v", msg, err)
+		}
+	}
+	if err := other.WriteMessage(websocket.TextMessage, []byte("only here")); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := other.ReadMessage(); err != nil || string(msg) != "only here" {
+		t.Fatalf("other instance got %q, %v", msg, err)
+	}
+	// A fourth instance is refused: a vhost holds three.
+	dial("third")
+	c, _, err := d.Dial(wsURL(vh)+"?mirror=fourth", nil)
+	if err == nil {
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, _, err = c.ReadMessage(); err == nil {
+			t.Fatal("a fourth mirror instance was served")
+		}
+		c.Close()
+	}
+}
+
+func TestMirrorDropsTheSlowestMember(t *testing.T) {
+	var closed atomic.Int32
+	proto := mirror.Protocol()
+	inner := proto.Callback
+	proto.Callback = func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		if reason == lws.CallbackClosed {
+			closed.Add(1)
+		}
+		return inner(c, reason, in)
+	}
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) { vh = wsVhost(t, cx, proto) })
+	d := websocket.Dialer{Subprotocols: []string{mirror.Name}}
+	dial := func() *websocket.Conn {
+		c, _, err := d.Dial(wsURL(vh)+"?mirror=x", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	sender, reader, stalled := dial(), dial(), dial()
+	_ = stalled // never reads: its socket buffers fill, then the ring does
+
+	const count, size = 3000, 4000
+	received := make(chan error, 1)
+	go func() {
+		_ = reader.SetReadDeadline(time.Now().Add(30 * time.Second))
+		for i := range count {
+			_, msg, err := reader.ReadMessage()
+			if err != nil {
+				received <- fmt.Errorf("after %d messages: %w", i, err)
+				return
+			}
+			if len(msg) != size || string(msg[:8]) != fmt.Sprintf("%08d", i) {
+				received <- fmt.Errorf("message %d out of order", i)
+				return
+			}
+		}
+		received <- nil
+	}()
+	// The sender's own echoes must be read too, or it would stall itself.
+	go func() {
+		for {
+			if _, _, err := sender.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	msg := bytes.Repeat([]byte{'x'}, size)
+	_ = sender.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	for i := range count {
+		copy(msg, fmt.Sprintf("%08d", i))
+		if err := sender.WriteMessage(websocket.TextMessage, msg); err != nil {
+			t.Fatalf("sender after %d messages: %v", i, err)
+		}
+	}
+	if err := <-received; err != nil {
+		t.Fatal(err)
+	}
+	if closed.Load() != 1 {
+		t.Fatalf("%d members closed, want exactly the stalled one", closed.Load())
+	}
+}
