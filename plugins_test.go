@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/sys/unix"
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/plugins/dumbincrement"
@@ -179,4 +181,59 @@ func TestMirrorDropsTheSlowestMember(t *testing.T) {
 	if closed.Load() != 1 {
 		t.Fatalf("%d members closed, want exactly the stalled one", closed.Load())
 	}
+}
+
+// TestDumbIncrementSlowReaderIsPaced reads a fast dumb-increment one byte
+// at a time through tiny socket buffers: the server must write only as the
+// reader reads, holding at most one message for the connection.
+func TestDumbIncrementSlowReaderIsPaced(t *testing.T) {
+	var maxHeld, written atomic.Int64
+	proto := dumbincrement.Protocol()
+	inner := proto.Callback
+	proto.Callback = func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		if reason == lws.CallbackEstablished {
+			_ = unix.SetsockoptInt(c.FD(), unix.SOL_SOCKET, unix.SO_SNDBUF, 2048)
+		}
+		err := inner(c, reason, in)
+		if reason == lws.CallbackServerWriteable {
+			written.Add(1)
+			if h := int64(c.BufferedAmount()); h > maxHeld.Load() {
+				maxHeld.Store(h)
+			}
+		}
+		return err
+	}
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		var err error
+		vh, err = cx.CreateVhost(lws.VhostInfo{Name: "di", Port: lws.PortAny, Iface: "127.0.0.1",
+			Protocols:       []lws.Protocol{proto},
+			ProtocolOptions: map[string]map[string]string{dumbincrement.Name: {"interval-ms": "1"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	nc := rawUpgrade(t, addr(vh))
+	defer nc.Close()
+	_ = nc.(*net.TCPConn).SetReadBuffer(1024)
+	one := make([]byte, 1)
+	var read int64
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := nc.Read(one); err != nil {
+			t.Fatal(err)
+		}
+		read++
+		time.Sleep(2 * time.Millisecond) // the slow reader's pace, not synchronisation
+	}
+	// At 5 bytes or more a message, the server wrote about what was read
+	// plus what the small kernel buffers hold; unpaced it would have
+	// written 3000 messages at 1 ms.
+	if w := written.Load(); w*5 > read+16<<10 || w > 1500 {
+		t.Fatalf("%d messages written while the reader took %d bytes: not paced by the reader", w, read)
+	}
+	if m := maxHeld.Load(); m > 16 {
+		t.Fatalf("the library held %d bytes for the connection, more than one message", m)
+	}
+	t.Logf("read %d bytes, %d messages written, at most %d bytes held", read, written.Load(), maxHeld.Load())
 }

@@ -26,7 +26,10 @@ type session struct {
 	buf    [20]byte
 }
 
-type vhostData struct{ noPeriodic bool }
+type vhostData struct {
+	noPeriodic bool
+	interval   time.Duration
+}
 
 // Protocol returns the protocol, ready for a vhost's Protocols.
 func Protocol() lws.Protocol {
@@ -43,22 +46,29 @@ var errCloseMe = errors.New("dumb-increment: client asked to close")
 func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 	switch reason {
 	case lws.CallbackProtocolInit:
-		vd := &vhostData{}
+		vd := &vhostData{interval: Interval}
 		if v, ok := c.ProtocolOption("options"); ok {
 			n, _ := strconv.Atoi(v)
 			vd.noPeriodic = n&1 != 0
+		}
+		if v, ok := c.ProtocolOption("interval-ms"); ok {
+			ms, err := strconv.Atoi(v)
+			if err != nil || ms <= 0 {
+				return errors.New("dumb-increment: interval-ms must be a positive number of milliseconds")
+			}
+			vd.interval = time.Duration(ms) * time.Millisecond
 		}
 		c.SetVhostData(vd)
 
 	case lws.CallbackEstablished:
 		c.User().(*session).number = 0
-		if vd, _ := c.VhostData().(*vhostData); vd == nil || !vd.noPeriodic {
-			c.SetTimer(Interval)
+		if vd := vhost(c); !vd.noPeriodic {
+			c.SetTimer(vd.interval)
 		}
 
 	case lws.CallbackTimer:
 		c.CallbackOnWritable()
-		c.SetTimer(Interval)
+		c.SetTimer(vhost(c).interval)
 
 	case lws.CallbackServerWriteable:
 		s := c.User().(*session)
@@ -81,4 +91,13 @@ func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 		}
 	}
 	return nil
+}
+
+// vhost returns the vhost's settings, or the defaults when PROTOCOL_INIT
+// was skipped.
+func vhost(c *lws.Conn) *vhostData {
+	if vd, ok := c.VhostData().(*vhostData); ok {
+		return vd
+	}
+	return &vhostData{interval: Interval}
 }
