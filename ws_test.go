@@ -303,3 +303,35 @@ func bufioReader(t *testing.T, address, req string) *bufio.Reader {
 	}
 	return bufio.NewReader(nc)
 }
+
+func TestWSMessageLimitCloses1009(t *testing.T) {
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		var err error
+		vh, err = cx.CreateVhost(lws.VhostInfo{Name: "limits", Port: lws.PortAny, Iface: "127.0.0.1",
+			Protocols: []lws.Protocol{echo.Protocol()}, WSMaxMessage: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	conn, _, err := websocket.DefaultDialer.Dial(wsURL(vh), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Within the limit, in two frames: fine.
+	if err := conn.WriteMessage(websocket.BinaryMessage, make([]byte, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err := conn.ReadMessage(); err != nil || len(got) != 1000 {
+		t.Fatalf("echo of 1000 bytes: %d, %v", len(got), err)
+	}
+	if err := conn.WriteMessage(websocket.BinaryMessage, make([]byte, 1001)); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = conn.ReadMessage()
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != 1009 {
+		t.Fatalf("over the limit: %v, want close 1009", err)
+	}
+}
