@@ -11,6 +11,11 @@ STATICCHECK=honnef.co/go/tools/cmd/staticcheck@v0.8.2
 echo "== go mod download"
 go mod download
 
+echo "== peers: libwebsockets' own test server and client (Debian)"
+if ! command -v libwebsockets-test-server >/dev/null 2>&1; then
+	apt-get update -qq && apt-get install -y -qq libwebsockets-test-server
+fi
+
 echo "== peers: Node's ws"
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	apt-get update -qq && apt-get install -y -qq nodejs npm
