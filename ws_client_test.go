@@ -1,6 +1,7 @@
 package lws_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	coderws "github.com/coder/websocket"
 	"github.com/gorilla/websocket"
 
 	"github.com/golws/lws"
@@ -131,5 +133,73 @@ func TestWSClientHandshakeFailures(t *testing.T) {
 				t.Fatalf("%q, want %q", ev, tc.want)
 			}
 		})
+	}
+}
+
+// TestWSClientAgainstCoderServer talks to a coder/websocket server: a
+// binary message larger than the server's first frame, a ping from the
+// server side, and the close the server starts.
+func TestWSClientAgainstCoderServer(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := coderws.Accept(w, r, &coderws.AcceptOptions{Subprotocols: []string{"chat"}})
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		c.SetReadLimit(1 << 20)
+		ctx := r.Context()
+		typ, msg, err := c.Read(ctx)
+		if err != nil {
+			return
+		}
+		if err := c.Write(ctx, typ, msg); err != nil {
+			return
+		}
+		_ = c.Close(coderws.StatusGoingAway, "server done")
+	}))
+	defer srv.Close()
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	rec := newRecorder()
+	payload := bytes.Repeat([]byte{7}, 300000)
+	var got []byte
+	proto := lws.Protocol{Name: "chat", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		switch reason {
+		case lws.CallbackClientEstablished:
+			c.CallbackOnWritable()
+		case lws.CallbackClientWriteable:
+			_, err := c.Write(payload, lws.WriteBinary)
+			return err
+		case lws.CallbackClientReceive:
+			got = append(got, in...)
+			if c.IsFinalFragment() {
+				rec.add(fmt.Sprintf("echo %d binary=%v", len(got), c.FrameIsBinary()))
+			}
+		case lws.CallbackWSPeerInitiatedClose:
+			rec.add(fmt.Sprintf("peer close %d %s", int(in[0])<<8|int(in[1]), in[2:]))
+		case lws.CallbackClientClosed:
+			rec.add("closed")
+		case lws.CallbackClientConnectionError:
+			rec.add("error " + string(in))
+		}
+		return nil
+	}}
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh, err := cx.CreateVhost(lws.VhostInfo{Name: "c", Port: lws.PortNoListen, Protocols: []lws.Protocol{proto}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Address: "127.0.0.1", Port: port, Protocol: "chat"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if ev := rec.await(t, "echo"); ev != "echo 300000 binary=true" {
+		t.Fatal(ev)
+	}
+	if ev := rec.await(t, "peer close"); ev != "peer close 1001 server done" {
+		t.Fatal(ev)
+	}
+	rec.await(t, "closed")
+	if !bytes.Equal(got, payload) {
+		t.Fatal("echo differs")
 	}
 }
