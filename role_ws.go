@@ -45,6 +45,13 @@ type wsState struct {
 
 	lastValid    int64 // loop clock when the peer was last heard from
 	pingInFlight bool
+
+	// A protocol violation found while the protocol still had writes
+	// owed for earlier messages: the Close waits for those (briefly).
+	failPending  bool
+	failCode     ws.CloseCode
+	failReason   string
+	failDeadline int64
 }
 
 func (r roleWS) name() string {
@@ -167,8 +174,18 @@ func (r roleWS) writeable(c *Conn) error {
 	if r.client {
 		reason = CallbackClientWriteable
 	}
-	return c.dispatchWriteable(reason)
+	err := c.dispatchWriteable(reason)
+	if err == nil && w.failPending && !c.closed &&
+		(!c.wantWriteable || c.loop.now() >= w.failDeadline) {
+		w.failPending = false
+		return c.wsFail(w.failCode, w.failReason)
+	}
+	return err
 }
+
+// failGrace bounds how long a protocol violation waits for the writes
+// the protocol still owed for earlier messages.
+const failGrace = time.Second
 
 func (r roleWS) write(c *Conn, p []byte, wt WriteType) (int, error) {
 	w := c.ws
@@ -297,8 +314,20 @@ func (c *Conn) wsPeerClose(payload []byte) error {
 // wsFail closes the connection for a protocol violation: a Close frame
 // with code and reason, then the TCP connection once it has gone.
 func (c *Conn) wsFail(code ws.CloseCode, reason string) error {
-	logf(LogInfo, "lws: %v: closing with %d: %s", c, int(code), reason)
 	w := c.ws
+	if !w.closeSent && !w.failPending && c.wantWriteable && c.established {
+		// Messages before the violation were valid: let the protocol send
+		// what it owes for them (an echo server echoes them) before the
+		// Close, reading nothing more meanwhile.
+		w.failPending = true
+		w.failCode, w.failReason = code, reason
+		w.failDeadline = c.loop.now() + int64(failGrace)
+		c.rxHold |= holdClosing
+		c.SetTimeoutDuration(PendingTimeoutCloseSend, failGrace+closeAckTimeout)
+		c.loop.updateInterest(c)
+		return nil
+	}
+	logf(LogInfo, "lws: %v: closing with %d: %s", c, int(code), reason)
 	if !w.closeSent {
 		w.closeSent = true
 		payload := ws.AppendClosePayload(c.loop.ctrlBuf[:0], code, reason)
