@@ -1,0 +1,80 @@
+package conformance
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golws/lws"
+	"github.com/golws/lws/plugins/echo"
+)
+
+var casesFlag = flag.String("conformance.cases", "", "regular expression choosing the case IDs to run (all when empty)")
+
+// caseFilter is the filter the -conformance.cases flag asks for.
+func caseFilter(t *testing.T) func(id string) bool {
+	if *casesFlag == "" {
+		return nil
+	}
+	re, err := regexp.Compile(*casesFlag)
+	if err != nil {
+		t.Fatalf("-conformance.cases: %v", err)
+	}
+	return re.MatchString
+}
+
+// startEcho runs golws's echo server on a loopback port for the test and
+// returns its URL.
+func startEcho(t *testing.T) string {
+	t.Helper()
+	cx, err := lws.NewContext(lws.ContextInfo{ServiceBufferSize: 32 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vh, err := cx.CreateVhost(lws.VhostInfo{Port: lws.PortAny, Iface: "127.0.0.1", Protocols: []lws.Protocol{echo.Protocol()}})
+	if err != nil {
+		cx.Destroy()
+		t.Fatal(err)
+	}
+	port := vh.Port() // read before the loop's goroutine starts
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		if err := cx.Run(ctx); err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		cx.Destroy()
+		close(done)
+	}()
+	t.Cleanup(func() {
+		stop()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("the server's loop did not stop")
+		}
+	})
+	return fmt.Sprintf("ws://127.0.0.1:%d/", port)
+}
+
+func report(rs []Result) string {
+	var b strings.Builder
+	Report(&b, rs)
+	return b.String()
+}
+
+// TestConformance runs every case against golws's echo server.
+func TestConformance(t *testing.T) {
+	url := startEcho(t)
+	rs := RunClient(t.Context(), url, caseFilter(t))
+	t.Logf("\n%s", report(rs))
+	for _, r := range rs {
+		if r.Behavior == Failed {
+			t.Errorf("case %s FAILED: %s", r.Case, r.Detail)
+		}
+	}
+}
