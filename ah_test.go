@@ -1,6 +1,7 @@
 package lws_test
 
 import (
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -95,5 +96,27 @@ func TestHeaderDataLimitAnswers431(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 431 {
 		t.Fatalf("status %d, want 431", resp.StatusCode)
+	}
+}
+
+func TestSilentHTTPConnectionTimesOut(t *testing.T) {
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		var err error
+		vh, err = cx.CreateVhost(lws.VhostInfo{Name: "quiet", Port: lws.PortAny, Iface: "127.0.0.1",
+			Protocols: []lws.Protocol{{Name: "p"}}, AHIdleTimeoutSecs: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	nc, err := net.Dial("tcp", addr(vh))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	start := time.Now()
+	_ = nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := nc.Read(make([]byte, 1)); err != io.EOF || time.Since(start) < 900*time.Millisecond {
+		t.Fatalf("a silent connection: %v after %v, want it closed after about 1 s", err, time.Since(start))
 	}
 }

@@ -737,6 +737,9 @@ func (l *loop) adoptHTTP(c *Conn, fallback bool) {
 	c.http = &httpState{fallback: fallback}
 	c.bindProtocol(first, nil)
 	c.established = true
+	// A connection that never sends its request does not hold its
+	// descriptor for ever.
+	c.SetTimeout(PendingTimeoutHoldingAH, c.vhost.info.AHIdleTimeoutSecs)
 	if err := c.callback(CallbackServerNewClientInstantiated, nil); err != nil {
 		l.closeConn(c, err)
 	}
