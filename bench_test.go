@@ -81,28 +81,40 @@ func runEchoLoad(b *testing.B, address string, size, conns int) {
 			nc.Close()
 		}
 	}()
-	msgs := make(chan struct{}, conns)
-	var wg sync.WaitGroup
-	errs := make(chan error, conns)
-	work := func(nc net.Conn) {
-		defer wg.Done()
+	driveLoad(b, size, conns, func(i int) func() error {
+		nc := clients[i]
 		msg := make([]byte, size)
 		got := make([]byte, size)
-		for range msgs {
+		return func() error {
 			if _, err := nc.Write(msg); err != nil {
-				errs <- err
-				return
+				return err
 			}
-			if _, err := io.ReadFull(nc, got); err != nil {
-				errs <- err
-				return
-			}
+			_, err := io.ReadFull(nc, got)
+			return err
 		}
-	}
-	// Warm up each connection once so that buffers exist before timing.
-	for _, nc := range clients {
+	})
+}
+
+// driveLoad runs b.N round trips spread over conns workers, each with one
+// message in flight, and reports messages per second. newOp makes worker
+// i's round trip; each worker makes one untimed round trip first so that
+// buffers exist before timing.
+func driveLoad(b *testing.B, size, conns int, newOp func(i int) func() error) {
+	msgs := make(chan struct{}, conns)
+	errs := make(chan error, conns)
+	var wg sync.WaitGroup
+	for i := range conns {
+		op := newOp(i)
 		wg.Add(1)
-		go work(nc)
+		go func() {
+			defer wg.Done()
+			for range msgs {
+				if err := op(); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
 		msgs <- struct{}{}
 	}
 	b.SetBytes(int64(size))

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -117,43 +116,17 @@ func runWSLoad(b *testing.B, url string, size, conns int) {
 			c.Close()
 		}
 	}()
-	work := make(chan struct{}, conns)
-	errs := make(chan error, conns)
-	var wg sync.WaitGroup
-	for _, c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			msg := make([]byte, size)
-			for range work {
-				if err := c.WriteMessage(websocket.BinaryMessage, msg); err != nil {
-					errs <- err
-					return
-				}
-				if _, _, err := c.ReadMessage(); err != nil {
-					errs <- err
-					return
-				}
+	driveLoad(b, size, conns, func(i int) func() error {
+		c := clients[i]
+		msg := make([]byte, size)
+		return func() error {
+			if err := c.WriteMessage(websocket.BinaryMessage, msg); err != nil {
+				return err
 			}
-		}()
-		work <- struct{}{} // warm up
-	}
-	b.SetBytes(int64(size))
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	for range b.N {
-		work <- struct{}{}
-	}
-	close(work)
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
+			_, _, err := c.ReadMessage()
+			return err
+		}
+	})
 }
 
 // TestWSEchoSteadyStateAllocatesNothing pins the allocation-free WebSocket
