@@ -214,7 +214,7 @@ func failFastCases() []Case {
 	// streaming API sends it).
 	chops := func(cut1, cut2 int) func(p *Peer) [3]func() {
 		return func(p *Peer) [3]func() {
-			wire := Frame{Opcode: OpText, Payload: []byte(payload)}.Bytes()
+			wire := p.frameBytes(Frame{Opcode: OpText, Payload: []byte(payload)})
 			hl := len(wire) - len(payload)
 			return [3]func(){
 				func() { p.SendRaw(wire[:hl+cut1]) },

@@ -26,6 +26,11 @@
 // only its length, and wait at most 20 s for an echo (Autobahn waits up to
 // 100 s, or 1000 s for 9.5 and 9.6).
 //
+// RunServer plays the same cases the other way round, as Autobahn's
+// fuzzing server: against a WebSocket client that echoes what it
+// receives, the server sending the case's frames unmasked and requiring
+// the client's to be masked (see server.go).
+//
 // A Result's Behavior is the case's verdict. It starts from Autobahn's
 // behaviour outcome and is lowered by the close behaviour as Autobahn's
 // report colours it: a close behaviour of FAILED (wrong endpoint closed)

@@ -74,21 +74,34 @@ func (f Frame) Bytes() []byte {
 
 // appendFrame appends a masked client frame to dst.
 func appendFrame(dst []byte, opcode byte, fin bool, rsv byte, payload []byte) []byte {
+	return appendFrameAs(dst, opcode, fin, rsv, payload, true)
+}
+
+// appendFrameAs appends a frame to dst, masked with a fresh random key
+// when masked is set (a client's frame), else unmasked (a server's).
+func appendFrameAs(dst []byte, opcode byte, fin bool, rsv byte, payload []byte, masked bool) []byte {
 	b0 := opcode & 0x0f
 	if fin {
 		b0 |= 0x80
 	}
 	b0 |= (rsv & 7) << 4
 	n := len(payload)
+	var mbit byte
+	if masked {
+		mbit = 0x80
+	}
 	switch {
 	case n <= 125:
-		dst = append(dst, b0, 0x80|byte(n))
+		dst = append(dst, b0, mbit|byte(n))
 	case n <= 0xffff:
-		dst = append(dst, b0, 0x80|126)
+		dst = append(dst, b0, mbit|126)
 		dst = binary.BigEndian.AppendUint16(dst, uint16(n))
 	default:
-		dst = append(dst, b0, 0x80|127)
+		dst = append(dst, b0, mbit|127)
 		dst = binary.BigEndian.AppendUint64(dst, uint64(n))
+	}
+	if !masked {
+		return append(dst, payload...)
 	}
 	var key [4]byte
 	binary.LittleEndian.PutUint32(key[:], rand.Uint32())
@@ -205,7 +218,7 @@ const (
 	rxPing                    // a ping frame
 	rxPong                    // a pong frame
 	rxClose                   // a close frame
-	rxViolation               // the server broke the protocol
+	rxViolation               // the peer broke the protocol
 	rxLost                    // the TCP connection ended
 )
 
@@ -227,9 +240,11 @@ type frameNote struct {
 	fin    bool
 	rsv    byte
 	masked bool
-	length uint64
-	head   []byte // the first octets of the payload
-	at     timeOffset
+	// wrongMask: masked is not what the frame's sender must do.
+	wrongMask bool
+	length    uint64
+	head      []byte // the first octets of the payload
+	at        timeOffset
 }
 
 func (n frameNote) String() string {
@@ -240,8 +255,12 @@ func (n frameNote) String() string {
 	if n.rsv != 0 {
 		s += fmt.Sprintf(" RSV=%d", n.rsv)
 	}
-	if n.masked {
-		s += " masked"
+	if n.wrongMask {
+		if n.masked {
+			s += " masked"
+		} else {
+			s += " unmasked"
+		}
 	}
 	s += fmt.Sprintf(" %d B", n.length)
 	if n.opcode == OpClose && len(n.head) >= 2 {
@@ -296,6 +315,10 @@ type parser struct {
 	validate  bool
 	utf8      utf8State
 	msg       []byte
+
+	// expectMasked: the frames decoded are a client's, which must be
+	// masked (the fuzzing server's side); else a server's, which must not.
+	expectMasked bool
 
 	notes   []frameNote
 	dropped int // frames not described
@@ -377,8 +400,12 @@ func (p *parser) header() bool {
 	if rsv != 0 {
 		p.violation(1002, "RSV = %d and no extension negotiated", rsv)
 	}
-	if masked {
-		p.violation(1002, "masked server-to-client frame")
+	if masked != p.expectMasked {
+		if masked {
+			p.violation(1002, "masked server-to-client frame")
+		} else {
+			p.violation(1002, "unmasked client-to-server frame")
+		}
 	}
 	if op > 7 {
 		if !fin {
@@ -432,7 +459,7 @@ func (p *parser) header() bool {
 	p.buf = b[i:]
 	p.inFrame = true
 	p.op, p.fin, p.remaining = op, fin, length
-	note := frameNote{opcode: op, fin: fin, rsv: rsv, masked: masked, length: length, at: p.now()}
+	note := frameNote{opcode: op, fin: fin, rsv: rsv, masked: masked, wrongMask: masked != p.expectMasked, length: length, at: p.now()}
 	if len(p.notes) < maxNotes {
 		h := p.buf
 		if uint64(len(h)) > length {

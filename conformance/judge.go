@@ -26,13 +26,13 @@ func (p *Peer) judge() Verdict {
 		v.CloseBehavior, v.CloseResult = Unclean, "The spec requires the connection to be failed cleanly here"
 	case p.remoteCode != NoCode && !containsCode(ec.Codes, p.remoteCode):
 		v.CloseBehavior, v.CloseResult = WrongCode, "The close code should have been "+codesString(ec.Codes)+" or empty"
-	case p.droppedByMe:
+	case p.droppedByMe && !p.server:
 		v.CloseBehavior, v.CloseResult = FailedByClient, "It is preferred that the server close the TCP connection"
 	default:
 		v.CloseBehavior, v.CloseResult = OK, "Connection was properly closed"
 	}
 	if ec.WrongEndpointIsFatal && ec.ClosedByMe != p.closedByMe {
-		v.Behavior, v.Result = Failed, "The wrong endpoint closed the connection, which fails this case (the server did not detect what it had to)."
+		v.Behavior, v.Result = Failed, "The wrong endpoint closed the connection, which fails this case (the "+p.them()+" did not detect what it had to)."
 	}
 	if p.onLost != nil {
 		p.onLost(&v)
@@ -83,16 +83,16 @@ func (p *Peer) closeStory() string {
 	}
 	var steps []step
 	if p.localSent {
-		who := "client sent close "
+		who := p.me() + " sent close "
 		if !p.closedByMe {
-			who = "client answered with close "
+			who = p.me() + " answered with close "
 		}
 		steps = append(steps, step{p.localAt, who + codeString(p.localCode, p.localReason)})
 	}
 	if p.remoteSeen {
-		steps = append(steps, step{p.remoteAt, "server sent close " + codeString(p.remoteCode, p.remoteReason)})
+		steps = append(steps, step{p.remoteAt, p.them() + " sent close " + codeString(p.remoteCode, p.remoteReason)})
 	} else {
-		steps = append(steps, step{-1, "no close frame from the server"})
+		steps = append(steps, step{-1, "no close frame from the " + p.them()})
 	}
 	if p.lostHow != "" {
 		steps = append(steps, step{p.lostAt, p.lostHow})
@@ -141,7 +141,7 @@ func (p *Peer) detail(v Verdict, overall Behavior) string {
 	}
 	parts = append(parts, story)
 	if len(p.violations) > 0 {
-		parts = append(parts, "server violations seen by the client: "+strings.Join(p.violations, "; "))
+		parts = append(parts, p.them()+" violations seen by the "+p.me()+": "+strings.Join(p.violations, "; "))
 	}
 	if len(p.actions) > 0 {
 		parts = append(parts, strings.Join(p.actions, "; "))
@@ -151,13 +151,13 @@ func (p *Peer) detail(v Verdict, overall Behavior) string {
 		for i, n := range p.notes {
 			s[i] = n.String()
 		}
-		fr := "frames from the server: " + strings.Join(s, "; ")
+		fr := "frames from the " + p.them() + ": " + strings.Join(s, "; ")
 		if p.dropped > 0 {
 			fr += fmt.Sprintf("; … %d more", p.dropped)
 		}
 		parts = append(parts, fr)
 	} else {
-		parts = append(parts, "no frame from the server")
+		parts = append(parts, "no frame from the "+p.them())
 	}
 	if p.writeErr != nil {
 		parts = append(parts, "write error: "+p.writeErr.Error())

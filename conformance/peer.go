@@ -192,10 +192,15 @@ type timer struct {
 // runs (timers, OnMessage, OnConnectionLost): none is safe for use from
 // other goroutines.
 type Peer struct {
-	conn  net.Conn
-	start time.Time // end of the opening handshake
-	limit time.Time // the case's time limit
-	state connState
+	conn net.Conn
+	// server: the peer plays Autobahn's fuzzing server (RunServer), not
+	// its fuzzing client. It then sends its frames unmasked, requires the
+	// client's to be masked, and closes TCP itself as soon as the closing
+	// handshake is done, as Autobahn's server does.
+	server bool
+	start  time.Time // end of the opening handshake
+	limit  time.Time // the case's time limit
+	state  connState
 
 	out      []byte // frames written at the end of the current callback
 	writeErr error  // the first write error
@@ -246,6 +251,28 @@ type Peer struct {
 }
 
 func (p *Peer) since() timeOffset { return timeOffset(time.Since(p.start)) }
+
+// me names the fuzzing end of the connection in details.
+func (p *Peer) me() string {
+	if p.server {
+		return "server"
+	}
+	return "client"
+}
+
+// them names the end under test in details.
+func (p *Peer) them() string {
+	if p.server {
+		return "client"
+	}
+	return "server"
+}
+
+// frameBytes returns f as this end puts it on the wire: masked by a
+// client, unmasked by a server.
+func (p *Peer) frameBytes(f Frame) []byte {
+	return appendFrameAs(nil, f.Opcode, f.Fin, f.RSV, f.payload(), !p.server)
+}
 
 func (p *Peer) action(format string, args ...any) {
 	const most = 8
@@ -306,13 +333,13 @@ func (p *Peer) SendFrame(f Frame) {
 	switch {
 	case f.Chop > 0:
 		p.flush()
-		p.writeChopped(f.Bytes(), f.Chop)
+		p.writeChopped(p.frameBytes(f), f.Chop)
 	case f.Sync:
 		p.flush()
-		p.writeNow(f.Bytes())
+		p.writeNow(p.frameBytes(f))
 		time.Sleep(syncPause)
 	default:
-		p.out = appendFrame(p.out, f.Opcode, f.Fin, f.RSV, f.payload())
+		p.out = appendFrameAs(p.out, f.Opcode, f.Fin, f.RSV, f.payload(), !p.server)
 		if len(p.out) >= 1<<20 {
 			p.flush()
 		}
@@ -475,7 +502,11 @@ func (p *Peer) failConnection(code int, reason string) {
 	}
 }
 
-// dropConnection closes TCP from the client's side.
+// dropConnection closes TCP from this end. A server that is not
+// aborting only shuts its sending side (after what it has still to
+// send), so that what it sent last is not lost to a reset; the
+// connection is closed once the client has closed its side too, or after
+// a grace period (RunServer).
 func (p *Peer) dropConnection(abort bool) {
 	if p.state == stateClosed {
 		return
@@ -485,7 +516,11 @@ func (p *Peer) dropConnection(abort bool) {
 	if !abort {
 		p.flush()
 	}
-	p.lostAt, p.lostHow = p.since(), "client dropped TCP"
+	p.lostAt, p.lostHow = p.since(), p.me()+" dropped TCP"
+	if tc, ok := p.conn.(*net.TCPConn); ok && p.server && !abort {
+		_ = tc.CloseWrite()
+		return
+	}
 	_ = p.conn.Close()
 }
 
@@ -493,7 +528,7 @@ func (p *Peer) onCloseHandshakeTimeout() {
 	p.closeHSTimer = nil
 	if p.state != stateClosed {
 		p.wasClean = false
-		p.notCleanReason = "the server did not answer the client's close within " + closeHandshakeTimeout.String()
+		p.notCleanReason = "the " + p.them() + " did not answer the " + p.me() + "'s close within " + closeHandshakeTimeout.String()
 		p.dropConnection(true)
 	}
 }
@@ -535,10 +570,18 @@ func (p *Peer) onCloseFrame(ev rxEvent) {
 			p.closeHSTimer = nil
 		}
 		p.wasClean = true
+		if p.server {
+			// The answer to the server's close: a server drops TCP at once.
+			p.dropConnection(true)
+			return
+		}
 		p.dropTimer = p.after(serverConnectionDropTimeout, p.onServerDropTimeout)
 	case stateOpen:
 		p.wasClean = true
 		p.sendCloseFrame(1000, nil, true)
+		if p.server {
+			p.dropConnection(false)
+		}
 	default:
 		p.wasClean = false
 	}
@@ -555,7 +598,7 @@ func (p *Peer) connectionLost(ev rxEvent) {
 		p.lostAt, p.lostHow = ev.at, ev.text
 	}
 	if !p.wasClean && !p.droppedByMe && p.notCleanReason == "" {
-		p.notCleanReason = "the server closed TCP without a closing handshake"
+		p.notCleanReason = "the " + p.them() + " closed TCP without a closing handshake"
 	}
 }
 
@@ -634,7 +677,7 @@ func (p *Peer) writeNow(b []byte) {
 	if err != nil && p.writeErr == nil {
 		p.writeErr = err
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			p.abort("a write was still blocked at the case's time limit (the server stopped reading)")
+			p.abort("a write was still blocked at the case's time limit (the " + p.them() + " stopped reading)")
 		}
 	}
 }
@@ -679,10 +722,10 @@ func (p *Peer) takeEvents() []rxEvent {
 	return evs
 }
 
-// readLoop reads and decodes what the server sends, until TCP ends.
+// readLoop reads and decodes what the peer sends, until TCP ends.
 func (p *Peer) readLoop(rest []byte) {
 	defer close(p.rxDone)
-	ps := &parser{now: p.since, emit: p.push}
+	ps := &parser{now: p.since, emit: p.push, expectMasked: p.server}
 	if len(rest) > 0 {
 		ps.feed(rest)
 	}
@@ -693,7 +736,7 @@ func (p *Peer) readLoop(rest []byte) {
 			ps.feed(buf[:n])
 		}
 		if err != nil {
-			how := "server closed TCP"
+			how := p.them() + " closed TCP"
 			if !errors.Is(err, io.EOF) {
 				how = "TCP ended: " + err.Error()
 			}
