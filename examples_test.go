@@ -236,3 +236,26 @@ func TestExampleWSClientEcho(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestExampleWSClientEchoFailsOnProtocolError(t *testing.T) {
+	bin := buildExample(t, "ws-client-echo")
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		// A text message that is not UTF-8: the client must fail it.
+		_ = conn.WriteMessage(websocket.TextMessage, []byte{0xc0, 0xaf})
+		_, _, _ = conn.ReadMessage()
+	}))
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	cmd := exec.Command(bin, "-s", "127.0.0.1", "-p", port)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if _, err := runWithTimeout(t, cmd); err == nil || !strings.Contains(stderr.String(), "1007") {
+		t.Fatalf("ws-client-echo after invalid UTF-8: %v, stderr %q", err, stderr.String())
+	}
+}

@@ -36,8 +36,10 @@ type wsState struct {
 
 	closeSent   bool
 	closeRcvd   bool
-	closeCode   ws.CloseCode
+	closeCode   ws.CloseCode // set by CloseReason
 	closeReason string
+	sentCode    ws.CloseCode // the code of the Close frame sent, if any
+	rcvdCode    ws.CloseCode // the code of the Close frame received, if any
 
 	pongPending bool
 	pong        [ws.MaxControlPayload]byte
@@ -269,6 +271,10 @@ func (roleWS) closing(c *Conn, why error) bool {
 		payload = ws.AppendClosePayload(c.loop.ctrlBuf[:0], w.closeCode, w.closeReason)
 	}
 	w.closeSent = true
+	w.sentCode = w.closeCode
+	if w.sentCode == 0 {
+		w.sentCode = ws.CloseNoStatus
+	}
 	if _, err := c.wsSendFrame(ws.OpClose, true, payload); err != nil {
 		return false
 	}
@@ -289,7 +295,8 @@ func (c *Conn) CloseReason(code ws.CloseCode, reason string) {
 // wsPeerClose handles the peer's Close frame.
 func (c *Conn) wsPeerClose(payload []byte) error {
 	w := c.ws
-	if _, _, err := ws.ParseClosePayload(payload); err != nil {
+	code, _, err := ws.ParseClosePayload(payload)
+	if err != nil {
 		var pe *ws.ProtocolError
 		if errors.As(err, &pe) {
 			return c.wsFail(pe.Code, pe.Reason)
@@ -297,6 +304,7 @@ func (c *Conn) wsPeerClose(payload []byte) error {
 		return c.wsFail(ws.CloseProtocolError, "bad close payload")
 	}
 	w.closeRcvd = true
+	w.rcvdCode = code
 	if w.closeSent {
 		return errPeerClosed // the answer to our Close: done
 	}
@@ -304,6 +312,7 @@ func (c *Conn) wsPeerClose(payload []byte) error {
 		return err
 	}
 	w.closeSent = true
+	w.sentCode = code
 	echo := append(c.loop.ctrlBuf[:0], payload...)
 	if _, err := c.wsSendFrame(ws.OpClose, true, echo); err != nil {
 		return err
@@ -330,6 +339,7 @@ func (c *Conn) wsFail(code ws.CloseCode, reason string) error {
 	logf(LogInfo, "lws: %v: closing with %d: %s", c, int(code), reason)
 	if !w.closeSent {
 		w.closeSent = true
+		w.sentCode = code
 		payload := ws.AppendClosePayload(c.loop.ctrlBuf[:0], code, reason)
 		if _, err := c.wsSendFrame(ws.OpClose, true, payload); err != nil {
 			return err
@@ -399,6 +409,18 @@ func (c *Conn) RemainingPacketPayload() int64 {
 		return 0
 	}
 	return c.ws.remaining
+}
+
+// WSCloseStatus returns the status codes of the Close frames the
+// connection sent and received (ws.CloseNoStatus for a Close without a
+// code, 0 when there was no such frame). In CLOSED or CLIENT_CLOSED it
+// tells a clean close (1000 both ways) from a protocol error (1002, 1007,
+// ... sent) or a connection that simply dropped (0 both ways).
+func (c *Conn) WSCloseStatus() (sent, received ws.CloseCode) {
+	if c.ws == nil {
+		return 0, 0
+	}
+	return c.ws.sentCode, c.ws.rcvdCode
 }
 
 // SendingMultifragment reports whether a message begun with WriteNoFin is

@@ -1,8 +1,9 @@
 // Command ws-client-echo is golws's minimal WebSocket client: it connects to
 // ws://HOST:PORT/PATH and sends back every message it receives, with the
 // same fragmentation and opcodes, until the server closes. It exits 0 after
-// a clean close and 1 on a connection or protocol error, which makes it
-// usable as the client agent of a conformance test server.
+// a clean close (1000, 1001 or no code, both ways) and 1 on a connection or
+// protocol error, or a connection that dropped without a close handshake,
+// which makes it usable as the client agent of a conformance test server.
 //
 //	go run ./examples/ws-client-echo -s 127.0.0.1 -p 9001 -u /runCase?case=1
 package main
@@ -14,6 +15,7 @@ import (
 	"os"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/ws"
 )
 
 // echoClient queues what it receives, one fragment at a time, and writes
@@ -72,9 +74,25 @@ func (e *echoClient) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 		}
 	case lws.CallbackClientClosed:
 		e.closed = true
+		switch sent, received := c.WSCloseStatus(); {
+		case sent == 0 && received == 0:
+			e.err = "the connection dropped without a close handshake"
+		case !cleanClose(sent) || !cleanClose(received):
+			e.err = fmt.Sprintf("closed with %d sent and %d received", sent, received)
+		}
 		e.stop()
 	}
 	return nil
+}
+
+// cleanClose reports whether a close code ends a connection without a
+// protocol error.
+func cleanClose(code ws.CloseCode) bool {
+	switch code {
+	case 0, ws.CloseNormal, ws.CloseGoingAway, ws.CloseNoStatus:
+		return true
+	}
+	return false
 }
 
 func main() {
