@@ -284,13 +284,17 @@ func (c *Conn) RxFlowControl(enable bool) error {
 		if c.parked {
 			l.unpark(c)
 		}
-		if len(c.rxHeld) > 0 || c.readReady {
+		if len(c.rxHeld) > 0 || c.readReady || c.rolePending() {
 			l.queueReady(c)
 		}
 	}
 	l.updateInterest(c)
 	return nil
 }
+
+// rolePending reports whether the role holds received data it has not
+// delivered yet (a WebSocket extension's decoded output).
+func (c *Conn) rolePending() bool { return c.ws != nil && len(c.ws.rxPending) > 0 }
 
 // RxFlowAllowed reports whether reception is on.
 func (c *Conn) RxFlowAllowed() bool { return !c.rxDisabled }

@@ -400,7 +400,7 @@ func (l *loop) serviceRx(c *Conn) {
 	if c.rxDisabled || c.rxHold != 0 {
 		return
 	}
-	if len(c.rxHeld) > 0 {
+	if len(c.rxHeld) > 0 || c.rolePending() {
 		l.deliverHeld(c)
 		return
 	}

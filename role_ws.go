@@ -48,6 +48,14 @@ type wsState struct {
 	lastValid    int64 // loop clock when the peer was last heard from
 	pingInFlight bool
 
+	exts      []activeExt      // negotiated extensions
+	rxExt     ExtensionSession // the one transforming the message being received
+	txExt     ExtensionSession // the one transforming the message being sent
+	decBuf    []byte           // decoded payload of the current piece
+	encBuf    []byte           // encoded payload of the current write
+	rxPending []byte           // decoded payload not delivered: reception went off
+	pendFinal bool             // rxPending ends its message
+
 	// A protocol violation found while the protocol still had writes
 	// owed for earlier messages: the Close waits for those (briefly).
 	failPending  bool
@@ -67,6 +75,13 @@ func (r roleWS) rx(c *Conn, p []byte) (int, error) {
 	w := c.ws
 	w.lastValid = c.loop.passNow
 	piece := c.rxPieceSize()
+	if len(w.rxPending) > 0 {
+		pending := w.rxPending
+		w.rxPending = nil
+		if err := r.deliver(c, pending, true, w.pendFinal); err != nil {
+			return 0, err
+		}
+	}
 	used := 0
 	for used < len(p) {
 		if c.closed || c.rxDisabled || c.rxHold != 0 {
@@ -137,27 +152,81 @@ func (r roleWS) fragment(c *Conn, f *ws.Fragment) error {
 		w.msgText = f.MessageOpcode == ws.OpText
 		w.first = true
 		w.utf8.Reset()
+		w.rxExt = nil
+		if f.Header.RSV != 0 {
+			for _, a := range w.exts {
+				if a.sess.RSV()&f.Header.RSV != 0 {
+					w.rxExt = a.sess
+				}
+			}
+		}
+	}
+	payload := f.Payload
+	if w.rxExt != nil {
+		out, err := w.rxExt.Decode(w.decBuf[:0], payload, f.MessageEnd)
+		if err != nil {
+			return c.wsFail(ws.CloseInvalidPayload, "extension: "+err.Error())
+		}
+		w.decBuf = out[:0]
+		payload = out
 	}
 	if w.msgText {
-		if !w.utf8.Write(f.Payload) {
+		if !w.utf8.Write(payload) {
 			return c.wsFail(ws.CloseInvalidPayload, "invalid utf-8")
 		}
 		if f.MessageEnd && !w.utf8.Complete() {
 			return c.wsFail(ws.CloseInvalidPayload, "truncated utf-8")
 		}
 	}
-	if len(f.Payload) == 0 && !(f.FrameStart && f.FrameEnd) {
+	w.remaining = f.Remaining
+	if w.rxExt != nil {
+		if len(payload) == 0 && !f.MessageEnd {
+			return nil // nothing decoded yet
+		}
+		return r.deliver(c, payload, false, f.MessageEnd)
+	}
+	if len(payload) == 0 && !(f.FrameStart && f.FrameEnd) {
 		return nil // a header without payload yet
 	}
 	w.final = f.MessageEnd
-	w.remaining = f.Remaining
-	reason := CallbackReceive
-	if r.client {
-		reason = CallbackClientReceive
-	}
-	err := c.callback(reason, f.Payload)
+	err := c.callback(r.receiveReason(), payload)
 	w.first = false
 	return err
+}
+
+func (r roleWS) receiveReason() Reason {
+	if r.client {
+		return CallbackClientReceive
+	}
+	return CallbackReceive
+}
+
+// deliver hands decoded payload to RECEIVE in pieces no larger than the
+// rx buffer; if reception goes off between pieces, the rest waits in
+// rxPending (its size bounded by what the extension produced for one
+// piece of input). owned tells whether p may be kept as is.
+func (r roleWS) deliver(c *Conn, p []byte, owned, final bool) error {
+	w := c.ws
+	piece := c.rxPieceSize()
+	for {
+		n := min(len(p), piece)
+		w.final = final && n == len(p)
+		err := c.callback(r.receiveReason(), p[:n])
+		w.first = false
+		p = p[n:]
+		if err != nil || c.closed || len(p) == 0 {
+			return err
+		}
+		if c.rxDisabled || c.rxHold != 0 {
+			if owned {
+				w.rxPending = p
+			} else {
+				w.rxPending = append([]byte(nil), p...)
+			}
+			w.pendFinal = final
+			return nil
+		}
+	}
 }
 
 func (r roleWS) writeable(c *Conn) error {
@@ -214,23 +283,71 @@ func (r roleWS) write(c *Conn, p []byte, wt WriteType) (int, error) {
 		if len(p) > ws.MaxControlPayload || !fin {
 			return 0, errors.New("lws: a ping or pong carries at most 125 bytes and cannot be fragmented")
 		}
-	} else {
+	} else if len(w.exts) > 0 {
+		first := op != ws.OpContinuation
+		sess := w.txExt
+		if first {
+			sess = w.exts[0].sess
+		}
+		if sess != nil {
+			out, transformed, err := sess.Encode(w.encBuf[:0], p, first, fin)
+			if err != nil {
+				return 0, err
+			}
+			if first {
+				w.txExt = nil
+				if transformed {
+					w.txExt = sess
+				}
+			}
+			if w.txExt != nil {
+				w.encBuf = out[:0]
+				if err := w.checkFragments(op, fin); err != nil {
+					return 0, err
+				}
+				var rsv byte
+				if first {
+					rsv = sess.RSV()
+				}
+				if _, err := c.wsSendFrameRSV(op, fin, rsv, out); err != nil {
+					return 0, err
+				}
+				return len(p), nil
+			}
+		}
+	}
+	if !op.IsControl() {
+		if err := w.checkFragments(op, fin); err != nil {
+			return 0, err
+		}
+	}
+	return c.wsSendFrame(op, fin, p)
+}
+
+// checkFragments keeps a fragmented message's frames in order.
+func (w *wsState) checkFragments(op ws.Opcode, fin bool) error {
+	{
 		switch {
 		case op == ws.OpContinuation && !w.sendingFragmented:
-			return 0, errors.New("lws: WriteContinuation with no fragmented message started (use WriteNoFin on its first part)")
+			return errors.New("lws: WriteContinuation with no fragmented message started (use WriteNoFin on its first part)")
 		case op != ws.OpContinuation && w.sendingFragmented:
-			return 0, errors.New("lws: a fragmented message is in progress: continue it with WriteContinuation")
+			return errors.New("lws: a fragmented message is in progress: continue it with WriteContinuation")
 		}
 		w.sendingFragmented = !fin
 	}
-	return c.wsSendFrame(op, fin, p)
+	return nil
 }
 
 // wsSendFrame frames p and sends it (masked when the connection is a
 // client).
 func (c *Conn) wsSendFrame(op ws.Opcode, fin bool, p []byte) (int, error) {
+	return c.wsSendFrameRSV(op, fin, 0, p)
+}
+
+// wsSendFrameRSV is wsSendFrame with reserved bits set on the frame.
+func (c *Conn) wsSendFrameRSV(op ws.Opcode, fin bool, rsv byte, p []byte) (int, error) {
 	l := c.loop
-	h := ws.Header{Fin: fin, Opcode: op, Length: int64(len(p))}
+	h := ws.Header{Fin: fin, RSV: rsv, Opcode: op, Length: int64(len(p))}
 	if c.kind == kindClient {
 		h.Masked = true
 		h.Mask = l.maskKey()

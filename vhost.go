@@ -90,6 +90,9 @@ type VhostInfo struct {
 	// hangs up. Zero means lws's defaults, 5 minutes and 5 minutes 10
 	// seconds; a negative value turns that part off.
 	ValidityPing, ValidityHangup time.Duration
+	// Extensions are the WebSocket extensions the vhost accepts from
+	// clients and offers as a client (lws's extensions).
+	Extensions []Extension
 	// WSMaxFrame and WSMaxMessage cap the payload of one received
 	// WebSocket frame and of one message; a peer exceeding them is closed
 	// with 1009. Zero means no cap: data streams to RECEIVE in pieces.

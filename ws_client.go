@@ -21,6 +21,7 @@ type wsClientState struct {
 	protocols          string // the comma-separated list offered
 	key                string
 	resp               []byte // the response head as it arrives
+	extOffer           string // the Sec-WebSocket-Extensions offered
 	extra              []byte // headers added in CLIENT_APPEND_HANDSHAKE_HEADER
 	appending          bool
 }
@@ -95,6 +96,9 @@ func (c *Conn) wsClientStart() error {
 	if hs.protocols != "" {
 		b.WriteString("Sec-WebSocket-Protocol: " + hs.protocols + "\r\n")
 	}
+	if hs.extOffer = c.clientOffer(); hs.extOffer != "" {
+		b.WriteString("Sec-WebSocket-Extensions: " + hs.extOffer + "\r\n")
+	}
 	b.Write(hs.extra)
 	b.WriteString("\r\n")
 	hs.extra = nil
@@ -156,8 +160,12 @@ func (c *Conn) wsClientFinish() error {
 	if hdr["sec-websocket-accept"] != ws.AcceptKey(hs.key) {
 		return fail("HS: Accept hash wrong")
 	}
-	if ext := hdr["sec-websocket-extensions"]; ext != "" {
-		return fail("HS: server accepted an extension we did not offer: " + ext)
+	var exts []activeExt
+	if answer := hdr["sec-websocket-extensions"]; answer != "" {
+		var err error
+		if exts, err = c.negotiateClient(answer, hs.extOffer); err != nil {
+			return fail(err.Error())
+		}
 	}
 	if p, ok := hdr["sec-websocket-protocol"]; ok {
 		if hs.protocols == "" || !listHasToken([]byte(hs.protocols), p) {
@@ -177,8 +185,9 @@ func (c *Conn) wsClientFinish() error {
 	c.client.ws = nil
 	c.established = true
 	c.role = wsClient
-	c.ws = &wsState{}
-	c.ws.parser.Reset(ws.ParserConfig{Server: false, MaxFrame: c.vhost.info.WSMaxFrame, MaxMessage: c.vhost.info.WSMaxMessage})
+	c.ws = &wsState{exts: exts}
+	c.ws.parser.Reset(ws.ParserConfig{Server: false, MaxFrame: c.vhost.info.WSMaxFrame,
+		MaxMessage: c.vhost.info.WSMaxMessage, AllowedRSV: allowedRSV(exts)})
 	_ = c.callback(CallbackWSClientBindProtocol, nil)
 	c.startValidity()
 	return c.callback(CallbackClientEstablished, nil)

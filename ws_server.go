@@ -2,6 +2,7 @@ package lws
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/golws/lws/h1"
 	"github.com/golws/lws/ws"
@@ -59,10 +60,22 @@ func (c *Conn) wsServerUpgrade() error {
 	if err := c.callback(CallbackFilterProtocolConnection, []byte(vp.proto.Name)); err != nil {
 		return c.replyStatus(rejectStatus(err))
 	}
+	var exts []activeExt
+	var extAnswer string
+	if len(vh.info.Extensions) > 0 && ah.Has(h1.TokenWSExtensions) {
+		var offer []string
+		for i := range ah.FragmentCount(h1.TokenWSExtensions) {
+			offer = append(offer, string(ah.Fragment(h1.TokenWSExtensions, i)))
+		}
+		exts, extAnswer = c.negotiateServer(parseExtensions(strings.Join(offer, ",")))
+	}
 	resp := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
 		ws.AcceptKey(key) + "\r\n"
 	if offered {
 		resp += "Sec-WebSocket-Protocol: " + vp.proto.Name + "\r\n"
+	}
+	if extAnswer != "" {
+		resp += "Sec-WebSocket-Extensions: " + extAnswer + "\r\n"
 	}
 	resp += "\r\n"
 	if _, err := c.send(nil, []byte(resp)); err != nil {
@@ -70,11 +83,12 @@ func (c *Conn) wsServerUpgrade() error {
 	}
 	c.http = nil
 	c.role = wsServer
-	c.ws = &wsState{}
+	c.ws = &wsState{exts: exts}
 	c.ws.parser.Reset(ws.ParserConfig{
 		Server:     true,
 		MaxFrame:   vh.info.WSMaxFrame,
 		MaxMessage: vh.info.WSMaxMessage,
+		AllowedRSV: allowedRSV(exts),
 	})
 	c.startValidity()
 	err := c.callback(CallbackEstablished, nil)

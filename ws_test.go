@@ -210,13 +210,20 @@ func TestWSProtocolViolationsClose(t *testing.T) {
 // rawUpgrade opens a WebSocket by hand, to send frames no library would.
 func rawUpgrade(t *testing.T, address string) net.Conn {
 	t.Helper()
+	return rawUpgradeWith(t, address, "", "")
+}
+
+// rawUpgradeWith is rawUpgrade with extra request header lines, checking
+// that the answer's Sec-WebSocket-Extensions is wantExt ("" for none).
+func rawUpgradeWith(t *testing.T, address, extra, wantExt string) net.Conn {
+	t.Helper()
 	nc, err := net.Dial("tcp", address)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
 	req := "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" + extra + "\r\n"
 	if _, err := nc.Write([]byte(req)); err != nil {
 		t.Fatal(err)
 	}
@@ -230,6 +237,15 @@ func rawUpgrade(t *testing.T, address string) net.Conn {
 	}
 	if !strings.HasPrefix(string(buf), "HTTP/1.1 101") || !strings.Contains(string(buf), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") {
 		t.Fatalf("handshake answer %q", buf)
+	}
+	gotExt := ""
+	for _, line := range strings.Split(string(buf), "\r\n") {
+		if v, ok := strings.CutPrefix(line, "Sec-WebSocket-Extensions: "); ok {
+			gotExt = v
+		}
+	}
+	if gotExt != wantExt {
+		t.Fatalf("Sec-WebSocket-Extensions answer %q, want %q", gotExt, wantExt)
 	}
 	return nc
 }

@@ -1,0 +1,163 @@
+package lws_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/golws/lws"
+	"github.com/golws/lws/plugins/echo"
+	lwsws "github.com/golws/lws/ws"
+)
+
+// invert is a toy extension for the tests: messages marked with RSV1 carry
+// every byte inverted. Its option "threshold" leaves messages shorter than
+// it untransformed, the way permessage-deflate may skip small messages.
+type invert struct{ threshold int }
+
+func (x *invert) RSV() byte { return lwsws.RSV1 }
+
+func (x *invert) SetOption(name, value string) error {
+	if name != "threshold" {
+		return fmt.Errorf("x-invert has no option %q", name)
+	}
+	_, err := fmt.Sscanf(value, "%d", &x.threshold)
+	return err
+}
+
+func (x *invert) Decode(dst, in []byte, final bool) ([]byte, error) {
+	for _, b := range in {
+		dst = append(dst, ^b)
+	}
+	return dst, nil
+}
+
+func (x *invert) Encode(dst, in []byte, first, final bool) ([]byte, bool, error) {
+	if first && len(in) < x.threshold {
+		return dst, false, nil
+	}
+	out, _ := x.Decode(dst, in, final)
+	return out, true, nil
+}
+
+var negotiated []string
+
+func invertExtension() lws.Extension {
+	return lws.Extension{
+		Name:        "x-invert",
+		ClientOffer: "mode=all",
+		Negotiate: func(c *lws.Conn, server bool, params string) (lws.ExtensionSession, string, error) {
+			negotiated = append(negotiated, fmt.Sprintf("server=%v params=%q", server, params))
+			if strings.Contains(params, "refuse") {
+				return nil, "", errors.New("refused")
+			}
+			return &invert{}, "mode=all", nil
+		},
+	}
+}
+
+func TestExtensionNegotiatedAndApplied(t *testing.T) {
+	negotiated = nil
+	rec := newRecorder()
+	client := lws.Protocol{Name: echo.Name, Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		switch reason {
+		case lws.CallbackClientEstablished:
+			rec.add(fmt.Sprint("established active=", c.ExtensionActive("x-invert")))
+			if err := c.SetExtensionOption("x-invert", "threshold", "4"); err != nil {
+				return err
+			}
+			if c.SetExtensionOption("nope", "x", "y") == nil {
+				return errors.New("SetExtensionOption on an inactive extension succeeded")
+			}
+			c.CallbackOnWritable()
+		case lws.CallbackClientWriteable:
+			_, err := c.Write([]byte("hello, inverted world"), lws.WriteText)
+			return err
+		case lws.CallbackClientReceive:
+			rec.add("echo " + string(in))
+		case lws.CallbackClientConnectionError:
+			rec.add("error " + string(in))
+		}
+		return nil
+	}}
+	var srv *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		var err error
+		srv, err = cx.CreateVhost(lws.VhostInfo{Name: "s", Port: lws.PortAny, Iface: "127.0.0.1",
+			Protocols: []lws.Protocol{echo.Protocol()}, Extensions: []lws.Extension{invertExtension()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cvh, err := cx.CreateVhost(lws.VhostInfo{Name: "c", Port: lws.PortNoListen,
+			Protocols: []lws.Protocol{client}, Extensions: []lws.Extension{invertExtension()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: cvh, Address: "127.0.0.1", Port: srv.Port()}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if got := rec.await(t, "established"); got != "established active=true" {
+		t.Fatal(got)
+	}
+	if got := rec.await(t, "echo"); got != "echo hello, inverted world" {
+		t.Fatal(got)
+	}
+	want := []string{`server=true params="mode=all"`, `server=false params="mode=all"`}
+	if fmt.Sprint(negotiated) != fmt.Sprint(want) {
+		t.Fatalf("negotiations %q, want %q", negotiated, want)
+	}
+
+	// On the wire: an offer with a refused parameter is left out of the
+	// answer; a plain offer is accepted and RSV1 frames carry inverted bytes.
+	for _, tc := range []struct {
+		offer, wantAnswer string
+	}{
+		{"x-invert; refuse", ""},
+		{"unknown-ext, x-invert; mode=all", "x-invert; mode=all"},
+	} {
+		nc := rawUpgradeWith(t, addr(srv), "Sec-WebSocket-Extensions: "+tc.offer+"\r\n", tc.wantAnswer)
+		if tc.wantAnswer == "" {
+			nc.Close()
+			continue
+		}
+		payload := []byte("abc")
+		frame := []byte{0x80 | 0x40 | 0x1, 0x80 | byte(len(payload)), 0, 0, 0, 0}
+		for _, b := range payload {
+			frame = append(frame, ^b)
+		}
+		if _, err := nc.Write(frame); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, 2+len(payload))
+		if _, err := io.ReadFull(nc, got); err != nil {
+			t.Fatal(err)
+		}
+		// The echo is above no threshold on the server: transformed again.
+		if got[0] != 0xc1 || !bytes.Equal(got[2:], frame[6:]) {
+			t.Fatalf("echo frame % x", got)
+		}
+		nc.Close()
+	}
+
+	// A peer that offers nothing gets plain frames and no answer header.
+	conn, resp, err := websocket.DefaultDialer.Dial(wsURL(srv), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if h := resp.Header.Get("Sec-WebSocket-Extensions"); h != "" {
+		t.Fatalf("answered %q to no offer", h)
+	}
+	if err := conn.WriteMessage(websocket.TextMessage, []byte("plain")); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := conn.ReadMessage(); err != nil || string(msg) != "plain" {
+		t.Fatalf("%q %v", msg, err)
+	}
+}
