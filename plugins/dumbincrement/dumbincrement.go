@@ -32,6 +32,8 @@ type vhostData struct {
 }
 
 // Protocol returns the protocol, ready for a vhost's Protocols.
+func init() { lws.RegisterProtocol(Name, Protocol) }
+
 func Protocol() lws.Protocol {
 	return lws.Protocol{
 		Name:         Name,

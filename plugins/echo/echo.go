@@ -31,6 +31,8 @@ type session struct {
 }
 
 // Protocol returns the echo protocol, ready for a vhost's Protocols.
+func init() { lws.RegisterProtocol(Name, Protocol) }
+
 func Protocol() lws.Protocol {
 	return lws.Protocol{
 		Name:       Name,

@@ -109,6 +109,8 @@ type serverSession struct {
 }
 
 // Protocol returns the server side, ready for a vhost's Protocols.
+func init() { lws.RegisterProtocol(Name, Protocol) }
+
 func Protocol() lws.Protocol {
 	return lws.Protocol{
 		Name:       Name,

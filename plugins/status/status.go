@@ -60,6 +60,8 @@ const maxUserAgent = 255
 const unknown = "unknown"
 
 // Protocol returns the protocol, ready for a vhost's Protocols.
+func init() { lws.RegisterProtocol(Name, Protocol) }
+
 func Protocol() lws.Protocol {
 	return lws.Protocol{
 		Name:         Name,
