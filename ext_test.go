@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gorilla/websocket"
@@ -45,14 +46,21 @@ func (x *invert) Encode(dst, in []byte, first, final bool) ([]byte, bool, error)
 	return out, true, nil
 }
 
-var negotiated []string
+// negotiated records the negotiations, written on the loop and read by
+// the test.
+var (
+	negotiatedMu sync.Mutex
+	negotiated   []string
+)
 
 func invertExtension() lws.Extension {
 	return lws.Extension{
 		Name:        "x-invert",
 		ClientOffer: "mode=all",
 		Negotiate: func(c *lws.Conn, server bool, params string) (lws.ExtensionSession, string, error) {
+			negotiatedMu.Lock()
 			negotiated = append(negotiated, fmt.Sprintf("server=%v params=%q", server, params))
+			negotiatedMu.Unlock()
 			if strings.Contains(params, "refuse") {
 				return nil, "", errors.New("refused")
 			}
@@ -62,7 +70,9 @@ func invertExtension() lws.Extension {
 }
 
 func TestExtensionNegotiatedAndApplied(t *testing.T) {
+	negotiatedMu.Lock()
 	negotiated = nil
+	negotiatedMu.Unlock()
 	rec := newRecorder()
 	client := lws.Protocol{Name: echo.Name, Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
 		switch reason {
@@ -109,8 +119,11 @@ func TestExtensionNegotiatedAndApplied(t *testing.T) {
 		t.Fatal(got)
 	}
 	want := []string{`server=true params="mode=all"`, `server=false params="mode=all"`}
-	if fmt.Sprint(negotiated) != fmt.Sprint(want) {
-		t.Fatalf("negotiations %q, want %q", negotiated, want)
+	negotiatedMu.Lock()
+	got := fmt.Sprint(negotiated)
+	negotiatedMu.Unlock()
+	if got != fmt.Sprint(want) {
+		t.Fatalf("negotiations %s, want %q", got, want)
 	}
 
 	// On the wire: an offer with a refused parameter is left out of the

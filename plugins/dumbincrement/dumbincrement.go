@@ -31,9 +31,9 @@ type vhostData struct {
 	interval   time.Duration
 }
 
-// Protocol returns the protocol, ready for a vhost's Protocols.
 func init() { lws.RegisterProtocol(Name, Protocol) }
 
+// Protocol returns the protocol, ready for a vhost's Protocols.
 func Protocol() lws.Protocol {
 	return lws.Protocol{
 		Name:         Name,

@@ -30,9 +30,9 @@ type session struct {
 	count      int
 }
 
-// Protocol returns the echo protocol, ready for a vhost's Protocols.
 func init() { lws.RegisterProtocol(Name, Protocol) }
 
+// Protocol returns the echo protocol, ready for a vhost's Protocols.
 func Protocol() lws.Protocol {
 	return lws.Protocol{
 		Name:       Name,

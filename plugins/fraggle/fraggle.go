@@ -108,9 +108,9 @@ type serverSession struct {
 	buf   []byte
 }
 
-// Protocol returns the server side, ready for a vhost's Protocols.
 func init() { lws.RegisterProtocol(Name, Protocol) }
 
+// Protocol returns the server side, ready for a vhost's Protocols.
 func Protocol() lws.Protocol {
 	return lws.Protocol{
 		Name:       Name,

@@ -59,9 +59,9 @@ const maxUserAgent = 255
 // unknown stands for a peer or user agent that is not known.
 const unknown = "unknown"
 
-// Protocol returns the protocol, ready for a vhost's Protocols.
 func init() { lws.RegisterProtocol(Name, Protocol) }
 
+// Protocol returns the protocol, ready for a vhost's Protocols.
 func Protocol() lws.Protocol {
 	return lws.Protocol{
 		Name:         Name,
