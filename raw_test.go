@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/golws/lws"
 )
 
@@ -131,7 +133,7 @@ func pattern(i int64) byte { return byte(i*7 + i>>11) }
 func TestSlowReaderPartialWrites(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		const total = 64 << 20
-		const chunk = 64 << 10
+		const chunk = 512 << 10
 		var (
 			sent, maxHeld, partials atomic.Int64
 		)
@@ -139,6 +141,11 @@ func TestSlowReaderPartialWrites(t *testing.T) {
 		proto := lws.Protocol{Name: "firehose", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
 			switch reason {
 			case lws.CallbackRawAdopt:
+				// A send buffer smaller than one write: every write is
+				// taken only partly, whatever the reader's pace.
+				if err := unix.SetsockoptInt(c.FD(), unix.SOL_SOCKET, unix.SO_SNDBUF, 128<<10); err != nil {
+					return err
+				}
 				c.CallbackOnWritable()
 			case lws.CallbackRawWriteable:
 				off := sent.Load()
@@ -182,7 +189,7 @@ func TestSlowReaderPartialWrites(t *testing.T) {
 		}
 		defer nc.Close()
 		_ = nc.SetDeadline(time.Now().Add(120 * time.Second))
-		small := make([]byte, 1024) // a reader slower than the writer
+		small := make([]byte, 32<<10) // a reader slower than the writer's 512 KiB writes
 		var got int64
 		for got < total {
 			n, err := nc.Read(small)
