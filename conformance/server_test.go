@@ -19,65 +19,28 @@ import (
 	"time"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/plugins/echo"
 )
 
-// echoClient is golws's WebSocket client with an echoing protocol, as in
-// examples/ws-client-echo: it queues what it receives, one fragment at a
-// time, and writes it back from CLIENT_WRITEABLE.
+// echoClient is golws's WebSocket client running the lws-echo protocol,
+// as examples/ws-client-echo does.
 type echoClient struct {
-	queue []echoFragment
-	err   string
-	stop  context.CancelFunc
+	echo lws.Callback
+	err  string
+	stop context.CancelFunc
 }
 
-type echoFragment struct {
-	data          []byte
-	first, final  bool
-	binaryMessage bool
-}
-
-// echoMaxQueued is how many fragments may wait before reception is
-// paused.
-const echoMaxQueued = 64
-
+// callback ends the case's loop when the connection ends; the echoing
+// is the lws-echo protocol's, client side.
 func (e *echoClient) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 	switch reason {
 	case lws.CallbackClientConnectionError:
 		e.err = "connection error: " + string(in)
 		e.stop()
-	case lws.CallbackClientReceive:
-		e.queue = append(e.queue, echoFragment{append([]byte(nil), in...), c.IsFirstFragment(), c.IsFinalFragment(), c.FrameIsBinary()})
-		if len(e.queue) >= echoMaxQueued {
-			if err := c.RxFlowControl(false); err != nil {
-				return err
-			}
-		}
-		c.CallbackOnWritable()
-	case lws.CallbackClientWriteable:
-		if len(e.queue) == 0 {
-			return nil
-		}
-		f := e.queue[0]
-		initial := lws.WriteText
-		if f.binaryMessage {
-			initial = lws.WriteBinary
-		}
-		if _, err := c.Write(f.data, lws.WriteWSFlags(initial, f.first, f.final)); err != nil {
-			return err
-		}
-		e.queue = e.queue[1:]
-		if len(e.queue) < echoMaxQueued/2 {
-			if err := c.RxFlowControl(true); err != nil {
-				return err
-			}
-		}
-		if len(e.queue) > 0 {
-			c.CallbackOnWritable()
-		}
 	case lws.CallbackClientClosed:
 		e.stop()
 	}
-	return nil
+	return e.echo(c, reason, in)
 }
 
 // golwsConnect runs golws's echoing client for one case, on a context of
@@ -93,14 +56,16 @@ func golwsConnect(ctx context.Context, rawURL string) error {
 	}
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	e := &echoClient{stop: stop}
+	proto := echo.Protocol()
+	e := &echoClient{echo: proto.Callback, stop: stop}
+	proto.Callback = e.callback
 	cx, err := lws.NewContext(lws.ContextInfo{ServiceBufferSize: 32 << 10})
 	if err != nil {
 		return err
 	}
 	defer cx.Destroy()
 	vh, err := cx.CreateVhost(lws.VhostInfo{Port: lws.PortNoListen,
-		Protocols: []lws.Protocol{{Name: "conformance-echo", Callback: e.callback}}})
+		Protocols: []lws.Protocol{proto}})
 	if err != nil {
 		return err
 	}

@@ -15,26 +15,17 @@ import (
 	"os"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/plugins/echo"
 	"github.com/golws/lws/ws"
 )
 
-// echoClient queues what it receives, one fragment at a time, and writes
-// it back from CLIENT_WRITEABLE.
+// echoClient watches the connection's end; the echoing itself is the
+// lws-echo protocol's, which works for clients too.
 type echoClient struct {
-	queue  []fragment
-	err    string
-	closed bool
-	stop   context.CancelFunc
+	echo lws.Callback
+	err  string
+	stop context.CancelFunc
 }
-
-type fragment struct {
-	data         []byte
-	first, final bool
-	binary       bool
-}
-
-// maxQueued is how many fragments may wait before reception is paused.
-const maxQueued = 64
 
 func (e *echoClient) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 	switch reason {
@@ -43,37 +34,7 @@ func (e *echoClient) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 		e.stop()
 	case lws.CallbackClientEstablished:
 		lws.Userf("connected to %v", c.PeerAddr())
-	case lws.CallbackClientReceive:
-		e.queue = append(e.queue, fragment{append([]byte(nil), in...), c.IsFirstFragment(), c.IsFinalFragment(), c.FrameIsBinary()})
-		if len(e.queue) >= maxQueued {
-			if err := c.RxFlowControl(false); err != nil {
-				return err
-			}
-		}
-		c.CallbackOnWritable()
-	case lws.CallbackClientWriteable:
-		if len(e.queue) == 0 {
-			return nil
-		}
-		f := e.queue[0]
-		initial := lws.WriteText
-		if f.binary {
-			initial = lws.WriteBinary
-		}
-		if _, err := c.Write(f.data, lws.WriteWSFlags(initial, f.first, f.final)); err != nil {
-			return err
-		}
-		e.queue = e.queue[1:]
-		if len(e.queue) < maxQueued/2 {
-			if err := c.RxFlowControl(true); err != nil {
-				return err
-			}
-		}
-		if len(e.queue) > 0 {
-			c.CallbackOnWritable()
-		}
 	case lws.CallbackClientClosed:
-		e.closed = true
 		switch sent, received := c.WSCloseStatus(); {
 		case sent == 0 && received == 0:
 			e.err = "the connection dropped without a close handshake"
@@ -82,7 +43,7 @@ func (e *echoClient) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 		}
 		e.stop()
 	}
-	return nil
+	return e.echo(c, reason, in)
 }
 
 // cleanClose reports whether a close code ends a connection without a
@@ -106,7 +67,9 @@ func main() {
 
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	e := &echoClient{stop: stop}
+	proto := echo.Protocol()
+	e := &echoClient{echo: proto.Callback, stop: stop}
+	proto.Callback = e.callback
 	cx, err := lws.NewContext(lws.ContextInfo{ServiceBufferSize: 32 << 10})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -114,7 +77,7 @@ func main() {
 	}
 	defer cx.Destroy()
 	vh, err := cx.CreateVhost(lws.VhostInfo{Port: lws.PortNoListen,
-		Protocols: []lws.Protocol{{Name: "ws-client-echo", Callback: e.callback}}})
+		Protocols: []lws.Protocol{proto}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -1,6 +1,8 @@
 // Package echo is the lws-echo protocol of golws: every WebSocket message
-// received is sent back with the same fragment boundaries and opcodes. It is
-// the target of the WebSocket conformance tests and of ws-server-echo.
+// received is sent back with the same fragment boundaries and opcodes. It
+// works on server and client connections alike: it is the target of the
+// WebSocket conformance tests and ws-server-echo, and the echoing client of
+// ws-client-echo and of the client conformance tests.
 //
 // Each connection keeps what it received in a ring of fragments (lws's
 // minimal-ws-server-echo uses the same shape): one fragment is written per
@@ -43,7 +45,7 @@ func Protocol() lws.Protocol {
 
 func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 	switch reason {
-	case lws.CallbackReceive:
+	case lws.CallbackReceive, lws.CallbackClientReceive:
 		s := c.User().(*session)
 		f := &s.ring[s.head]
 		f.data = append(f.data[:0], in...)
@@ -57,7 +59,7 @@ func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 		}
 		c.CallbackOnWritable()
 
-	case lws.CallbackServerWriteable:
+	case lws.CallbackServerWriteable, lws.CallbackClientWriteable:
 		s := c.User().(*session)
 		if s.count == 0 {
 			return nil
