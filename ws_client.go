@@ -63,12 +63,9 @@ func (roleWSHandshake) write(*Conn, []byte, WriteType) (int, error) {
 	return 0, errors.New("lws: the WebSocket client is not established yet")
 }
 
-func (roleWSHandshake) closed(c *Conn) {
-	if !c.client.failed {
-		c.client.failed = true
-		_ = c.callback(CallbackClientConnectionError, []byte("HS: peer closed before the handshake completed"))
-	}
-}
+// closed is never reached: a client is not established during its
+// handshake, so closing it reports CLIENT_CONNECTION_ERROR instead.
+func (roleWSHandshake) closed(*Conn) {}
 
 func (roleWSHandshake) closing(*Conn, error) bool { return false }
 
