@@ -42,6 +42,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -152,31 +153,7 @@ func runCase(ctx context.Context, url string, c Case) Result {
 		r.Detail = "The WebSocket opening handshake was never completed: " + err.Error()
 		return r
 	}
-	p := &Peer{
-		conn:       conn,
-		start:      time.Now(),
-		limit:      time.Now().Add(limit),
-		behavior:   Failed,
-		result:     "Actual events differ from any expected.",
-		remoteCode: NoCode,
-		localCode:  NoCode,
-		rxSignal:   make(chan struct{}, 1),
-		rxDone:     make(chan struct{}),
-	}
-	_ = conn.SetWriteDeadline(p.limit)
-	stopWatch := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
-	go p.readLoop(rest)
-	c.Run(ctx, p)
-	p.flush()
-	p.serve(ctx)
-	r.Duration = time.Since(p.start)
-	stopWatch()
-	_ = conn.Close()
-	<-p.rxDone
-	v := p.judge()
-	r.Behavior = overall(v)
-	r.CloseBehavior = v.CloseBehavior
-	r.Detail = p.detail(v, r.Behavior)
+	playCase(ctx, c, conn, rest, limit, false, &r)
 	return r
 }
 
@@ -215,4 +192,46 @@ func Report(w io.Writer, rs []Result) {
 	for _, e := range excluded {
 		fmt.Fprintf(w, "not run: %s (%s)\n", e.id, e.why)
 	}
+}
+
+// playCase plays case c over an opened connection, as a client or (server
+// set) as a server, and fills in r's verdict.
+func playCase(ctx context.Context, c Case, conn net.Conn, rest []byte, limit time.Duration, server bool, r *Result) {
+	p := &Peer{
+		conn:       conn,
+		server:     server,
+		start:      time.Now(),
+		limit:      time.Now().Add(limit),
+		behavior:   Failed,
+		result:     "Actual events differ from any expected.",
+		remoteCode: NoCode,
+		localCode:  NoCode,
+		rxSignal:   make(chan struct{}, 1),
+		rxDone:     make(chan struct{}),
+	}
+	_ = conn.SetWriteDeadline(p.limit)
+	stopWatch := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
+	go p.readLoop(rest)
+	c.Run(ctx, p)
+	p.flush()
+	p.serve(ctx)
+	r.Duration = time.Since(p.start)
+	if server {
+		// A server that shut its sending side waits a little for the
+		// client to close its own, so that nothing it sent last is lost to
+		// a reset.
+		grace := time.NewTimer(closeGrace)
+		select {
+		case <-p.rxDone:
+		case <-grace.C:
+		}
+		grace.Stop()
+	}
+	stopWatch()
+	_ = conn.Close()
+	<-p.rxDone
+	v := p.judge()
+	r.Behavior = overall(v)
+	r.CloseBehavior = v.CloseBehavior
+	r.Detail = p.detail(v, r.Behavior)
 }

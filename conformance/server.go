@@ -155,40 +155,7 @@ func (s *fuzzServer) runCase(ctx context.Context, connect func(context.Context, 
 		}
 		return r
 	}
-	p := &Peer{
-		conn:       conn,
-		server:     true,
-		start:      time.Now(),
-		limit:      time.Now().Add(limit),
-		behavior:   Failed,
-		result:     "Actual events differ from any expected.",
-		remoteCode: NoCode,
-		localCode:  NoCode,
-		rxSignal:   make(chan struct{}, 1),
-		rxDone:     make(chan struct{}),
-	}
-	_ = conn.SetWriteDeadline(p.limit)
-	stopWatch := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
-	go p.readLoop(rest)
-	c.Run(ctx, p)
-	p.flush()
-	p.serve(ctx)
-	r.Duration = time.Since(p.start)
-	// A server that shut its sending side waits a little for the client
-	// to close its own, so that nothing it sent last is lost to a reset.
-	grace := time.NewTimer(closeGrace)
-	select {
-	case <-p.rxDone:
-	case <-grace.C:
-	}
-	grace.Stop()
-	stopWatch()
-	_ = conn.Close()
-	<-p.rxDone
-	v := p.judge()
-	r.Behavior = overall(v)
-	r.CloseBehavior = v.CloseBehavior
-	r.Detail = p.detail(v, r.Behavior)
+	playCase(ctx, c, conn, rest, limit, true, &r)
 	if end, hung := cl.wait(cancelClient); end != "" {
 		r.Detail += " | " + end
 		if hung {
