@@ -104,13 +104,7 @@ func TestWSClientAgainstNodeServer(t *testing.T) {
 		return nil
 	}}
 	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
-		vh, err := cx.CreateVhost(lws.VhostInfo{Name: "c", Port: lws.PortNoListen, Protocols: []lws.Protocol{proto}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Address: "127.0.0.1", Port: port, Protocol: "chat"}); err != nil {
-			t.Fatal(err)
-		}
+		connectClient(t, cx, port, lws.ClientConnectInfo{Protocol: "chat"}, proto)
 	})
 	for _, m := range msgs {
 		if ev := rec.await(t, "echo"); ev != "echo "+strconv.Itoa(len(m)) {

@@ -81,14 +81,7 @@ func TestWSClientAgainstGorillaServer(t *testing.T) {
 			return nil
 		}}
 		newContext(t, lws.ContextInfo{EventLib: backend}, func(cx *lws.Context) {
-			vh, err := cx.CreateVhost(lws.VhostInfo{Name: "c", Port: lws.PortNoListen, Protocols: []lws.Protocol{proto}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Address: "127.0.0.1", Port: port,
-				Path: "/echo", Protocol: "chat"}); err != nil {
-				t.Fatal(err)
-			}
+			connectClient(t, cx, port, lws.ClientConnectInfo{Path: "/echo", Protocol: "chat"}, proto)
 		})
 		rec.await(t, "established")
 		for _, m := range msgs {
@@ -120,14 +113,7 @@ func TestWSClientHandshakeFailures(t *testing.T) {
 				return nil
 			}}
 			newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
-				vh, err := cx.CreateVhost(lws.VhostInfo{Name: "c", Port: lws.PortNoListen, Protocols: []lws.Protocol{proto}})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Address: "127.0.0.1", Port: port,
-					Path: tc.path, Protocol: tc.protocol}); err != nil {
-					t.Fatal(err)
-				}
+				connectClient(t, cx, port, lws.ClientConnectInfo{Path: tc.path, Protocol: tc.protocol}, proto)
 			})
 			if ev := rec.await(t, "error"); !strings.Contains(ev, tc.want) {
 				t.Fatalf("%q, want %q", ev, tc.want)
@@ -184,13 +170,7 @@ func TestWSClientAgainstCoderServer(t *testing.T) {
 		return nil
 	}}
 	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
-		vh, err := cx.CreateVhost(lws.VhostInfo{Name: "c", Port: lws.PortNoListen, Protocols: []lws.Protocol{proto}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Address: "127.0.0.1", Port: port, Protocol: "chat"}); err != nil {
-			t.Fatal(err)
-		}
+		connectClient(t, cx, port, lws.ClientConnectInfo{Protocol: "chat"}, proto)
 	})
 	if ev := rec.await(t, "echo"); ev != "echo 300000 binary=true" {
 		t.Fatal(ev)
@@ -201,5 +181,19 @@ func TestWSClientAgainstCoderServer(t *testing.T) {
 	rec.await(t, "closed")
 	if !bytes.Equal(got, payload) {
 		t.Fatal("echo differs")
+	}
+}
+
+// connectClient creates a client-only vhost with protos on cx and starts a
+// WebSocket client connection to 127.0.0.1:port with info's other fields.
+func connectClient(t testing.TB, cx *lws.Context, port int, info lws.ClientConnectInfo, protos ...lws.Protocol) {
+	t.Helper()
+	vh, err := cx.CreateVhost(lws.VhostInfo{Name: "c", Port: lws.PortNoListen, Protocols: protos})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info.Vhost, info.Address, info.Port = vh, "127.0.0.1", port
+	if _, err := cx.ClientConnect(info); err != nil {
+		t.Fatal(err)
 	}
 }

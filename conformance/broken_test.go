@@ -202,16 +202,18 @@ func writeServerFrame(w io.Writer, op byte, fin bool, payload []byte) error {
 	return err
 }
 
+// failed maps case IDs to the FAILED verdict the tests expect of them.
+func failed(ids ...string) map[string]Behavior {
+	m := map[string]Behavior{}
+	for _, id := range ids {
+		m[id] = Failed
+	}
+	return m
+}
+
 // TestSuiteCanFail runs cases against broken servers and checks that the
 // suite judges them FAILED.
 func TestSuiteCanFail(t *testing.T) {
-	failed := func(ids ...string) map[string]Behavior {
-		m := map[string]Behavior{}
-		for _, id := range ids {
-			m[id] = Failed
-		}
-		return m
-	}
 	for _, tc := range []struct {
 		name string
 		mode brokenMode

@@ -201,13 +201,6 @@ func brokenConnect(mode brokenClientMode, masked *atomic.Int32) func(ctx context
 // TestServerCanFail runs cases against broken clients and checks that the
 // server half judges them as it must.
 func TestServerCanFail(t *testing.T) {
-	failed := func(ids ...string) map[string]Behavior {
-		m := map[string]Behavior{}
-		for _, id := range ids {
-			m[id] = Failed
-		}
-		return m
-	}
 	for _, tc := range []struct {
 		name string
 		mode brokenClientMode
