@@ -51,10 +51,17 @@ type ClientConnectInfo struct {
 	// ConnectTimeout bounds resolving and connecting together; zero means
 	// the vhost's ConnectTimeout (5 seconds by default).
 	ConnectTimeout time.Duration
+	// Iface, if set, is the local IP address the socket binds to before
+	// connecting (lws's iface): a load generator spreads many connections
+	// over several 127.0.0.x sources this way, since each source address
+	// has its own ephemeral ports. Addresses of the other family are
+	// skipped.
+	Iface string
 }
 
 // clientState is what only client connections carry.
 type clientState struct {
+	iface   netip.Addr
 	host    string
 	port    int
 	addrs   []netip.Addr
@@ -120,6 +127,13 @@ func (cx *Context) ClientConnect(info ClientConnectInfo) (*Conn, error) {
 	l := cx.loop
 	c := &Conn{loop: l, vhost: vh, fd: -1, kind: kindClient, opaque: info.Opaque}
 	cs := &clientState{host: info.Address, port: info.Port, timeout: info.ConnectTimeout}
+	if info.Iface != "" {
+		a, err := netip.ParseAddr(info.Iface)
+		if err != nil {
+			return nil, fmt.Errorf("lws: ClientConnect: Iface %q is not an IP address", info.Iface)
+		}
+		cs.iface = a.Unmap()
+	}
 	if cs.timeout <= 0 {
 		cs.timeout = vh.info.ConnectTimeout
 	}
@@ -238,6 +252,10 @@ func (l *loop) startConnect(c *Conn) {
 		}
 		a := cs.addrs[cs.next]
 		cs.next++
+		if cs.iface.IsValid() && cs.iface.Is4() != a.Is4() {
+			cs.lastErr = fmt.Errorf("local address %v cannot reach %v", cs.iface, a)
+			continue
+		}
 		family := unix.AF_INET6
 		if a.Is4() {
 			family = unix.AF_INET
@@ -255,6 +273,16 @@ func (l *loop) startConnect(c *Conn) {
 		}
 		if c.closed {
 			return
+		}
+		if cs.iface.IsValid() {
+			// Let connect pick the port, so one source address can serve
+			// connections to many destinations.
+			_ = unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1)
+			if err := unix.Bind(fd, sockaddrOf(netip.AddrPortFrom(cs.iface, 0))); err != nil {
+				cs.lastErr = fmt.Errorf("bind %v: %w", cs.iface, err)
+				l.releaseFD(c)
+				continue
+			}
 		}
 		c.peer = netip.AddrPortFrom(a, uint16(cs.port))
 		err = unix.Connect(fd, sockaddrOf(c.peer))

@@ -192,3 +192,42 @@ func TestClientConnectRejectsBadRequests(t *testing.T) {
 		}
 	}
 }
+
+// TestClientIfaceBindsSource: Iface makes the connection come from the
+// given local address (the server sees it as the peer), and an address
+// that is not an IP is refused up front.
+func TestClientIfaceBindsSource(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	peers := make(chan string, 1)
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			peers <- err.Error()
+			return
+		}
+		defer nc.Close()
+		peers <- nc.RemoteAddr().(*net.TCPAddr).IP.String()
+		_, _ = io.Copy(io.Discard, nc)
+	}()
+	rec := newRecorder()
+	port := ln.Addr().(*net.TCPAddr).Port
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh := clientVhost(t, cx, rec, nil)
+		if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Method: "RAW",
+			Address: "127.0.0.1", Port: port, Iface: "not-an-ip"}); err == nil {
+			t.Error("Iface \"not-an-ip\" was accepted")
+		}
+		if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Method: "RAW",
+			Address: "127.0.0.1", Port: port, Iface: "127.0.0.7"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	rec.await(t, "connected")
+	if got := <-peers; got != "127.0.0.7" {
+		t.Fatalf("server saw the client come from %s, want 127.0.0.7", got)
+	}
+}
