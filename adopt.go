@@ -81,7 +81,8 @@ func (vh *Vhost) AdoptDescriptor(ai AdoptInfo) (*Conn, error) {
 		return fail(fmt.Errorf("lws: adopt: set non-blocking: %w", err))
 	}
 	c := &Conn{loop: l, vhost: vh, vp: vh.protocols[0], fd: int32(ai.FD), kind: kindFile,
-		writeReady: true, opaque: ai.Opaque}
+		writeReady: true}
+	c.SetOpaque(ai.Opaque)
 	if ai.Type&AdoptSocket != 0 {
 		c.kind = kindSocket
 		setSocketOptions(ai.FD)
@@ -100,7 +101,7 @@ func (vh *Vhost) AdoptDescriptor(ai AdoptInfo) (*Conn, error) {
 	}
 	l.adoptAs(c, vp, nil, false)
 	if c.closed {
-		return nil, fmt.Errorf("lws: adopt: closed during adoption: %w", c.closeErr)
+		return nil, fmt.Errorf("lws: adopt: closed during adoption: %w", c.closeError())
 	}
 	if len(c.rxHeld) > 0 {
 		l.queueReady(c)

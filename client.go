@@ -125,7 +125,8 @@ func (cx *Context) ClientConnect(info ClientConnectInfo) (*Conn, error) {
 		}
 	}
 	l := cx.loop
-	c := &Conn{loop: l, vhost: vh, fd: -1, kind: kindClient, opaque: info.Opaque}
+	c := &Conn{loop: l, vhost: vh, fd: -1, kind: kindClient}
+	c.SetOpaque(info.Opaque)
 	cs := &clientState{host: info.Address, port: info.Port, timeout: info.ConnectTimeout}
 	if info.Iface != "" {
 		a, err := netip.ParseAddr(info.Iface)

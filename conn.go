@@ -66,6 +66,7 @@ type Conn struct {
 
 	killAfterWrite bool // close once what the library holds has been sent
 	waitingAH      bool
+	timeoutReason  PendingTimeout
 	ah             *h1.Table
 	http           *httpState
 	ws             *wsState
@@ -74,23 +75,52 @@ type Conn struct {
 	outOff int
 	rxHeld []byte // data read but not yet delivered because rx was disabled
 
-	user   any
-	opaque any
+	user any
 
 	peer netip.AddrPort
 
-	parent, firstChild, nextSibling *Conn
-	vpPrev, vpNext                  *Conn
+	vpPrev, vpNext *Conn
 
-	timeoutReason PendingTimeout
-	timeout       timerEntry
-	timer         timerEntry
-	validity      timerEntry
+	timeout  timerEntry
+	validity timerEntry
 
 	client *clientState
+	rare   *connRare
+}
 
-	closingChild *Conn
-	closeErr     error
+// connRare holds what few connections use; it is made on first use so
+// that the many idle connections of a server stay small.
+type connRare struct {
+	opaque any
+
+	parent, firstChild, nextSibling *Conn
+	closingChild                    *Conn
+
+	timer    timerEntry // SetTimer's
+	closeErr error
+}
+
+// more returns c's rarely used state, making it on first use.
+func (c *Conn) more() *connRare {
+	if c.rare == nil {
+		c.rare = new(connRare)
+	}
+	return c.rare
+}
+
+// closeError is the error that closed c (or is closing it), if any.
+func (c *Conn) closeError() error {
+	if c.rare == nil {
+		return nil
+	}
+	return c.rare.closeErr
+}
+
+func (c *Conn) firstChild() *Conn {
+	if c.rare == nil {
+		return nil
+	}
+	return c.rare.firstChild
 }
 
 // ErrClosed is returned by operations on a connection that has closed.
@@ -119,10 +149,19 @@ func (c *Conn) SetUser(v any) { c.user = v }
 
 // Opaque returns the opaque user data of the connection
 // (lws_get_opaque_user_data); it survives protocol changes.
-func (c *Conn) Opaque() any { return c.opaque }
+func (c *Conn) Opaque() any {
+	if c.rare == nil {
+		return nil
+	}
+	return c.rare.opaque
+}
 
 // SetOpaque sets the opaque user data (lws_set_opaque_user_data).
-func (c *Conn) SetOpaque(v any) { c.opaque = v }
+func (c *Conn) SetOpaque(v any) {
+	if v != nil || c.rare != nil {
+		c.more().opaque = v
+	}
+}
 
 // VhostData returns the private data of the connection's protocol on its
 // vhost, shared by every connection of that vhost-protocol (lws's
@@ -161,11 +200,21 @@ func (c *Conn) FD() int { return int(c.fd) }
 func (c *Conn) PeerAddr() netip.AddrPort { return c.peer }
 
 // Parent returns the connection's parent, or nil.
-func (c *Conn) Parent() *Conn { return c.parent }
+func (c *Conn) Parent() *Conn {
+	if c.rare == nil {
+		return nil
+	}
+	return c.rare.parent
+}
 
 // ChildClosing returns, during CallbackChildClosing, the child that is
 // closing.
-func (c *Conn) ChildClosing() *Conn { return c.closingChild }
+func (c *Conn) ChildClosing() *Conn {
+	if c.rare == nil {
+		return nil
+	}
+	return c.rare.closingChild
+}
 
 // IsClient reports whether the connection was made by ClientConnect.
 func (c *Conn) IsClient() bool { return c.kind == kindClient }
@@ -294,7 +343,9 @@ func (c *Conn) RxFlowControl(enable bool) error {
 
 // rolePending reports whether the role holds received data it has not
 // delivered yet (a WebSocket extension's decoded output).
-func (c *Conn) rolePending() bool { return c.ws != nil && len(c.ws.rxPending) > 0 }
+func (c *Conn) rolePending() bool {
+	return c.ws != nil && c.ws.x != nil && len(c.ws.x.rxPending) > 0
+}
 
 // RxFlowAllowed reports whether reception is on.
 func (c *Conn) RxFlowAllowed() bool { return !c.rxDisabled }
@@ -371,11 +422,12 @@ func (c *Conn) SetTimer(d time.Duration) {
 	}
 	l := c.loop
 	if d < 0 {
-		l.timers.cancel(&c.timer)
+		l.timers.cancel(&c.more().timer)
 		return
 	}
-	c.timer.kind, c.timer.conn = timerConn, c
-	l.timers.schedule(&c.timer, l.now()+int64(d))
+	t := &c.more().timer
+	t.kind, t.conn = timerConn, c
+	l.timers.schedule(t, l.now()+int64(d))
 }
 
 var errKilled = errors.New("lws: connection killed")
@@ -415,21 +467,22 @@ func (c *Conn) unbindProtocol() {
 
 // setParent links c under parent.
 func (c *Conn) setParent(parent *Conn) {
-	c.parent = parent
-	c.nextSibling = parent.firstChild
-	parent.firstChild = c
+	r, pr := c.more(), parent.more()
+	r.parent = parent
+	r.nextSibling = pr.firstChild
+	pr.firstChild = c
 }
 
 func (c *Conn) unlinkFromParent() {
-	p := c.parent
-	if p == nil {
+	if c.rare == nil || c.rare.parent == nil {
 		return
 	}
-	for pp := &p.firstChild; *pp != nil; pp = &(*pp).nextSibling {
+	r := c.rare
+	for pp := &r.parent.rare.firstChild; *pp != nil; pp = &(*pp).rare.nextSibling {
 		if *pp == c {
-			*pp = c.nextSibling
+			*pp = r.nextSibling
 			break
 		}
 	}
-	c.parent, c.nextSibling = nil, nil
+	r.parent, r.nextSibling = nil, nil
 }

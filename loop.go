@@ -603,7 +603,7 @@ func (l *loop) onTimeout(c *Conn) {
 		return
 	}
 	if reason == PendingTimeoutUserOK {
-		err := c.closeErr
+		err := c.closeError()
 		if err == nil {
 			err = errKilled
 		}
@@ -632,8 +632,8 @@ func (l *loop) killLater(c *Conn, err error) {
 	if c.closed {
 		return
 	}
-	if c.closeErr == nil {
-		c.closeErr = err
+	if c.closeError() == nil {
+		c.more().closeErr = err
 	}
 	c.timeoutReason = PendingTimeoutUserOK
 	c.timeout.kind, c.timeout.conn = timerTimeout, c
@@ -790,11 +790,11 @@ func (l *loop) closeConn(c *Conn, why error) {
 		return
 	}
 	c.closed = true
-	if c.closeErr == nil {
-		c.closeErr = why
+	if c.closeError() == nil && why != nil {
+		c.more().closeErr = why
 	}
-	for ch := c.firstChild; ch != nil; {
-		next := ch.nextSibling
+	for ch := c.firstChild(); ch != nil; {
+		next := ch.rare.nextSibling
 		l.closeConn(ch, errParentClosed)
 		ch = next
 	}
@@ -808,24 +808,26 @@ func (l *loop) closeConn(c *Conn, why error) {
 		}
 		_ = c.callback(CallbackClientConnectionError, []byte(text))
 	}
-	if p := c.parent; p != nil {
+	if p := c.Parent(); p != nil {
 		if !p.closed {
-			p.closingChild = c
+			p.rare.closingChild = c
 			if err := p.callback(CallbackChildClosing, nil); err != nil {
 				l.killLater(p, err)
 			}
-			p.closingChild = nil
+			p.rare.closingChild = nil
 		}
 		c.unlinkFromParent()
 	}
 	if c.created {
 		_ = c.callbackProto(c.vhost.protocols[0], CallbackWSIDestroy, nil)
 	}
-	logf(LogDebug, "lws: closing %v: %v", c, c.closeErr)
+	logf(LogDebug, "lws: closing %v: %v", c, c.closeError())
 	l.releaseAH(c)
 	c.unbindProtocol()
 	l.timers.cancel(&c.timeout)
-	l.timers.cancel(&c.timer)
+	if c.rare != nil {
+		l.timers.cancel(&c.rare.timer)
+	}
 	l.timers.cancel(&c.validity)
 	l.releaseFD(c)
 	c.out, c.rxHeld = nil, nil

@@ -24,30 +24,49 @@ type wsState struct {
 	utf8   ws.UTF8
 
 	// what the current RECEIVE callback is about
-	msgText   bool
-	first     bool // this piece starts a message
-	final     bool // this piece ends a message
-	remaining int64
-
-	ctrl    [ws.MaxControlPayload]byte // a control frame's payload as it arrives
-	ctrlLen int
+	msgText bool
+	first   bool // this piece starts a message
+	final   bool // this piece ends a message
 
 	sendingFragmented bool // a message was started with WriteNoFin
+	closeSent         bool
+	closeRcvd         bool
+	pongPending       bool
+	pingInFlight      bool
+	// A protocol violation found while the protocol still had writes
+	// owed for earlier messages: the Close waits for those (briefly);
+	// aux holds its code, reason and deadline.
+	failPending bool
 
-	closeSent   bool
-	closeRcvd   bool
-	closeCode   ws.CloseCode // set by CloseReason
+	closeCode ws.CloseCode // set by CloseReason
+	sentCode  ws.CloseCode // the code of the Close frame sent, if any
+	rcvdCode  ws.CloseCode // the code of the Close frame received, if any
+
+	remaining int64
+	lastValid int64 // loop clock when the peer was last heard from
+
+	// What most connections never need is kept apart and made on first
+	// use, so that an idle connection stays small.
+	aux *wsAux
+	x   *wsExtState
+}
+
+// wsAux is a WebSocket connection's control-frame and closing state.
+type wsAux struct {
+	ctrl    [ws.MaxControlPayload]byte // a control frame's payload as it arrives
+	ctrlLen int
+	pong    [ws.MaxControlPayload]byte
+	pongLen int
+
 	closeReason string
-	sentCode    ws.CloseCode // the code of the Close frame sent, if any
-	rcvdCode    ws.CloseCode // the code of the Close frame received, if any
 
-	pongPending bool
-	pong        [ws.MaxControlPayload]byte
-	pongLen     int
+	failCode     ws.CloseCode
+	failReason   string
+	failDeadline int64
+}
 
-	lastValid    int64 // loop clock when the peer was last heard from
-	pingInFlight bool
-
+// wsExtState is the state of negotiated extensions.
+type wsExtState struct {
 	exts      []activeExt      // negotiated extensions
 	rxExt     ExtensionSession // the one transforming the message being received
 	txExt     ExtensionSession // the one transforming the message being sent
@@ -55,13 +74,23 @@ type wsState struct {
 	encBuf    []byte           // encoded payload of the current write
 	rxPending []byte           // decoded payload not delivered: reception went off
 	pendFinal bool             // rxPending ends its message
+}
 
-	// A protocol violation found while the protocol still had writes
-	// owed for earlier messages: the Close waits for those (briefly).
-	failPending  bool
-	failCode     ws.CloseCode
-	failReason   string
-	failDeadline int64
+// more returns the connection's auxiliary state, making it on first use.
+func (w *wsState) more() *wsAux {
+	if w.aux == nil {
+		w.aux = new(wsAux)
+	}
+	return w.aux
+}
+
+// newWSState makes the state of a connection that negotiated exts.
+func newWSState(exts []activeExt) *wsState {
+	w := &wsState{}
+	if len(exts) > 0 {
+		w.x = &wsExtState{exts: exts}
+	}
+	return w
 }
 
 func (r roleWS) name() string {
@@ -75,10 +104,10 @@ func (r roleWS) rx(c *Conn, p []byte) (int, error) {
 	w := c.ws
 	w.lastValid = c.loop.passNow
 	piece := c.rxPieceSize()
-	if len(w.rxPending) > 0 {
-		pending := w.rxPending
-		w.rxPending = nil
-		if err := r.deliver(c, pending, true, w.pendFinal); err != nil {
+	if x := w.x; x != nil && len(x.rxPending) > 0 {
+		pending := x.rxPending
+		x.rxPending = nil
+		if err := r.deliver(c, pending, true, x.pendFinal); err != nil {
 			return 0, err
 		}
 	}
@@ -122,12 +151,13 @@ func (r roleWS) fragment(c *Conn, f *ws.Fragment) error {
 	w := c.ws
 	op := f.Header.Opcode
 	if op.IsControl() {
-		w.ctrlLen += copy(w.ctrl[w.ctrlLen:], f.Payload)
+		a := w.more()
+		a.ctrlLen += copy(a.ctrl[a.ctrlLen:], f.Payload)
 		if !f.FrameEnd {
 			return nil
 		}
-		payload := w.ctrl[:w.ctrlLen]
-		w.ctrlLen = 0
+		payload := a.ctrl[:a.ctrlLen]
+		a.ctrlLen = 0
 		switch op {
 		case ws.OpPing:
 			if !w.closeSent {
@@ -152,22 +182,25 @@ func (r roleWS) fragment(c *Conn, f *ws.Fragment) error {
 		w.msgText = f.MessageOpcode == ws.OpText
 		w.first = true
 		w.utf8.Reset()
-		w.rxExt = nil
-		if f.Header.RSV != 0 {
-			for _, a := range w.exts {
-				if a.sess.RSV()&f.Header.RSV != 0 {
-					w.rxExt = a.sess
+		if x := w.x; x != nil {
+			x.rxExt = nil
+			if f.Header.RSV != 0 {
+				for _, a := range x.exts {
+					if a.sess.RSV()&f.Header.RSV != 0 {
+						x.rxExt = a.sess
+					}
 				}
 			}
 		}
 	}
 	payload := f.Payload
-	if w.rxExt != nil {
-		out, err := w.rxExt.Decode(w.decBuf[:0], payload, f.MessageEnd)
+	x := w.x
+	if x != nil && x.rxExt != nil {
+		out, err := x.rxExt.Decode(x.decBuf[:0], payload, f.MessageEnd)
 		if err != nil {
 			return c.wsFail(ws.CloseInvalidPayload, "extension: "+err.Error())
 		}
-		w.decBuf = out[:0]
+		x.decBuf = out[:0]
 		payload = out
 	}
 	if w.msgText {
@@ -179,7 +212,7 @@ func (r roleWS) fragment(c *Conn, f *ws.Fragment) error {
 		}
 	}
 	w.remaining = f.Remaining
-	if w.rxExt != nil {
+	if x != nil && x.rxExt != nil {
 		if len(payload) == 0 && !f.MessageEnd {
 			return nil // nothing decoded yet
 		}
@@ -218,12 +251,15 @@ func (r roleWS) deliver(c *Conn, p []byte, owned, final bool) error {
 			return err
 		}
 		if c.rxDisabled || c.rxHold != 0 {
-			if owned {
-				w.rxPending = p
-			} else {
-				w.rxPending = append([]byte(nil), p...)
+			if w.x == nil {
+				w.x = &wsExtState{}
 			}
-			w.pendFinal = final
+			if owned {
+				w.x.rxPending = p
+			} else {
+				w.x.rxPending = append([]byte(nil), p...)
+			}
+			w.x.pendFinal = final
 			return nil
 		}
 	}
@@ -247,9 +283,9 @@ func (r roleWS) writeable(c *Conn) error {
 	}
 	err := c.dispatchWriteable(reason)
 	if err == nil && w.failPending && !c.closed &&
-		(!c.wantWriteable || c.loop.now() >= w.failDeadline) {
+		(!c.wantWriteable || c.loop.now() >= w.aux.failDeadline) {
 		w.failPending = false
-		return c.wsFail(w.failCode, w.failReason)
+		return c.wsFail(w.aux.failCode, w.aux.failReason)
 	}
 	return err
 }
@@ -283,25 +319,25 @@ func (r roleWS) write(c *Conn, p []byte, wt WriteType) (int, error) {
 		if len(p) > ws.MaxControlPayload || !fin {
 			return 0, errors.New("lws: a ping or pong carries at most 125 bytes and cannot be fragmented")
 		}
-	} else if len(w.exts) > 0 {
+	} else if x := w.x; x != nil && len(x.exts) > 0 {
 		first := op != ws.OpContinuation
-		sess := w.txExt
+		sess := x.txExt
 		if first {
-			sess = w.exts[0].sess
+			sess = x.exts[0].sess
 		}
 		if sess != nil {
-			out, transformed, err := sess.Encode(w.encBuf[:0], p, first, fin)
+			out, transformed, err := sess.Encode(x.encBuf[:0], p, first, fin)
 			if err != nil {
 				return 0, err
 			}
 			if first {
-				w.txExt = nil
+				x.txExt = nil
 				if transformed {
-					w.txExt = sess
+					x.txExt = sess
 				}
 			}
-			if w.txExt != nil {
-				w.encBuf = out[:0]
+			if x.txExt != nil {
+				x.encBuf = out[:0]
 				if err := w.checkFragments(op, fin); err != nil {
 					return 0, err
 				}
@@ -385,7 +421,11 @@ func (roleWS) closing(c *Conn, why error) bool {
 	}
 	var payload []byte
 	if w.closeCode != 0 {
-		payload = ws.AppendClosePayload(c.loop.ctrlBuf[:0], w.closeCode, w.closeReason)
+		reason := ""
+		if w.aux != nil {
+			reason = w.aux.closeReason
+		}
+		payload = ws.AppendClosePayload(c.loop.ctrlBuf[:0], w.closeCode, reason)
 	}
 	w.closeSent = true
 	w.sentCode = w.closeCode
@@ -405,7 +445,8 @@ func (roleWS) closing(c *Conn, why error) bool {
 // (lws_close_reason). The reason is cut to fit a control frame.
 func (c *Conn) CloseReason(code ws.CloseCode, reason string) {
 	if c.ws != nil {
-		c.ws.closeCode, c.ws.closeReason = code, reason
+		c.ws.closeCode = code
+		c.ws.more().closeReason = reason
 	}
 }
 
@@ -446,8 +487,9 @@ func (c *Conn) wsFail(code ws.CloseCode, reason string) error {
 		// what it owes for them (an echo server echoes them) before the
 		// Close, reading nothing more meanwhile.
 		w.failPending = true
-		w.failCode, w.failReason = code, reason
-		w.failDeadline = c.loop.now() + int64(failGrace)
+		a := w.more()
+		a.failCode, a.failReason = code, reason
+		a.failDeadline = c.loop.now() + int64(failGrace)
 		c.rxHold |= holdClosing
 		c.SetTimeoutDuration(PendingTimeoutCloseSend, failGrace+closeAckTimeout)
 		c.loop.updateInterest(c)
@@ -482,7 +524,8 @@ func (c *Conn) closeAfterWrite() error {
 // choked, so a ping flood cannot grow memory.
 func (c *Conn) wsQueuePong(payload []byte) {
 	w := c.ws
-	w.pongLen = copy(w.pong[:], payload)
+	a := w.more()
+	a.pongLen = copy(a.pong[:], payload)
 	w.pongPending = true
 	if len(c.out) == 0 && c.writeReady {
 		c.wsSendPong()
@@ -495,7 +538,7 @@ func (c *Conn) wsQueuePong(payload []byte) {
 func (c *Conn) wsSendPong() {
 	w := c.ws
 	w.pongPending = false
-	_, _ = c.wsSendFrame(ws.OpPong, true, w.pong[:w.pongLen])
+	_, _ = c.wsSendFrame(ws.OpPong, true, w.aux.pong[:w.aux.pongLen])
 }
 
 // rxPieceSize is the most one RECEIVE callback is handed.

@@ -19,7 +19,7 @@ const (
 type timerEntry struct {
 	when int64 // loop clock, ns
 	seq  uint64
-	pos  int // position in the heap plus one; 0 when not armed
+	pos  int32 // position in the heap plus one; 0 when not armed
 	kind timerKind
 	conn *Conn
 	sul  *Sul
@@ -40,8 +40,8 @@ func (h *timerHeap) less(i, j int) bool {
 
 func (h *timerHeap) swap(i, j int) {
 	h.items[i], h.items[j] = h.items[j], h.items[i]
-	h.items[i].pos = i + 1
-	h.items[j].pos = j + 1
+	h.items[i].pos = int32(i + 1)
+	h.items[j].pos = int32(j + 1)
 }
 
 func (h *timerHeap) up(j int) {
@@ -79,13 +79,13 @@ func (h *timerHeap) schedule(e *timerEntry, when int64) {
 	h.seq++
 	e.when, e.seq = when, h.seq
 	if e.pos > 0 {
-		h.down(e.pos - 1)
-		h.up(e.pos - 1)
+		h.down(int(e.pos) - 1)
+		h.up(int(e.pos) - 1)
 		return
 	}
 	h.items = append(h.items, e)
-	e.pos = len(h.items)
-	h.up(e.pos - 1)
+	e.pos = int32(len(h.items))
+	h.up(len(h.items) - 1)
 }
 
 // cancel disarms e; it is a no-op for an entry that is not armed.
@@ -93,7 +93,7 @@ func (h *timerHeap) cancel(e *timerEntry) {
 	if e.pos == 0 {
 		return
 	}
-	i := e.pos - 1
+	i := int(e.pos) - 1
 	last := len(h.items) - 1
 	if i != last {
 		h.swap(i, last)

@@ -182,7 +182,7 @@ func (c *Conn) wsClientFinish() error {
 	c.client.ws = nil
 	c.established = true
 	c.role = wsClient
-	c.ws = &wsState{exts: exts}
+	c.ws = newWSState(exts)
 	c.ws.parser.Reset(ws.ParserConfig{Server: false, MaxFrame: c.vhost.info.WSMaxFrame,
 		MaxMessage: c.vhost.info.WSMaxMessage, AllowedRSV: allowedRSV(exts)})
 	_ = c.callback(CallbackWSClientBindProtocol, nil)

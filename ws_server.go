@@ -83,7 +83,7 @@ func (c *Conn) wsServerUpgrade() error {
 	}
 	c.http = nil
 	c.role = wsServer
-	c.ws = &wsState{exts: exts}
+	c.ws = newWSState(exts)
 	c.ws.parser.Reset(ws.ParserConfig{
 		Server:     true,
 		MaxFrame:   vh.info.WSMaxFrame,

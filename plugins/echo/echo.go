@@ -7,7 +7,10 @@
 // Each connection keeps what it received in a ring of fragments (lws's
 // minimal-ws-server-echo uses the same shape): one fragment is written per
 // SERVER_WRITEABLE, and reception is switched off while the ring is nearly
-// full, so memory per connection is bounded by the ring.
+// full, so memory per connection is bounded by the ring: at most 64
+// fragments, each no larger than the service buffer (4 KiB by default).
+// The ring is made on a connection's first message; an idle connection
+// holds none.
 package echo
 
 import (
@@ -26,8 +29,10 @@ type fragment struct {
 	binary       bool
 }
 
+// session is a connection's state. The ring is made when the first
+// message arrives, so an idle connection costs only this struct.
 type session struct {
-	ring       [ringSize]fragment
+	ring       []fragment
 	head, tail int // head: next to fill; tail: next to send
 	count      int
 }
@@ -47,6 +52,9 @@ func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 	switch reason {
 	case lws.CallbackReceive, lws.CallbackClientReceive:
 		s := c.User().(*session)
+		if s.ring == nil {
+			s.ring = make([]fragment, ringSize)
+		}
 		f := &s.ring[s.head]
 		f.data = append(f.data[:0], in...)
 		f.first, f.final, f.binary = c.IsFirstFragment(), c.IsFinalFragment(), c.FrameIsBinary()
