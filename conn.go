@@ -194,7 +194,18 @@ func (c *Conn) ProtocolOption(name string) (string, bool) {
 // FD returns the connection's descriptor, or -1 (lws_get_socket_fd). Use it
 // to read an adopted file in RAW_RX_FILE or to set socket options; reading
 // or writing a socket behind the library's back breaks its bookkeeping.
-func (c *Conn) FD() int { return int(c.fd) }
+//
+// Inside a WRITEABLE callback, writes made by earlier callbacks of the same
+// pass may still be gathered in the loop's batch (see corkLimit); asking
+// for the descriptor hands them to the kernel first, so that what user
+// code does with the socket (a shutdown, say) comes after everything
+// written.
+func (c *Conn) FD() int {
+	if c.loop.cork == c {
+		_ = c.flushStage()
+	}
+	return int(c.fd)
+}
 
 // PeerAddr returns the peer's address for TCP connections.
 func (c *Conn) PeerAddr() netip.AddrPort { return c.peer }

@@ -32,6 +32,15 @@ type ContextInfo struct {
 	// in. Zero means 4096, lws's default; larger values trade memory for
 	// fewer system calls on bulk transfers.
 	ServiceBufferSize int
+	// ReadBufferSize is how much one read of a framed (WebSocket)
+	// connection takes in, so that many small frames arrive with one
+	// system call; callbacks are still handed at most ServiceBufferSize
+	// (or the protocol's RxBufferSize) at a time, and RAW connections read
+	// piece-sized. When a protocol turns reception off part-way through a
+	// read, the rest of it waits in the library: at most this much per
+	// connection. Zero means 16 KiB (and never less than
+	// ServiceBufferSize).
+	ReadBufferSize int
 	// RlimitNofile, if non-zero, asks to raise the process's soft limit on
 	// open files to this value (capped at the hard limit) before the
 	// connection table is sized.
@@ -84,6 +93,10 @@ func NewContext(info ContextInfo) (*Context, error) {
 	if info.ServiceBufferSize <= 0 {
 		info.ServiceBufferSize = 4096
 	}
+	if info.ReadBufferSize <= 0 {
+		info.ReadBufferSize = 16 << 10
+	}
+	info.ReadBufferSize = max(info.ReadBufferSize, info.ServiceBufferSize)
 	if info.ResolverWorkers <= 0 {
 		info.ResolverWorkers = 4
 	}

@@ -29,7 +29,8 @@ type loop struct {
 	count int     // descriptors held (connections and listeners)
 	limit int
 
-	rbuf   []byte
+	rbuf   []byte // one read's buffer: ReadBufferSize bytes
+	piece  int    // ServiceBufferSize: the most one callback is handed
 	base   time.Time
 	timers timerHeap
 
@@ -51,6 +52,13 @@ type loop struct {
 
 	iov [2]unix.Iovec
 
+	// Write batching: while cork is in its WRITEABLE callbacks, what it
+	// writes is gathered in stage and sent with one system call.
+	cork  *Conn
+	stage []byte
+
+	writeCalls uint64 // write system calls made, for tests of batching
+
 	ah ahPool
 
 	hdr     [16]byte      // a frame header being built
@@ -67,7 +75,8 @@ func newLoop(cx *Context, p poll.Poller, limit int) *loop {
 		events: make([]poll.Event, 256),
 		fds:    make([]*Conn, min(limit+16, 1024)),
 		limit:  limit,
-		rbuf:   make([]byte, cx.info.ServiceBufferSize),
+		rbuf:   make([]byte, cx.info.ReadBufferSize),
+		piece:  cx.info.ServiceBufferSize,
 		base:   time.Now(),
 	}
 	l.reserveFD, _ = unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
@@ -412,10 +421,14 @@ func (l *loop) serviceRx(c *Conn) {
 		return
 	}
 	size := len(l.rbuf)
-	if rs := c.vp.proto.RxBufferSize; rs > 0 && rs < size && c.ws == nil {
-		// RAW delivers what it reads; framing roles split their payload
-		// themselves, so their reads need room for headers.
-		size = rs
+	if c.ws == nil {
+		// RAW delivers what it reads, so its reads are piece-sized;
+		// framing roles split their payload themselves and read more at a
+		// time, many frames per system call.
+		size = l.piece
+		if rs := c.vp.proto.RxBufferSize; rs > 0 && rs < size {
+			size = rs
+		}
 	}
 	n, err := unix.Read(int(c.fd), l.rbuf[:size])
 	switch {
@@ -527,12 +540,15 @@ func (l *loop) serviceWrites() {
 			continue
 		}
 		if c.wantWriteable && c.writeReady && len(c.out) == 0 && !c.connecting {
-			c.wantWriteable = false
-			if err := c.role.writeable(c); err != nil {
+			if err := l.writeable(c); err != nil {
 				l.userClose(c, err)
 				continue
 			}
 			if c.closed {
+				continue
+			}
+			if c.killAfterWrite && len(c.out) == 0 {
+				l.closeConn(c, errResponseSent)
 				continue
 			}
 		}
@@ -544,6 +560,30 @@ func (l *loop) serviceWrites() {
 	}
 	clear(list)
 	l.writeNext = list[:0]
+}
+
+// writeable gives c its WRITEABLE callbacks for this pass, gathering what
+// they write into one system call (see corkLimit).
+func (l *loop) writeable(c *Conn) error {
+	l.cork = c
+	var err error
+	for range corkRounds {
+		c.wantWriteable = false
+		err = c.role.writeable(c)
+		if err != nil || c.closed || !c.wantWriteable || len(c.out) > 0 ||
+			len(l.stage) >= corkLimit || !c.writeReady {
+			break
+		}
+	}
+	l.cork = nil
+	if c.closed {
+		l.stage = l.stage[:0]
+		return err
+	}
+	if ferr := c.flushStage(); ferr != nil && err == nil {
+		err = ferr
+	}
+	return err
 }
 
 func (l *loop) runTimers() {

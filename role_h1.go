@@ -129,7 +129,7 @@ func (c *Conn) sendAndClose(b []byte) error {
 	if _, err := c.send(nil, b); err != nil {
 		return err
 	}
-	if len(c.out) == 0 {
+	if c.held() == 0 {
 		return errResponseSent
 	}
 	c.killAfterWrite = true

@@ -387,6 +387,14 @@ func (c *Conn) wsSendFrameRSV(op ws.Opcode, fin bool, rsv byte, p []byte) (int, 
 	if c.kind == kindClient {
 		h.Masked = true
 		h.Mask = l.maskKey()
+		if c.stageable(ws.MaxHeaderSize + len(p)) {
+			// Mask straight into the batch: one copy of the payload.
+			l.stage = ws.AppendHeader(l.stage, h)
+			start := len(l.stage)
+			l.stage = append(l.stage, p...)
+			ws.Mask(h.Mask, 0, l.stage[start:])
+			return len(p), nil
+		}
 		buf := l.maskBuf(len(p))
 		copy(buf, p)
 		ws.Mask(h.Mask, 0, buf)
@@ -510,7 +518,7 @@ func (c *Conn) wsFail(code ws.CloseCode, reason string) error {
 // closeAfterWrite stops reading and closes the connection once what the
 // library holds has been sent (at once if nothing is held).
 func (c *Conn) closeAfterWrite() error {
-	if len(c.out) == 0 {
+	if c.held() == 0 {
 		return errResponseSent
 	}
 	c.killAfterWrite = true
@@ -543,7 +551,7 @@ func (c *Conn) wsSendPong() {
 
 // rxPieceSize is the most one RECEIVE callback is handed.
 func (c *Conn) rxPieceSize() int {
-	n := len(c.loop.rbuf)
+	n := c.loop.piece
 	if c.vp != nil && c.vp.proto.RxBufferSize > 0 && c.vp.proto.RxBufferSize < n {
 		n = c.vp.proto.RxBufferSize
 	}

@@ -44,6 +44,7 @@ type member struct {
 	inst    *instance
 	tail    uint64 // sequence number of the next message to send
 	partial []byte // a message still arriving in pieces
+	slow    bool   // given the deadline as the slowest when the ring filled
 }
 
 type vhostData struct {
@@ -146,6 +147,11 @@ func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 				break
 			}
 		}
+		if m.slow && m.tail > inst.oldest() {
+			// It was only momentarily behind: someone else holds the ring.
+			m.slow = false
+			c.SetTimeout(lws.NoPendingTimeout, 0)
+		}
 		inst.updateFlow()
 		if m.tail < inst.head {
 			c.CallbackOnWritable()
@@ -175,6 +181,7 @@ func (inst *instance) updateFlow() {
 		for m := range inst.members {
 			_ = m.conn.RxFlowControl(false)
 			if m.tail == oldest {
+				m.slow = true
 				m.conn.SetTimeout(slowReason, slowTimeout)
 			}
 		}
@@ -182,6 +189,7 @@ func (inst *instance) updateFlow() {
 		inst.rxOff = false
 		for m := range inst.members {
 			_ = m.conn.RxFlowControl(true)
+			m.slow = false
 			m.conn.SetTimeout(lws.NoPendingTimeout, 0)
 		}
 	}
