@@ -126,8 +126,7 @@ func parseFlags(mode string, args []string) (*config, error) {
 	case "idle":
 		fs.DurationVar(&cfg.hold, "hold", 0, "how long to hold the connections; 0: until standard input closes or SIGTERM")
 	default:
-		usage()
-		return nil, fmt.Errorf("unknown mode %q", mode)
+		return nil, fmt.Errorf("unknown mode %q: echo, idle, http or slow", mode)
 	}
 	switch mode {
 	case "echo":
