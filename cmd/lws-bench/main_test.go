@@ -84,9 +84,9 @@ func TestRespParserSplitsAnywhere(t *testing.T) {
 		})
 	}
 	for _, bad := range []string{
-		"HTTP/1.1 200 OK\r\n\r\n",                        // no framing
-		"HTTP/1.1 2x0 OK\r\nContent-Length: 1\r\n\r\n",   // bad status
-		"SSH-2.0\r\n\r\n",                                // not HTTP
+		"HTTP/1.1 200 OK\r\n\r\n",                                     // no framing
+		"HTTP/1.1 2x0 OK\r\nContent-Length: 1\r\n\r\n",                // bad status
+		"SSH-2.0\r\n\r\n",                                             // not HTTP
 		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", // bad chunk
 		"HTTP/1.1 200 OK\r\n" + strings.Repeat("X: y\r\n", 4000) + "\r\n",
 	} {
