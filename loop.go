@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,6 +59,10 @@ type loop struct {
 	stage []byte
 
 	writeCalls uint64 // write system calls made, for tests of batching
+
+	scratch  []byte       // a response head being built
+	httpFree []*httpState // recycled HTTP states, at most httpFreeMax
+	rsa      unix.RawSockaddrAny
 
 	ah ahPool
 
@@ -680,11 +685,40 @@ func (l *loop) killLater(c *Conn, err error) {
 	l.timers.schedule(&c.timeout, l.now())
 }
 
+// accept4 accepts one connection into the loop's own address buffer, so
+// that accepting allocates nothing (x/sys/unix.Accept4 returns a new
+// Sockaddr each time).
+func (l *loop) accept4(fd int) (int, netip.AddrPort, error) {
+	n := uint32(unsafe.Sizeof(l.rsa))
+	nfd, _, errno := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd), uintptr(unsafe.Pointer(&l.rsa)),
+		uintptr(unsafe.Pointer(&n)), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
+	if errno != 0 {
+		return -1, netip.AddrPort{}, errno
+	}
+	return int(nfd), rawAddrPort(&l.rsa), nil
+}
+
+// rawAddrPort decodes an IPv4 or IPv6 socket address; others (a unix
+// socket's) give the zero AddrPort.
+func rawAddrPort(rsa *unix.RawSockaddrAny) netip.AddrPort {
+	switch rsa.Addr.Family {
+	case unix.AF_INET:
+		sa := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
+		p := (*[2]byte)(unsafe.Pointer(&sa.Port))
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(p[0])<<8|uint16(p[1]))
+	case unix.AF_INET6:
+		sa := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
+		p := (*[2]byte)(unsafe.Pointer(&sa.Port))
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), uint16(p[0])<<8|uint16(p[1]))
+	}
+	return netip.AddrPort{}
+}
+
 // accept takes up to a batch of pending connections from a listener.
 func (l *loop) accept(ls *Conn) {
 	const batch = 64
 	for i := 0; i < batch; i++ {
-		nfd, sa, err := unix.Accept4(int(ls.fd), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		nfd, peer, err := l.accept4(int(ls.fd))
 		switch err {
 		case nil:
 		case unix.EAGAIN:
@@ -706,7 +740,7 @@ func (l *loop) accept(ls *Conn) {
 			l.logLimit("connection refused: %d descriptors in use, the limit", l.count)
 			continue
 		}
-		l.acceptConn(ls.vhost, nfd, sa)
+		l.acceptConn(ls.vhost, nfd, peer)
 		if ls.closed {
 			return
 		}
@@ -742,10 +776,10 @@ func (l *loop) logLimit(format string, args ...any) {
 
 // acceptConn brings a freshly accepted socket to life: filter, create,
 // instantiate, then the listen-accept role's adoption.
-func (l *loop) acceptConn(vh *Vhost, fd int, sa unix.Sockaddr) {
+func (l *loop) acceptConn(vh *Vhost, fd int, peer netip.AddrPort) {
 	setSocketOptions(fd)
 	c := &Conn{loop: l, vhost: vh, vp: vh.protocols[0], fd: int32(fd), kind: kindSocket, writeReady: true}
-	c.peer = addrPortOf(sa)
+	c.peer = peer
 	if err := c.callback(CallbackFilterNetworkConnection, nil); err != nil {
 		logf(LogInfo, "lws: vhost %q: connection from %v filtered: %v", vh.name, c.peer, err)
 		unix.Close(fd)
@@ -774,7 +808,8 @@ func (l *loop) adoptHTTP(c *Conn, fallback bool) {
 		return
 	}
 	c.role = h1Server
-	c.http = &httpState{fallback: fallback}
+	c.http = l.newHTTP()
+	c.http.fallback = fallback
 	c.bindProtocol(first, nil)
 	c.established = true
 	// A connection that never sends its request does not hold its
@@ -782,6 +817,33 @@ func (l *loop) adoptHTTP(c *Conn, fallback bool) {
 	c.SetTimeout(PendingTimeoutHoldingAH, c.vhost.info.AHIdleTimeoutSecs)
 	if err := c.callback(CallbackServerNewClientInstantiated, nil); err != nil {
 		l.closeConn(c, err)
+	}
+}
+
+const httpFreeMax = 256
+
+// newHTTP returns a fresh HTTP state, recycled if one is at hand: every
+// accepted connection needs one until it upgrades.
+func (l *loop) newHTTP() *httpState {
+	if n := len(l.httpFree); n > 0 {
+		hs := l.httpFree[n-1]
+		l.httpFree[n-1] = nil
+		l.httpFree = l.httpFree[:n-1]
+		return hs
+	}
+	return new(httpState)
+}
+
+// freeHTTP takes c's HTTP state away and keeps it for reuse.
+func (l *loop) freeHTTP(c *Conn) {
+	hs := c.http
+	if hs == nil {
+		return
+	}
+	c.http = nil
+	if len(l.httpFree) < httpFreeMax {
+		*hs = httpState{}
+		l.httpFree = append(l.httpFree, hs)
 	}
 }
 
@@ -863,6 +925,7 @@ func (l *loop) closeConn(c *Conn, why error) {
 	}
 	logf(LogDebug, "lws: closing %v: %v", c, c.closeError())
 	l.releaseAH(c)
+	l.freeHTTP(c)
 	c.unbindProtocol()
 	l.timers.cancel(&c.timeout)
 	if c.rare != nil {

@@ -83,7 +83,7 @@ func (roleH1) closing(*Conn, error) bool { return false }
 // method to the vhost's listen-accept role (lws's
 // LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG).
 func (l *loop) fallbackToRaw(c *Conn, p []byte) (int, error) {
-	c.http = nil
+	l.freeHTTP(c)
 	c.unbindProtocol()
 	c.role = rawSkt
 	c.bindProtocol(c.vhost.acceptProtocol(), nil)

@@ -37,10 +37,13 @@ func (c *Conn) wsServerUpgrade() error {
 	if v := ah.Copy(c.loop.ctrlBuf[:0], h1.TokenWSVersion); string(v) != "13" {
 		return c.replyStatusHeaders(426, "unsupported WebSocket version", "sec-websocket-version: 13\r\n")
 	}
-	key := string(ah.Copy(c.loop.ctrlBuf[:0], h1.TokenWSKey))
+	key := ah.Copy(c.loop.ctrlBuf[:0], h1.TokenWSKey)
 	if !ws.ValidClientKey(key) {
 		return c.replyStatus(400, "bad Sec-WebSocket-Key")
 	}
+	// Computed now: the callbacks below may reuse the buffer key is in.
+	var acceptBuf [28]byte
+	accept := ws.AppendAcceptKey(acceptBuf[:0], key)
 	if err := c.callbackProto(vh.protocols[0], CallbackHTTPConfirmUpgrade, []byte("websocket")); err != nil {
 		return c.replyStatus(rejectStatus(err))
 	}
@@ -69,19 +72,21 @@ func (c *Conn) wsServerUpgrade() error {
 		}
 		exts, extAnswer = c.negotiateServer(parseExtensions(strings.Join(offer, ",")))
 	}
-	resp := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-		ws.AcceptKey(key) + "\r\n"
+	l := c.loop
+	resp := append(l.scratch[:0], "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "...)
+	resp = append(append(resp, accept...), "\r\n"...)
 	if offered {
-		resp += "Sec-WebSocket-Protocol: " + vp.proto.Name + "\r\n"
+		resp = append(append(append(resp, "Sec-WebSocket-Protocol: "...), vp.proto.Name...), "\r\n"...)
 	}
 	if extAnswer != "" {
-		resp += "Sec-WebSocket-Extensions: " + extAnswer + "\r\n"
+		resp = append(append(append(resp, "Sec-WebSocket-Extensions: "...), extAnswer...), "\r\n"...)
 	}
-	resp += "\r\n"
-	if _, err := c.send(nil, []byte(resp)); err != nil {
+	resp = append(resp, "\r\n"...)
+	l.scratch = resp[:0]
+	if _, err := c.send(nil, resp); err != nil {
 		return err
 	}
-	c.http = nil
+	l.freeHTTP(c)
 	c.role = wsServer
 	c.ws = newWSState(exts)
 	c.ws.parser.Reset(ws.ParserConfig{

@@ -15,18 +15,24 @@ const acceptGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 // Sec-WebSocket-Key (RFC 6455 section 4.2.2): the base64 of the SHA-1 of
 // the key followed by the protocol's GUID.
 func AcceptKey(clientKey string) string {
-	h := sha1.New()
-	io.WriteString(h, clientKey)
-	io.WriteString(h, acceptGUID)
-	var sum [sha1.Size]byte
-	return base64.StdEncoding.EncodeToString(h.Sum(sum[:0]))
+	return string(AppendAcceptKey(nil, []byte(clientKey)))
+}
+
+// AppendAcceptKey appends the Sec-WebSocket-Accept value for clientKey to
+// dst; it allocates nothing when dst has room and the key is of the usual
+// 24 bytes.
+func AppendAcceptKey(dst, clientKey []byte) []byte {
+	var in [64]byte
+	b := append(append(in[:0], clientKey...), acceptGUID...)
+	sum := sha1.Sum(b)
+	return base64.StdEncoding.AppendEncode(dst, sum[:])
 }
 
 // ValidClientKey reports whether key is a valid Sec-WebSocket-Key: the
 // base64 (with padding) of exactly 16 bytes (RFC 6455 section 4.1): 22
 // characters of the standard base64 alphabet followed by "==". The four
 // unused bits of the last character are not required to be zero.
-func ValidClientKey(key string) bool {
+func ValidClientKey[K ~string | ~[]byte](key K) bool {
 	if len(key) != 24 || key[22] != '=' || key[23] != '=' {
 		return false
 	}
