@@ -208,14 +208,14 @@ func TestWSProtocolViolationsClose(t *testing.T) {
 }
 
 // rawUpgrade opens a WebSocket by hand, to send frames no library would.
-func rawUpgrade(t *testing.T, address string) net.Conn {
+func rawUpgrade(t testing.TB, address string) net.Conn {
 	t.Helper()
 	return rawUpgradeWith(t, address, "", "")
 }
 
 // rawUpgradeWith is rawUpgrade with extra request header lines, checking
 // that the answer's Sec-WebSocket-Extensions is wantExt ("" for none).
-func rawUpgradeWith(t *testing.T, address, extra, wantExt string) net.Conn {
+func rawUpgradeWith(t testing.TB, address, extra, wantExt string) net.Conn {
 	t.Helper()
 	nc, err := net.Dial("tcp", address)
 	if err != nil {
