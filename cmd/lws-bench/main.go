@@ -34,6 +34,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -107,6 +108,7 @@ type config struct {
 	readRate   int
 	jsonOut    bool
 	logLevel   int
+	cpuProfile string
 }
 
 func parseFlags(mode string, args []string) (*config, error) {
@@ -118,6 +120,7 @@ func parseFlags(mode string, args []string) (*config, error) {
 	fs.IntVar(&cfg.connecting, "connecting", 256, "most connections being set up at once")
 	fs.StringVar(&cfg.protocol, "protocol", "", "WebSocket subprotocol to offer")
 	fs.BoolVar(&cfg.jsonOut, "json", false, "print the result as one JSON object")
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file")
 	fs.IntVar(&cfg.logLevel, "log", int(lws.LogErr|lws.LogWarn), "golws log level bit mask (lws's -d)")
 	switch mode {
 	case "echo", "http", "slow":
@@ -273,6 +276,17 @@ func latencyOf(h *histogram) *Latency {
 // run performs the configured load; w gets the report.
 func run(ctx context.Context, cfg *config, w io.Writer) (*Result, error) {
 	lws.SetLogLevel(lws.LogLevel(cfg.logLevel), nil)
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	b := newBench(cfg, w)
 	return b.run(ctx)
 }
