@@ -38,6 +38,9 @@ go vet ./...
 echo "== staticcheck"
 go run "$STATICCHECK" ./...
 
+echo "== the comparison harness (its own module, bench/): vet, staticcheck, build"
+(cd bench && go vet ./... && go run "$STATICCHECK" ./... && go build ./...)
+
 echo "== go test -race"
 go test -race -count=1 -timeout 25m ./...
 

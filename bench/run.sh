@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs the golws comparison: installs what is missing (Debian packages
+# gnuplot-nox and libwebsockets-test-server), builds the echo servers, the
+# harness and cmd/lws-bench into bench/out/bin, and runs the harness.
+# Arguments go to the harness, for example:
+#
+#   ./bench/run.sh                 # the full comparison, about 5 minutes
+#   ./bench/run.sh -quick          # a short smoke run
+#   ./bench/run.sh -only idle -servers golws,nbio
+#
+# Results land in bench/out/ (results.json, table.md, *.png, logs/).
+set -euo pipefail
+
+bench=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$bench"
+
+missing=()
+command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox)
+[ -x /usr/bin/libwebsockets-test-server ] || missing+=(libwebsockets-test-server)
+command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "installing ${missing[*]}" >&2
+	sudo=
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+bin="$bench/out/bin"
+mkdir -p "$bin"
+echo "building into $bin" >&2
+go build -o "$bin/" ./servers/... ./cmd/compare
+(cd "$bench/.." && go build -o "$bin/lws-bench" ./cmd/lws-bench)
+
+exec "$bin/compare" -bin "$bin" "$@"

@@ -1,0 +1,59 @@
+// Command golws is the golws entry of the comparison: a WebSocket echo
+// server built from the library's echo protocol (plugins/echo) on one vhost,
+// with every context and vhost setting left at the library's default. It
+// listens on -addr and answers every message on any path with the same
+// message and opcode.
+//
+//	golws -addr 127.0.0.1:7681
+//
+// It stops cleanly on SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/golws/lws"
+	"github.com/golws/lws/plugins/echo"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:7681", "address to listen on, host:port")
+	flag.Parse()
+	if err := run(*addr); err != nil {
+		fmt.Fprintln(os.Stderr, "golws:", err)
+		os.Exit(1)
+	}
+}
+
+func run(addr string) error {
+	host, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return fmt.Errorf("bad port %q: %w", portText, err)
+	}
+	cx, err := lws.NewContext(lws.ContextInfo{})
+	if err != nil {
+		return err
+	}
+	defer cx.Destroy()
+	if _, err := cx.CreateVhost(lws.VhostInfo{
+		Port:      port,
+		Iface:     host,
+		Protocols: []lws.Protocol{echo.Protocol()},
+	}); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return cx.Run(ctx)
+}
