@@ -40,6 +40,8 @@ go run "$STATICCHECK" ./...
 
 echo "== the comparison harness (its own module, bench/): vet, staticcheck, build"
 (cd bench && go vet ./... && go run "$STATICCHECK" ./... && go build ./...)
+echo "== the comparison harness, a quick smoke run (fails if a golws run fails)"
+./bench/run.sh -quick -check -out "$(mktemp -d)" >/dev/null
 
 echo "== go test -race"
 go test -race -count=1 -timeout 25m ./...

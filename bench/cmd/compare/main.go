@@ -104,7 +104,8 @@ func main() {
 	flag.DurationVar(&echoD, "d", 5*time.Second, "measured duration of each echo and HTTP run")
 	flag.DurationVar(&warmup, "warmup", time.Second, "load before measuring, each echo and HTTP run")
 	flag.StringVar(&sweep, "sweep", "1,10,100,1000", "connection counts of the echo sweep")
-	flag.StringVar(&idleCounts, "idle", "1000,5000,10000,50000", "idle connection counts")
+	flag.StringVar(&idleCounts, "idle", "1000,5000,10000,19000,50000", "idle connection counts")
+	check := flag.Bool("check", false, "exit with status 2 if a golws run failed or its load reported errors (for CI's smoke run)")
 	flag.DurationVar(&settle, "settle", 2*time.Second, "idle: wait after all connections are up before reading RSS")
 	flag.DurationVar(&slowD, "slow-d", 15*time.Second, "duration of the slow-consumer run")
 	flag.IntVar(&s.SlowSize, "slow-size", 16<<10, "slow consumer: message size")
@@ -206,6 +207,14 @@ func main() {
 	}
 	if runErr != nil {
 		fatalf("%v (partial results written to %s)", runErr, s.Out)
+	}
+	if *check {
+		for _, r := range h.runs {
+			if r.Server == "golws" && r.Error != "" {
+				fmt.Fprintf(os.Stderr, "compare: golws %s run (%d connections, %d B): %s\n", r.Scenario, r.Conns, r.Size, r.Error)
+				os.Exit(2)
+			}
+		}
 	}
 }
 
