@@ -542,14 +542,16 @@ func (h *harness) echoScenario(ctx context.Context) error {
 	for _, c := range echoCases {
 		cases = append(cases, echoCase{c.size, c.conns, c.inflight})
 	}
-	for _, n := range h.s.EchoSweep {
-		c := echoCase{echoSweepSize, n, 1}
-		dup := false
-		for _, have := range cases {
-			dup = dup || have == c
-		}
-		if !dup {
-			cases = append(cases, c)
+	for _, w := range []int{1, fullRateWindow} {
+		for _, n := range h.s.EchoSweep {
+			c := echoCase{echoSweepSize, n, w}
+			dup := false
+			for _, have := range cases {
+				dup = dup || have == c
+			}
+			if !dup {
+				cases = append(cases, c)
+			}
 		}
 	}
 	for _, c := range cases {

@@ -72,13 +72,17 @@ var echoCases = []struct {
 	title                 string
 	size, conns, inflight int
 }{
-	{"Echo at full rate (16 messages in flight per connection), 1 KiB messages, 100 connections", 1024, 100, 16},
-	{"Echo at full rate (16 messages in flight per connection), 16 B messages, 1000 connections", 16, 1000, 16},
+	{"Echo at full rate (16 messages in flight per connection), 1 KiB messages, 100 connections", 1024, 100, fullRateWindow},
+	{"Echo at full rate (16 messages in flight per connection), 16 B messages, 1000 connections", 16, 1000, fullRateWindow},
 	{"Echo ping-pong (1 message in flight per connection), 1 KiB messages, 100 connections", 1024, 100, 1},
 	{"Echo ping-pong (1 message in flight per connection), 16 B messages, 1000 connections", 16, 1000, 1},
 }
 
 const echoSweepSize = 1024
+
+// fullRateWindow is how many messages each connection keeps in flight at
+// full rate; the sweep runs at full rate too, for its own plot.
+const fullRateWindow = 16
 
 // fdMargin is how many descriptors beyond one per connection the idle
 // scenario requires of the server and of the load tool.

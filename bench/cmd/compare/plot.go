@@ -53,6 +53,9 @@ func (h *harness) plot() ([]string, error) {
 	if sp := h.echoPlot(); len(sp.series) > 0 {
 		specs = append(specs, sp)
 	}
+	if sp := h.echoFullRatePlot(); len(sp.series) > 0 {
+		specs = append(specs, sp)
+	}
 	if sp := h.rssPlot(); len(sp.series) > 0 {
 		specs = append(specs, sp)
 	}
@@ -132,6 +135,27 @@ func (h *harness) echoPlot() plotSpec {
 		s := newSeries(d.name)
 		for _, n := range h.s.EchoSweep {
 			if r := h.find("echo", d.name, echoSweepSize, n); r != nil && r.res != nil && r.res.Rate > 0 {
+				s.points = append(s.points, [2]float64{float64(n), r.res.Rate})
+			}
+		}
+		if len(s.points) > 0 {
+			sp.series = append(sp.series, s)
+		}
+	}
+	return sp
+}
+
+// echoFullRatePlot is echoPlot at full rate: fullRateWindow messages in
+// flight per connection.
+func (h *harness) echoFullRatePlot() plotSpec {
+	sp := plotSpec{file: "echo-full-rate-vs-conns.png", logX: true,
+		title: fmt.Sprintf("WebSocket echo at full rate, %d B messages, %d in flight per connection",
+			echoSweepSize, fullRateWindow),
+		xlabel: "connections", ylabel: "messages per second"}
+	for _, d := range h.inScenario("echo") {
+		s := newSeries(d.name)
+		for _, n := range h.s.EchoSweep {
+			if r := h.findW("echo", d.name, echoSweepSize, n, fullRateWindow); r != nil && r.res != nil && r.res.Rate > 0 {
 				s.points = append(s.points, [2]float64{float64(n), r.res.Rate})
 			}
 		}
