@@ -286,7 +286,7 @@ func (h *harness) table(plots []string, plotErr error) string {
 	if h.s.Repeat > 1 {
 		repeat = fmt.Sprintf("each made %d times, the median kept", h.s.Repeat)
 	}
-	fmt.Fprintf(&b, "- Setup: every server alone, %s; lws-bench %s; loopback only. Echo runs: %v measured after %v warm-up, 16 messages in flight per connection at full rate and 1 in ping-pong and in the sweep, a fresh server per run, %s. Server CPU is utime+stime from /proc over lws-bench's measured interval.\n",
+	fmt.Fprintf(&b, "- Setup: every server alone, %s; lws-bench %s; loopback only. Echo runs: %v measured after %v warm-up, 16 messages in flight per connection at full rate and 1 in ping-pong (the sweep runs both), a fresh server per run, %s. Server CPU is utime+stime from /proc over lws-bench's measured interval.\n",
 		pin(h.s.ServerCPU), pin(h.s.LoadCPU), time.Duration(h.s.EchoDuration), time.Duration(h.s.Warmup), repeat)
 	b.WriteString("- Ratios compare with golws, and above 1 always means golws does better: throughput ratios are golws ÷ server, memory ratios are server ÷ golws.\n")
 	fmt.Fprintf(&b, "- Before each run the harness waits (up to 30 s, %v in all) for a quiet machine: other processes under %.0f %% of a core and hypervisor steal under %.0f %% of the pinned CPUs. "+
