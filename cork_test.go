@@ -44,6 +44,28 @@ func burstProtocol(rounds, size int, last error, calls *[]uint64, cx **lws.Conte
 	}}
 }
 
+// startBurst serves burstProtocol and sends it "go" from a new client
+// connection, closed when the test ends.
+func startBurst(t *testing.T, backend string, rounds, size int, last error, calls *[]uint64, cx **lws.Context) (*loopRunner, net.Conn) {
+	t.Helper()
+	r := newContext(t, lws.ContextInfo{EventLib: backend}, func(c *lws.Context) {
+		*cx = c
+		rawVhost(t, c, "burst", burstProtocol(rounds, size, last, calls, cx))
+	})
+	var port int
+	r.do(func() { port = (*cx).Vhosts()[1].Port() })
+	nc, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := nc.Write([]byte("go")); err != nil {
+		t.Fatal(err)
+	}
+	return r, nc
+}
+
 func burstWant(rounds, size int) []byte {
 	var want []byte
 	for i := range rounds {
@@ -61,21 +83,7 @@ func TestWriteableCallbacksBatchWrites(t *testing.T) {
 		const rounds, size = 64, 100
 		var calls []uint64
 		var cx *lws.Context
-		r := newContext(t, lws.ContextInfo{EventLib: backend}, func(c *lws.Context) {
-			cx = c
-			rawVhost(t, c, "burst", burstProtocol(rounds, size, nil, &calls, &cx))
-		})
-		var port int
-		r.do(func() { port = cx.Vhosts()[1].Port() })
-		nc, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer nc.Close()
-		_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
-		if _, err := nc.Write([]byte("go")); err != nil {
-			t.Fatal(err)
-		}
+		r, nc := startBurst(t, backend, rounds, size, nil, &calls, &cx)
 		got := make([]byte, rounds*size)
 		if _, err := io.ReadFull(nc, got); err != nil {
 			t.Fatal(err)
@@ -105,21 +113,7 @@ func TestBatchedWritesPrecedeClose(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var calls []uint64
 			var cx *lws.Context
-			r := newContext(t, lws.ContextInfo{}, func(c *lws.Context) {
-				cx = c
-				rawVhost(t, c, "burst", burstProtocol(tc.rounds, tc.size, errors.New("done"), &calls, &cx))
-			})
-			var port int
-			r.do(func() { port = cx.Vhosts()[1].Port() })
-			nc, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer nc.Close()
-			_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
-			if _, err := nc.Write([]byte("go")); err != nil {
-				t.Fatal(err)
-			}
+			_, nc := startBurst(t, "", tc.rounds, tc.size, errors.New("done"), &calls, &cx)
 			got, err := io.ReadAll(nc)
 			if err != nil {
 				t.Fatal(err)

@@ -64,23 +64,11 @@ func (p *respParser) feed(in []byte) (n int, done bool, err error) {
 				return n, true, nil
 			}
 		case stBody:
-			k := int64(len(in) - n)
-			if k > p.remain {
-				k = p.remain
-			}
-			n += int(k)
-			p.remain -= k
-			if p.remain == 0 {
+			if n += p.skip(len(in) - n); p.remain == 0 {
 				return n, true, nil
 			}
 		case stChunkData:
-			k := int64(len(in) - n)
-			if k > p.remain {
-				k = p.remain
-			}
-			n += int(k)
-			p.remain -= k
-			if p.remain == 0 {
+			if n += p.skip(len(in) - n); p.remain == 0 {
 				p.state, p.remain = stChunkEnd, 2
 			}
 		case stChunkEnd:
@@ -122,6 +110,14 @@ func (p *respParser) feed(in []byte) (n int, done bool, err error) {
 		}
 	}
 	return n, false, nil
+}
+
+// skip consumes up to avail body bytes (what remains of the body or
+// chunk) and returns how many.
+func (p *respParser) skip(avail int) int {
+	k := min(int64(avail), p.remain)
+	p.remain -= k
+	return int(k)
 }
 
 func (p *respParser) parseHead() error {

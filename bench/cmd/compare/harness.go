@@ -594,9 +594,16 @@ func (h *harness) echoRun(ctx context.Context, d *serverDef, size, conns, inflig
 		args = append(args, "-text")
 	}
 	args = protocolArgs(d, args)
+	h.timedLoad(ctx, r, srv, name, args, time.Duration(h.s.EchoDuration+h.s.Warmup))
+	return r
+}
+
+// timedLoad runs a load of the given length against srv, sampling the
+// server meanwhile, and fills r with the load's report, the samples, the
+// server's CPU and whatever went wrong.
+func (h *harness) timedLoad(ctx context.Context, r *run, srv *proc, name string, args []string, length time.Duration) {
 	samp := startSampler(srv.pid(), time.Duration(h.s.CPUEvery), h.rssCap())
-	limit := time.Duration(h.s.EchoDuration+h.s.Warmup) + 90*time.Second
-	lr, err := h.runLoad(ctx, r, name, args, limit, samp)
+	lr, err := h.runLoad(ctx, r, name, args, length+90*time.Second, samp)
 	stats := samp.finish()
 	if lr != nil {
 		r.Load, r.res = lr.raw, lr.res
@@ -605,7 +612,6 @@ func (h *harness) echoRun(ctx context.Context, d *serverDef, size, conns, inflig
 	}
 	loadError(r, lr, err)
 	checkAlive(r, srv)
-	return r
 }
 
 // ---- idle ----
@@ -853,16 +859,6 @@ func (h *harness) httpRun(ctx context.Context, d *serverDef) *run {
 	args := []string{"http", "-url", "http://127.0.0.1:" + strconv.Itoa(port) + d.httpPath,
 		"-c", strconv.Itoa(h.s.HTTPConns), "-d", time.Duration(h.s.HTTPDuration).String(),
 		"-warmup", time.Duration(h.s.Warmup).String(), "-json"}
-	samp := startSampler(srv.pid(), time.Duration(h.s.CPUEvery), h.rssCap())
-	limit := time.Duration(h.s.HTTPDuration+h.s.Warmup) + 90*time.Second
-	lr, err := h.runLoad(ctx, r, name, args, limit, samp)
-	stats := samp.finish()
-	if lr != nil {
-		r.Load, r.res = lr.raw, lr.res
-		r.Samples = h.samples(stats, lr.start)
-		h.serverCPU(r, stats, lr)
-	}
-	loadError(r, lr, err)
-	checkAlive(r, srv)
+	h.timedLoad(ctx, r, srv, name, args, time.Duration(h.s.HTTPDuration+h.s.Warmup))
 	return r
 }

@@ -128,34 +128,27 @@ func (sp plotSpec) script(terminal string) string {
 }
 
 func (h *harness) echoPlot() plotSpec {
-	sp := plotSpec{file: "echo-vs-conns.png", logX: true,
-		title:  fmt.Sprintf("WebSocket echo, %d B messages, one in flight per connection", echoSweepSize),
-		xlabel: "connections", ylabel: "messages per second"}
-	for _, d := range h.inScenario("echo") {
-		s := newSeries(d.name)
-		for _, n := range h.s.EchoSweep {
-			if r := h.find("echo", d.name, echoSweepSize, n); r != nil && r.res != nil && r.res.Rate > 0 {
-				s.points = append(s.points, [2]float64{float64(n), r.res.Rate})
-			}
-		}
-		if len(s.points) > 0 {
-			sp.series = append(sp.series, s)
-		}
-	}
-	return sp
+	return h.sweepPlot("echo-vs-conns.png",
+		fmt.Sprintf("WebSocket echo, %d B messages, one in flight per connection", echoSweepSize), 1)
 }
 
 // echoFullRatePlot is echoPlot at full rate: fullRateWindow messages in
 // flight per connection.
 func (h *harness) echoFullRatePlot() plotSpec {
-	sp := plotSpec{file: "echo-full-rate-vs-conns.png", logX: true,
-		title: fmt.Sprintf("WebSocket echo at full rate, %d B messages, %d in flight per connection",
-			echoSweepSize, fullRateWindow),
+	return h.sweepPlot("echo-full-rate-vs-conns.png",
+		fmt.Sprintf("WebSocket echo at full rate, %d B messages, %d in flight per connection",
+			echoSweepSize, fullRateWindow), fullRateWindow)
+}
+
+// sweepPlot plots the echo sweep's throughput against connections for
+// runs with inflight messages per connection.
+func (h *harness) sweepPlot(file, title string, inflight int) plotSpec {
+	sp := plotSpec{file: file, logX: true, title: title,
 		xlabel: "connections", ylabel: "messages per second"}
 	for _, d := range h.inScenario("echo") {
 		s := newSeries(d.name)
 		for _, n := range h.s.EchoSweep {
-			if r := h.findW("echo", d.name, echoSweepSize, n, fullRateWindow); r != nil && r.res != nil && r.res.Rate > 0 {
+			if r := h.findW("echo", d.name, echoSweepSize, n, inflight); r != nil && r.res != nil && r.res.Rate > 0 {
 				s.points = append(s.points, [2]float64{float64(n), r.res.Rate})
 			}
 		}

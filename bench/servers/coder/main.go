@@ -12,17 +12,12 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/coder/websocket"
+	"github.com/golws/lws/bench/internal/serve"
 )
 
 // readLimit is the largest message the server accepts.
@@ -31,17 +26,7 @@ const readLimit = 16 << 20
 func main() {
 	addr := flag.String("addr", "127.0.0.1:7681", "address to listen on, host:port")
 	flag.Parse()
-	srv := &http.Server{Addr: *addr, Handler: http.HandlerFunc(serveEcho)}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		_ = srv.Close()
-	}()
-	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		fmt.Fprintln(os.Stderr, "coder:", err)
-		os.Exit(1)
-	}
+	serve.Run("coder", *addr, http.HandlerFunc(serveEcho))
 }
 
 // serveEcho upgrades the request and echoes messages until the peer goes.

@@ -10,16 +10,11 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 
+	"github.com/golws/lws/bench/internal/serve"
 	"github.com/gorilla/websocket"
 )
 
@@ -32,17 +27,7 @@ var upgrader = websocket.Upgrader{
 func main() {
 	addr := flag.String("addr", "127.0.0.1:7681", "address to listen on, host:port")
 	flag.Parse()
-	srv := &http.Server{Addr: *addr, Handler: http.HandlerFunc(serveEcho)}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		_ = srv.Close()
-	}()
-	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		fmt.Fprintln(os.Stderr, "gorilla:", err)
-		os.Exit(1)
-	}
+	serve.Run("gorilla", *addr, http.HandlerFunc(serveEcho))
 }
 
 // serveEcho upgrades the request and echoes messages until the peer goes.

@@ -8,14 +8,12 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"github.com/golws/lws/bench/internal/serve"
 )
 
 func main() {
@@ -26,15 +24,5 @@ func main() {
 		fmt.Fprintf(os.Stderr, "nethttp-files: -root %s is not a directory\n", *root)
 		os.Exit(1)
 	}
-	srv := &http.Server{Addr: *addr, Handler: http.FileServer(http.Dir(*root))}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		_ = srv.Close()
-	}()
-	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		fmt.Fprintln(os.Stderr, "nethttp-files:", err)
-		os.Exit(1)
-	}
+	serve.Run("nethttp-files", *addr, http.FileServer(http.Dir(*root)))
 }

@@ -1,0 +1,30 @@
+// Package serve runs the comparison's net/http-based servers (gorilla,
+// coder and the file server) the same way: listen on an address, serve
+// until SIGINT or SIGTERM, exit 1 with the program's name on a failure.
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Run serves h on addr until the process is told to stop; name prefixes
+// the error printed if serving fails.
+func Run(name, addr string, h http.Handler) {
+	srv := &http.Server{Addr: addr, Handler: h}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		os.Exit(1)
+	}
+}
