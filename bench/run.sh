@@ -4,7 +4,7 @@
 # harness and cmd/lws-bench into bench/out/bin, and runs the harness.
 # Arguments go to the harness, for example:
 #
-#   ./bench/run.sh                 # the full comparison, about 5 minutes
+#   ./bench/run.sh                 # the full comparison, under 10 minutes
 #   ./bench/run.sh -quick          # a short smoke run
 #   ./bench/run.sh -only idle -servers golws,nbio
 #
