@@ -4,9 +4,10 @@
 // listens on -addr and answers every message on any path with the same
 // message and opcode.
 //
-//	golws -addr 127.0.0.1:7681
+//	golws -addr 127.0.0.1:7681 [-cpuprofile FILE]
 //
-// It stops cleanly on SIGINT or SIGTERM.
+// It stops cleanly on SIGINT or SIGTERM; with -cpuprofile it writes its
+// CPU profile then (go tool pprof -top golws FILE).
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"syscall"
 
@@ -25,8 +27,24 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:7681", "address to listen on, host:port")
+	profile := flag.String("cpuprofile", "", "write a CPU profile to this file when stopped")
 	flag.Parse()
-	if err := run(*addr); err != nil {
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "golws:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "golws:", err)
+			os.Exit(1)
+		}
+	}
+	err := run(*addr)
+	if *profile != "" {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "golws:", err)
 		os.Exit(1)
 	}
