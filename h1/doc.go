@@ -23,4 +23,8 @@
 //
 // A request the parser refuses is reported as an *Error carrying the HTTP
 // status to answer with before closing the connection.
+//
+// ChunkedDecoder decodes a chunked request body the same way: fed in any
+// pieces, handing back the body's data as sub-slices of its input without
+// copying, its memory fixed, its refusals *Error values with the status.
 package h1
