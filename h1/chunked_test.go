@@ -56,7 +56,7 @@ func TestChunkedAgainstGoEncoder(t *testing.T) {
 func TestChunkedCases(t *testing.T) {
 	for _, tc := range []struct {
 		name, body, want string
-		status            int // 0: accepted
+		status           int // 0: accepted
 	}{
 		{"simple", "5\r\nhello\r\n0\r\n\r\n", "hello", 0},
 		{"extensions", "5;name=val\r\nhello\r\n3 ; x\r\nabc\r\n0;last\r\n\r\n", "helloabc", 0},
