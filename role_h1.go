@@ -117,7 +117,7 @@ func (c *Conn) replyStatusHeaders(status int, reason, extra string) error {
 	body := "<!DOCTYPE html><html><head><meta charset=utf-8><title>" + code +
 		"</title><link rel=\"stylesheet\" href=\"/error.css\"></head><body><h1>" + code + " " +
 		string(appendHTMLEscaped(nil, reason)) + "</h1></body></html>"
-	resp := "HTTP/1.1 " + code + " " + statusText(status) +
+	resp := "HTTP/1.1 " + code + " " + h1.StatusText(status) +
 		"\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: " + strconv.Itoa(len(body)) +
 		"\r\nconnection: close\r\n" + extra + "\r\n" + body
 	return c.sendAndClose([]byte(resp))
@@ -139,30 +139,6 @@ func (c *Conn) sendAndClose(b []byte) error {
 }
 
 var errResponseSent = errors.New("lws: closing after the response")
-
-func statusText(code int) string {
-	switch code {
-	case 400:
-		return "Bad Request"
-	case 403:
-		return "Forbidden"
-	case 404:
-		return "Not Found"
-	case 414:
-		return "URI Too Long"
-	case 426:
-		return "Upgrade Required"
-	case 431:
-		return "Request Header Fields Too Large"
-	case 500:
-		return "Internal Server Error"
-	case 501:
-		return "Not Implemented"
-	case 505:
-		return "HTTP Version Not Supported"
-	}
-	return "Error"
-}
 
 func appendHTMLEscaped(dst []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
