@@ -64,11 +64,11 @@ func (d *ChunkedDecoder) Next(in []byte) (n int, data []byte, err error) {
 		switch d.state {
 		case chunkSize:
 			switch {
-			case hexVal(c) >= 0:
+			case unhex(c) >= 0:
 				if d.digits >= 15 { // more than 2^60: not a size any peer means
 					return n, nil, errChunkTooLarge
 				}
-				d.remain = d.remain<<4 | int64(hexVal(c))
+				d.remain = d.remain<<4 | int64(unhex(c))
 				d.digits++
 			case d.digits > 0 && (c == ';' || c == ' ' || c == '\t' || c == '\r'):
 				d.state = chunkExt
@@ -150,16 +150,4 @@ func (d *ChunkedDecoder) endSizeLine() {
 		return
 	}
 	d.state = chunkData
-}
-
-func hexVal(c byte) int {
-	switch {
-	case c >= '0' && c <= '9':
-		return int(c - '0')
-	case c >= 'a' && c <= 'f':
-		return int(c-'a') + 10
-	case c >= 'A' && c <= 'F':
-		return int(c-'A') + 10
-	}
-	return -1
 }
