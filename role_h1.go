@@ -129,13 +129,7 @@ func (c *Conn) sendAndClose(b []byte) error {
 	if _, err := c.send(nil, b); err != nil {
 		return err
 	}
-	if c.held() == 0 {
-		return errResponseSent
-	}
-	c.killAfterWrite = true
-	c.rxHold |= holdClosing
-	c.loop.updateInterest(c)
-	return nil
+	return c.closeAfterWrite()
 }
 
 var errResponseSent = errors.New("lws: closing after the response")

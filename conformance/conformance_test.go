@@ -1,15 +1,14 @@
 package conformance
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/looptest"
 	"github.com/golws/lws/plugins/echo"
 )
 
@@ -41,23 +40,7 @@ func startEcho(t *testing.T) string {
 		t.Fatal(err)
 	}
 	port := vh.Port() // read before the loop's goroutine starts
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		if err := cx.Run(ctx); err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		cx.Destroy()
-		close(done)
-	}()
-	t.Cleanup(func() {
-		stop()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Error("the server's loop did not stop")
-		}
-	})
+	looptest.Run(t, cx)
 	return fmt.Sprintf("ws://127.0.0.1:%d/", port)
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/looptest"
 	"github.com/golws/lws/plugins/echo"
 )
 
@@ -117,17 +118,7 @@ func golwsEcho(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = cx.Run(ctx)
-		cx.Destroy()
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
+	looptest.Run(t, cx)
 	return fmt.Sprintf("ws://127.0.0.1:%d/", vh.Port())
 }
 

@@ -2,7 +2,6 @@ package fraggle
 
 import (
 	"bufio"
-	"context"
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/binary"
@@ -18,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/looptest"
 	lwsws "github.com/golws/lws/ws"
 )
 
@@ -35,24 +35,7 @@ func startLoop(t *testing.T, backend string, setup func(cx *lws.Context)) {
 		t.Fatal(err)
 	}
 	setup(cx)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		err := cx.Run(ctx)
-		cx.Destroy()
-		done <- err
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(ioTimeout):
-			t.Error("the loop did not stop")
-		}
-	})
+	looptest.Run(t, cx)
 }
 
 func forEachBackend(t *testing.T, fn func(t *testing.T, backend string)) {

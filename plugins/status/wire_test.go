@@ -2,7 +2,6 @@ package status
 
 import (
 	"bufio"
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/looptest"
 )
 
 // ioTimeout bounds every read and write of a test: it turns a hang into a
@@ -39,24 +39,7 @@ func startServer(t *testing.T, backend string) string {
 		cx.Destroy()
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		err := cx.Run(ctx)
-		cx.Destroy()
-		done <- err
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(ioTimeout):
-			t.Error("the loop did not stop")
-		}
-	})
+	looptest.Run(t, cx)
 	return "127.0.0.1:" + strconv.Itoa(vh.Port())
 }
 
