@@ -14,6 +14,7 @@ import (
 const (
 	holdAH      uint8 = 1 << iota // waiting for a header table
 	holdClosing                   // only sending what is left before closing
+	holdTxn                       // an HTTP response is under way: the next request waits
 )
 
 type connKind uint8

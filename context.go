@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/golws/lws/h1"
 	"github.com/golws/lws/internal/poll"
 )
 
@@ -62,6 +63,22 @@ type ContextInfo struct {
 	// request head may hold. Zero means 4096, lws's default; a request
 	// over it is answered 431.
 	MaxHTTPHeaderData int
+	// TimeoutSecs bounds, in seconds, how long an HTTP request may wait
+	// for the next piece of its body, or for its response to start
+	// (lws's timeout_secs). Zero means 20.
+	TimeoutSecs int
+	// ServerString is the Server header of HTTP responses (lws's
+	// server_string). Empty means "golws"; "-" sends none.
+	ServerString string
+	// IPLimitAH caps how many header tables one peer address may hold at
+	// once (lws's ip_limit_ah). The limit is soft: a connection over it
+	// waits for one of the peer's others to finish its request head. Zero
+	// means no limit.
+	IPLimitAH int
+	// IPLimitWSI caps how many connections one peer address may have at
+	// once (lws's ip_limit_wsi). The limit is hard: connections over it
+	// are closed as soon as they are accepted. Zero means no limit.
+	IPLimitWSI int
 	// User is free for user code; Context.User returns it.
 	User any
 }
@@ -80,6 +97,8 @@ type Context struct {
 	cancelPending atomic.Bool
 	stopPending   atomic.Bool
 	destroyed     bool
+
+	serverHeader []byte // "server: ...\r\n", or nothing
 
 	resolveCtx    context.Context
 	resolveCancel context.CancelFunc
@@ -100,6 +119,12 @@ func NewContext(info ContextInfo) (*Context, error) {
 	if info.ResolverWorkers <= 0 {
 		info.ResolverWorkers = 4
 	}
+	if info.TimeoutSecs <= 0 {
+		info.TimeoutSecs = 20
+	}
+	if info.ServerString == "" {
+		info.ServerString = "golws"
+	}
 	limit, err := fdLimit(info.RlimitNofile)
 	if err != nil {
 		return nil, err
@@ -112,6 +137,11 @@ func NewContext(info ContextInfo) (*Context, error) {
 		return nil, fmt.Errorf("lws: event loop: %w", err)
 	}
 	cx := &Context{info: info}
+	if info.ServerString != "-" {
+		if cx.serverHeader, err = h1.AppendHeader(nil, "server", info.ServerString); err != nil {
+			return nil, fmt.Errorf("lws: ServerString: %w", err)
+		}
+	}
 	cx.resolveCtx, cx.resolveCancel = context.WithCancel(context.Background())
 	cx.loop = newLoop(cx, p, limit)
 	logf(LogInfo, "lws: context created: %s backend, fd limit %d, service buffer %d",

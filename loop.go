@@ -61,6 +61,7 @@ type loop struct {
 	writeCalls uint64 // write system calls made, for tests of batching
 
 	scratch  []byte       // a response head being built
+	fbuf     []byte       // a piece of a file being served
 	httpFree []*httpState // recycled HTTP states, at most httpFreeMax
 	rsa      unix.RawSockaddrAny
 

@@ -7,71 +7,203 @@ import (
 	"github.com/golws/lws/h1"
 )
 
-// roleH1 is the server side of HTTP/1 before a request head is complete:
-// it reads the head into a header table and then hands the connection to
-// the role the request asks for. Today that is a WebSocket upgrade; other
-// requests are answered with a status page until the HTTP role serves them.
+// roleH1 is the server side of HTTP/1: it reads request heads into a
+// header table, hands WebSocket upgrades to the WebSocket role and serves
+// everything else as HTTP transactions: mounts (files, redirects, CGI,
+// callback protocols) or the vhost's first protocol's CallbackHTTP. One
+// transaction runs at a time: the bytes of a pipelined next request wait,
+// unparsed, until HTTPTransactionCompleted, so responses go out in order.
 type roleH1 struct{}
 
 var h1Server role = roleH1{}
+
+type httpPhase uint8
+
+const (
+	phaseHead     httpPhase = iota // reading a request head
+	phaseBody                      // delivering the request body
+	phaseResponse                  // the request is read; its response is under way
+)
 
 // httpState is what a server connection keeps while it is HTTP.
 type httpState struct {
 	parser   h1.Parser
 	started  bool // the parser was reset onto the connection's table
 	fallback bool // apply the listen-accept role if the first bytes are not HTTP
+	phase    httpPhase
+
+	keepAlive bool // the connection may carry another request after this one
+	http10    bool
+	head      bool // a HEAD request: responses carry no body
+
+	// the request body
+	bodyLeft int64 // Content-Length bytes not yet delivered
+	chunked  bool
+	dec      *h1.ChunkedDecoder
+
+	// the response
+	status      int
+	headersSent bool
+	txLength    int64 // declared Content-Length, or -1
+	txChunked   bool  // the response is sent chunked: Write frames it
+	finalSent   bool
+	mount       *mount
+	file        *fileTx
+	cgi         *cgiState
+	extra       *[]byte // the head the library builds, during ADD_HEADERS
+	handling404 bool
+	callbackVP  *vhostProtocol // the callback mount protocol the connection is bound to
 }
 
 func (roleH1) name() string { return "h1" }
 
 func (roleH1) rx(c *Conn, p []byte) (int, error) {
 	l := c.loop
-	hs := c.http
-	if hs.fallback {
+	if hs := c.http; hs.fallback {
 		hs.fallback = false
 		if !looksLikeHTTPMethod(p) {
 			return l.fallbackToRaw(c, p)
 		}
 	}
-	if c.ah == nil && !l.acquireAH(c) {
-		c.rxHold |= holdAH
-		l.updateInterest(c)
-		return 0, nil
-	}
-	if !hs.started {
-		hs.parser.Reset(c.ah)
-		hs.started = true
-		c.SetTimeout(PendingTimeoutHoldingAH, c.vhost.info.AHIdleTimeoutSecs)
-	}
-	n, done, err := hs.parser.Parse(p)
-	if err != nil {
-		var he *h1.Error
-		if errors.As(err, &he) {
-			logf(LogInfo, "lws: %v: bad request: %v", c, err)
-			return len(p), c.replyStatus(he.Status, he.Reason)
+	used := 0
+	for {
+		if c.closed || c.role != h1Server || c.killAfterWrite || c.rxDisabled {
+			return used, nil
 		}
-		return len(p), err
+		hs := c.http
+		switch hs.phase {
+		case phaseHead:
+			if used == len(p) {
+				return used, nil
+			}
+			if c.ah == nil && !l.acquireAH(c) {
+				c.rxHold |= holdAH
+				l.updateInterest(c)
+				return used, nil
+			}
+			if !hs.started {
+				hs.parser.Reset(c.ah)
+				hs.started = true
+				c.SetTimeout(PendingTimeoutHoldingAH, c.vhost.info.AHIdleTimeoutSecs)
+			}
+			n, done, err := hs.parser.Parse(p[used:])
+			used += n
+			if err != nil {
+				var he *h1.Error
+				if errors.As(err, &he) {
+					logf(LogInfo, "lws: %v: bad request: %v", c, err)
+					return len(p), c.replyStatus(he.Status, he.Reason)
+				}
+				return len(p), err
+			}
+			if !done {
+				return used, nil
+			}
+			c.SetTimeout(NoPendingTimeout, 0)
+			if err := c.serveRequest(); err != nil {
+				return len(p), err
+			}
+			if !c.closed && c.role != h1Server && !c.killAfterWrite {
+				// The rest of p belongs to the role the request switched to.
+				n, err := c.role.rx(c, p[used:])
+				return used + n, err
+			}
+		case phaseBody:
+			if used == len(p) {
+				return used, nil
+			}
+			n, err := c.httpBody(p[used:])
+			used += n
+			if err != nil {
+				return used, err
+			}
+		default:
+			// A pipelined request waits until this one's response is done.
+			return used, nil
+		}
 	}
-	if !done {
-		return n, nil
-	}
-	c.SetTimeout(NoPendingTimeout, 0)
-	if err := c.serveRequest(); err != nil {
-		return len(p), err
-	}
-	if c.closed || c.role == h1Server || c.killAfterWrite {
-		return len(p), nil
-	}
-	// The rest of p belongs to the role the request switched to.
-	used, err := c.role.rx(c, p[n:])
-	return n + used, err
 }
 
-func (roleH1) writeable(c *Conn) error { return c.dispatchWriteable(CallbackHTTPWriteable) }
+func (roleH1) writeable(c *Conn) error {
+	if hs := c.http; hs != nil {
+		if hs.file != nil {
+			return c.sendFilePiece()
+		}
+		if hs.cgi != nil {
+			return c.cgiWriteable()
+		}
+	}
+	return c.dispatchWriteable(CallbackHTTPWriteable)
+}
 
-func (roleH1) write(c *Conn, p []byte, _ WriteType) (int, error) { return c.send(nil, p) }
+func (roleH1) write(c *Conn, p []byte, wt WriteType) (int, error) {
+	hs := c.http
+	if hs == nil {
+		return c.send(nil, p)
+	}
+	base := wt &^ (WriteNoFin | WriteH2StreamEnd)
+	switch base {
+	case WriteHTTPHeaders, WriteHTTPHeadersContinuation:
+		hs.headersSent = true
+		if c.timeoutReason == PendingTimeoutHTTPContent && hs.phase == phaseResponse {
+			c.SetTimeout(NoPendingTimeout, 0)
+		}
+		return c.send(nil, p)
+	case WriteHTTP, WriteHTTPFinal:
+		if hs.head {
+			return len(p), nil
+		}
+		if hs.txChunked {
+			return c.sendChunk(p, base == WriteHTTPFinal || wt&WriteH2StreamEnd != 0)
+		}
+	}
+	return c.send(nil, p)
+}
+
+// sendChunk sends p as one chunk of a chunked response, followed by the
+// last chunk when final.
+func (c *Conn) sendChunk(p []byte, final bool) (int, error) {
+	hs := c.http
+	if hs.finalSent {
+		return 0, errors.New("lws: HTTP write after the final chunk")
+	}
+	if len(p) > 0 {
+		hdr := strconv.AppendInt(c.loop.hdr[:0], int64(len(p)), 16)
+		hdr = append(hdr, "\r\n"...)
+		if _, err := c.send(hdr, p); err != nil {
+			return 0, err
+		}
+	}
+	tail := crlf
+	switch {
+	case final && len(p) > 0:
+		tail = crlfLastChunk
+	case final:
+		tail = lastChunk
+	case len(p) == 0:
+		return 0, nil
+	}
+	hs.finalSent = final
+	if _, err := c.send(nil, tail); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+var (
+	crlf          = []byte("\r\n")
+	lastChunk     = []byte("0\r\n\r\n")
+	crlfLastChunk = []byte("\r\n0\r\n\r\n")
+)
 
 func (roleH1) closed(c *Conn) {
+	if hs := c.http; hs != nil {
+		c.endFile()
+		c.cgiClose()
+		if hs.callbackVP != nil && c.vp == hs.callbackVP {
+			_ = c.callback(CallbackHTTPDropProtocol, nil)
+		}
+	}
 	if err := c.callbackProto(c.vhost.protocols[0], CallbackClosedHTTP, nil); err != nil {
 		logf(LogDebug, "lws: CLOSED_HTTP on %v: %v", c, err)
 	}
@@ -83,7 +215,9 @@ func (roleH1) closing(*Conn, error) bool { return false }
 // method to the vhost's listen-accept role (lws's
 // LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG).
 func (l *loop) fallbackToRaw(c *Conn, p []byte) (int, error) {
+	l.releaseAH(c)
 	l.freeHTTP(c)
+	c.SetTimeout(NoPendingTimeout, 0)
 	c.unbindProtocol()
 	c.role = rawSkt
 	c.bindProtocol(c.vhost.acceptProtocol(), nil)
@@ -94,15 +228,6 @@ func (l *loop) fallbackToRaw(c *Conn, p []byte) (int, error) {
 		return len(p), nil
 	}
 	return c.role.rx(c, p)
-}
-
-// serveRequest acts on a complete request head.
-func (c *Conn) serveRequest() error {
-	ah := c.ah
-	if ah.Method() == h1.TokenGetURI && headerHasToken(ah, h1.TokenUpgrade, "websocket") {
-		return c.wsServerUpgrade()
-	}
-	return c.replyStatus(404, "Not Found")
 }
 
 // replyStatus answers with a status page and closes once it is sent.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/golws/lws/h1"
 )
 
 // ServerOption is a bit set of lws's LWS_SERVER_OPTION_* flags that apply to
@@ -97,6 +99,22 @@ type VhostInfo struct {
 	// WebSocket frame and of one message; a peer exceeding them is closed
 	// with 1009. Zero means no cap: data streams to RECEIVE in pieces.
 	WSMaxFrame, WSMaxMessage int64
+	// Mounts map parts of the vhost's URL space to files, CGI programs,
+	// redirects or protocols (lws's mounts).
+	Mounts []Mount
+	// Headers are added to every HTTP response of the vhost (lws's
+	// headers), for example security policies.
+	Headers []HTTPHeader
+	// ErrorDocument404 is where a 404 answer redirects (lws's
+	// error_document_404): a URL path served by a mount.
+	ErrorDocument404 string
+	// StrictHostCheck refuses, with 400, requests whose Host header names
+	// no vhost on the listen port (lws's
+	// LWS_SERVER_OPTION_VHOST_UPG_STRICT_HOST_CHECK).
+	StrictHostCheck bool
+	// KeepaliveTimeout is how long, in seconds, an HTTP connection may
+	// stay idle between requests (lws's keepalive_timeout). Zero means 5.
+	KeepaliveTimeout int
 	// User is free for user code; Vhost.User returns it.
 	User any
 }
@@ -109,8 +127,20 @@ type Vhost struct {
 	name      string
 	protocols []*vhostProtocol
 	listener  *Conn
+	group     *listenGroup
 	port      int
 	destroyed bool
+	mounts    []*mount
+	headers   []byte // Headers, rendered
+}
+
+// listenGroup is the vhosts sharing one listen socket; the Host header
+// (or TLS SNI) chooses among them.
+type listenGroup struct {
+	listener *Conn
+	iface    string
+	port     int
+	vhosts   []*Vhost
 }
 
 // vhostProtocol is one protocol as instantiated on one vhost: its options,
@@ -149,6 +179,9 @@ func (cx *Context) CreateVhost(info VhostInfo) (*Vhost, error) {
 	if info.AHIdleTimeoutSecs <= 0 {
 		info.AHIdleTimeoutSecs = 10
 	}
+	if info.KeepaliveTimeout <= 0 {
+		info.KeepaliveTimeout = 5
+	}
 	if info.ListenAcceptRole != "" && info.ListenAcceptRole != RoleRawSkt {
 		return nil, fmt.Errorf("lws: vhost %q: ListenAcceptRole %q is not served; use \"\" (HTTP) or %q",
 			info.Name, info.ListenAcceptRole, RoleRawSkt)
@@ -169,18 +202,36 @@ func (cx *Context) CreateVhost(info VhostInfo) (*Vhost, error) {
 		return nil, fmt.Errorf("lws: vhost %q: ListenAcceptProtocol %q is not one of its protocols",
 			info.Name, info.ListenAcceptProtocol)
 	}
-	if info.Port != PortNoListen {
+	for _, h := range info.Headers {
+		var err error
+		if vh.headers, err = appendHeaderChecked(vh.headers, h.Name, h.Value); err != nil {
+			return nil, fmt.Errorf("lws: vhost %q: header %q: %w", info.Name, h.Name, err)
+		}
+	}
+	if err := vh.prepareMounts(); err != nil {
+		return nil, fmt.Errorf("lws: vhost %q: %w", info.Name, err)
+	}
+	if g := cx.listenGroupFor(info); g != nil {
+		// Another vhost listens on this port: share its socket.
+		vh.group = g
+		vh.port = g.port
+		g.vhosts = append(g.vhosts, vh)
+		logf(LogNotice, "lws: vhost %q shares port %d", vh.name, g.port)
+	} else if info.Port != PortNoListen {
 		fd, port, err := listenTCP(info.Iface, info.Port, info.Options&OptionDisableIPv6 != 0)
 		if err != nil {
+			vh.closeMounts()
 			return nil, fmt.Errorf("lws: vhost %q: %w", info.Name, err)
 		}
 		ls := &Conn{loop: cx.loop, vhost: vh, vp: vh.protocols[0], fd: int32(fd), kind: kindListener}
 		if err := cx.loop.register(ls); err != nil {
 			unix.Close(fd)
+			vh.closeMounts()
 			return nil, fmt.Errorf("lws: vhost %q: %w", info.Name, err)
 		}
 		vh.listener = ls
 		vh.port = port
+		vh.group = &listenGroup{listener: ls, iface: info.Iface, port: port, vhosts: []*Vhost{vh}}
 		logf(LogNotice, "lws: vhost %q listening on port %d", vh.name, port)
 	}
 	cx.vhosts = append(cx.vhosts, vh)
@@ -275,9 +326,22 @@ func (vh *Vhost) destroy() {
 	}
 	vh.destroyed = true
 	l := vh.cx.loop
-	if vh.listener != nil {
-		l.closeConn(vh.listener, errVhostDestroyed)
-		vh.listener = nil
+	if g := vh.group; g != nil {
+		for i, v := range g.vhosts {
+			if v == vh {
+				g.vhosts = append(g.vhosts[:i], g.vhosts[i+1:]...)
+				break
+			}
+		}
+		if len(g.vhosts) == 0 {
+			l.closeConn(g.listener, errVhostDestroyed)
+		} else if g.listener.vhost == vh {
+			// The port stays open for the vhosts that share it.
+			heir := g.vhosts[0]
+			g.listener.vhost, g.listener.vp = heir, heir.protocols[0]
+			heir.listener = g.listener
+		}
+		vh.group, vh.listener = nil, nil
 	}
 	l.closeVhostConns(vh)
 	for _, vp := range vh.protocols {
@@ -288,6 +352,26 @@ func (vh *Vhost) destroy() {
 			}
 		}
 	}
+	vh.closeMounts()
+}
+
+// listenGroupFor returns the listen socket a new vhost shares: that of a
+// vhost listening on the same fixed port and interface.
+func (cx *Context) listenGroupFor(info VhostInfo) *listenGroup {
+	if info.Port <= 0 {
+		return nil
+	}
+	for _, v := range cx.vhosts {
+		if g := v.group; g != nil && g.port == info.Port && g.iface == info.Iface {
+			return g
+		}
+	}
+	return nil
+}
+
+// appendHeaderChecked renders one configured header.
+func appendHeaderChecked(b []byte, name, value string) ([]byte, error) {
+	return h1.AppendHeader(b, name, value)
 }
 
 var errVhostDestroyed = errors.New("lws: vhost destroyed")

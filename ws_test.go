@@ -277,7 +277,7 @@ func TestWSHandshakeRejections(t *testing.T) {
 		if _, deny := c.URLArg("deny"); reason == lws.CallbackFilterProtocolConnection && deny {
 			return &lws.StatusError{Status: 401, Reason: "denied"}
 		}
-		return nil
+		return lws.CallbackHTTPDummy(c, reason, in)
 	}}
 	var vh *lws.Vhost
 	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) { vh = wsVhost(t, cx, named) })

@@ -1,0 +1,430 @@
+package lws
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strconv"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/golws/lws/h1"
+)
+
+// Serving files (lws_serve_http_file and the file:// mounts). Origins are
+// io/fs file systems, so embed.FS, os.DirFS, an os.Root and zip archives
+// all serve; user code wraps or replaces one to change how files are found
+// (lws's fops). Files are read on the loop, as lws reads them: a read that
+// blocks on a slow disk delays the loop.
+
+// GzipFS is implemented by file systems that hold gzip-compressed copies
+// of files (zipfs.FS for the deflated members of a zip archive). When the
+// client accepts gzip, the file server sends the compressed copy with
+// Content-Encoding: gzip, with no recompression; otherwise it serves the
+// plain file from Open.
+type GzipFS interface {
+	fs.FS
+	// OpenGzip opens the gzip stream of a file; its Stat reports the
+	// stream's length. It fails for files held uncompressed.
+	OpenGzip(name string) (fs.File, error)
+}
+
+// fileTx is a file being sent.
+type fileTx struct {
+	f    fs.File
+	left int64 // bytes still to send
+}
+
+// filePiece is how much of a file one WRITEABLE sends.
+const filePiece = 64 << 10
+
+// fileBuf is the loop's buffer for reading files.
+func (l *loop) fileBuf() []byte {
+	if l.fbuf == nil {
+		l.fbuf = make([]byte, filePiece)
+	}
+	return l.fbuf
+}
+
+// ServeHTTPFile answers the current request with the file name of fsys
+// (lws_serve_http_file). contentType empty means the type by the name's
+// suffix (application/octet-stream if unknown). extraHeaders, complete
+// header lines each ending in CRLF, are added to the head. Conditional
+// requests (If-None-Match, If-Modified-Since), Range requests and HEAD are
+// answered as for mounts. The library sends the file in WRITEABLE-sized
+// pieces, then delivers CallbackHTTPFileCompletion and completes the
+// transaction itself: do not call HTTPTransactionCompleted after it. A
+// missing file is answered 404.
+func (c *Conn) ServeHTTPFile(fsys fs.FS, name, contentType string, extraHeaders []byte) error {
+	hs := c.http
+	if hs == nil || c.role != h1Server || hs.phase == phaseHead {
+		return ErrHTTPNotActive
+	}
+	if contentType == "" {
+		var ok bool
+		if contentType, ok = Mimetype(name, nil); !ok {
+			contentType = "application/octet-stream"
+		}
+	}
+	return c.serveFile(fsys, name, nil, contentType, extraHeaders)
+}
+
+// serveMountFile serves the file rest (the path after the mountpoint) of
+// a file mount.
+func (c *Conn) serveMountFile(m *mount, rest []byte) error {
+	name := string(rest)
+	for len(name) > 0 && name[0] == '/' {
+		name = name[1:]
+	}
+	if name == "" || name[len(name)-1] == '/' {
+		name += m.def
+	}
+	if doc := c.vhost.info.ErrorDocument404; doc != "" && c.ah != nil {
+		uri := c.ah.Fragment(c.ah.Method(), 0)
+		if string(uri) == doc {
+			c.http.handling404 = true
+		}
+	}
+	return c.serveFile(m.fsys, name, m, "", nil)
+}
+
+// serveFile answers with a file: 200 or 206 with its content, 304 when
+// the client's copy is current, 404, 415 or 416 when it cannot.
+func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, ctype string, extra []byte) error {
+	hs := c.http
+	if !fs.ValidPath(name) {
+		return c.ReturnHTTPStatus(404, "")
+	}
+	f, st, err := openRegular(fsys, name, m)
+	if err != nil {
+		status := 404
+		if errors.Is(err, fs.ErrPermission) {
+			status = 403
+		}
+		logf(LogInfo, "lws: %v: %s: %v", c, name, err)
+		return c.ReturnHTTPStatus(status, "")
+	}
+	if f != nil && st.IsDir() {
+		f.Close()
+		return c.ReturnHTTPStatus(404, "")
+	}
+	if ctype == "" {
+		var ok bool
+		var extraTypes map[string]string
+		if m != nil {
+			extraTypes = m.ExtraMimetypes
+		}
+		if ctype, ok = Mimetype(st.Name(), extraTypes); !ok {
+			f.Close()
+			return c.ReturnHTTPStatus(415, "")
+		}
+	}
+	l := c.loop
+	size, mod := st.Size(), st.ModTime()
+	etag := l.etag(size, mod)
+	cc := "no-store"
+	if m != nil {
+		cc = m.cc
+	}
+	ah := c.ah
+	if ah != nil && notModified(ah, etag, mod) {
+		f.Close()
+		b := c.appendStatus(l.scratch[:0], 304)
+		b = append(b, "etag: "...)
+		b = append(b, etag...)
+		b = append(b, "\r\ncache-control: "...)
+		b = append(b, cc...)
+		b = append(b, crlf...)
+		b, _ = c.FinalizeHTTPHeader(b)
+		l.scratch = b[:0]
+		if _, err := c.send(nil, b); err != nil {
+			return err
+		}
+		c.headersGone()
+		return c.HTTPTransactionCompleted()
+	}
+
+	gz := false
+	if gfs, ok := fsys.(GzipFS); ok && ah != nil && acceptsGzip(ah) {
+		if g, err := gfs.OpenGzip(name); err == nil {
+			if gst, err := g.Stat(); err == nil {
+				f.Close()
+				f, size, gz = g, gst.Size(), true
+				etag = etag[:len(etag)-1] + `-gz"`
+			} else {
+				g.Close()
+			}
+		}
+	}
+
+	status, start, length := 200, int64(0), size
+	seeker, canSeek := f.(io.Seeker)
+	if ah != nil && !gz && canSeek && ah.Has(h1.TokenRange) && ifRangeHolds(ah, etag, mod) {
+		s, n, r := h1.ParseRange(ah.Copy(l.ctrlBuf[:0], h1.TokenRange), size)
+		switch r {
+		case h1.RangeOK:
+			if _, err := seeker.Seek(s, io.SeekStart); err == nil {
+				status, start, length = 206, s, n
+			}
+		case h1.RangeUnsatisfiable:
+			f.Close()
+			cr := "content-range: bytes */" + strconv.FormatInt(size, 10) + "\r\n"
+			return c.respond(416, []byte(cr), "text/html; charset=utf-8", statusPage(416, ""))
+		}
+	}
+
+	b := c.appendStatus(l.scratch[:0], status)
+	if ctype != "" {
+		b = append(b, "content-type: "...)
+		b = append(b, ctype...)
+		b = append(b, crlf...)
+	}
+	b = append(b, "etag: "...)
+	b = append(b, etag...)
+	b = append(b, "\r\nlast-modified: "...)
+	b = h1.AppendHTTPDate(b, mod)
+	b = append(b, "\r\ncache-control: "...)
+	b = append(b, cc...)
+	b = append(b, crlf...)
+	switch {
+	case gz:
+		b = append(b, "content-encoding: gzip\r\nvary: accept-encoding\r\n"...)
+	case canSeek:
+		b = append(b, "accept-ranges: bytes\r\n"...)
+	}
+	if status == 206 {
+		b = append(b, "content-range: bytes "...)
+		b = strconv.AppendInt(b, start, 10)
+		b = append(b, '-')
+		b = strconv.AppendInt(b, start+length-1, 10)
+		b = append(b, '/')
+		b = strconv.AppendInt(b, size, 10)
+		b = append(b, crlf...)
+	}
+	if m != nil && m.vp != nil {
+		hs.extra = &b
+		err := c.callbackProto(m.vp, CallbackAddHeaders, nil)
+		hs.extra = nil
+		if err != nil {
+			f.Close()
+			return err
+		}
+	}
+	b = append(b, extra...)
+	b = h1.AppendContentLength(b, length)
+	hs.txLength = length
+	b, _ = c.FinalizeHTTPHeader(b)
+	l.scratch = b[:0]
+
+	if hs.head || length == 0 {
+		f.Close()
+		if _, err := c.send(nil, b); err != nil {
+			return err
+		}
+		c.headersGone()
+		return c.fileCompleted()
+	}
+	// The head goes with the first piece, in one system call.
+	buf := l.fileBuf()
+	n, err := io.ReadFull(f, buf[:min(length, int64(len(buf)))])
+	if err != nil && n == 0 {
+		f.Close()
+		logf(LogWarn, "lws: %v: reading %s: %v", c, name, err)
+		return c.ReturnHTTPStatus(500, "")
+	}
+	if _, err := c.send(b, buf[:n]); err != nil {
+		f.Close()
+		return err
+	}
+	c.headersGone()
+	if err != nil {
+		f.Close()
+		return errFileShrank
+	}
+	if left := length - int64(n); left > 0 {
+		hs.file = &fileTx{f: f, left: left}
+		c.CallbackOnWritable()
+		return nil
+	}
+	f.Close()
+	return c.fileCompleted()
+}
+
+var errFileShrank = errors.New("lws: file ended before its length")
+
+// openRegular opens name, or the mount's default file when name is a
+// directory.
+func openRegular(fsys fs.FS, name string, m *mount) (fs.File, fs.FileInfo, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if st.IsDir() && m != nil {
+		f.Close()
+		return openRegular(fsys, path.Join(name, m.def), nil)
+	}
+	if !st.IsDir() && !st.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, fs.ErrNotExist
+	}
+	return f, st, nil
+}
+
+// etag makes a file's entity tag from its length and modification time.
+func (l *loop) etag(size int64, mod time.Time) string {
+	b := append(l.ctrlBuf[:0], '"')
+	b = strconv.AppendInt(b, size, 16)
+	b = append(b, '-')
+	b = strconv.AppendInt(b, mod.UnixNano(), 16)
+	b = append(b, '"')
+	return string(b)
+}
+
+// notModified evaluates If-None-Match, or without it If-Modified-Since.
+func notModified(ah *h1.Table, etag string, mod time.Time) bool {
+	if ah.Has(h1.TokenIfNoneMatch) {
+		return h1.ETagMatch(ah.Copy(nil, h1.TokenIfNoneMatch), etag)
+	}
+	if ah.Has(h1.TokenIfModifiedSince) {
+		t, ok := h1.ParseHTTPDate(ah.Copy(nil, h1.TokenIfModifiedSince))
+		return ok && !mod.Truncate(time.Second).After(t)
+	}
+	return false
+}
+
+// ifRangeHolds evaluates If-Range: the range applies only to the
+// representation the client has.
+func ifRangeHolds(ah *h1.Table, etag string, mod time.Time) bool {
+	if !ah.Has(h1.TokenIfRange) {
+		return true
+	}
+	v := ah.Copy(nil, h1.TokenIfRange)
+	if len(v) > 0 && v[0] == '"' {
+		return string(v) == etag
+	}
+	t, ok := h1.ParseHTTPDate(v)
+	return ok && mod.Truncate(time.Second).Equal(t)
+}
+
+func acceptsGzip(ah *h1.Table) bool {
+	for i := range ah.FragmentCount(h1.TokenAcceptEncoding) {
+		list := ah.Fragment(h1.TokenAcceptEncoding, i)
+		for len(list) > 0 {
+			var item []byte
+			if j := indexByte(list, ','); j >= 0 {
+				item, list = list[:j], list[j+1:]
+			} else {
+				item, list = list, nil
+			}
+			item = trimOWS(item)
+			q := []byte(nil)
+			if j := indexByte(item, ';'); j >= 0 {
+				item, q = trimOWS(item[:j]), trimOWS(item[j+1:])
+			}
+			if equalFoldASCII(item, "gzip") {
+				return !(len(q) >= 3 && (string(q) == "q=0" || string(q) == "q=0.0" || string(q) == "q=0.00" || string(q) == "q=0.000"))
+			}
+		}
+	}
+	return false
+}
+
+// sendFilePiece sends the next piece of the file being served, from the
+// HTTP role's WRITEABLE.
+func (c *Conn) sendFilePiece() error {
+	hs := c.http
+	ft := hs.file
+	l := c.loop
+	if osf, ok := ft.f.(*os.File); ok {
+		return c.sendFileZeroCopy(osf)
+	}
+	buf := l.fileBuf()
+	n, err := io.ReadFull(ft.f, buf[:min(ft.left, int64(len(buf)))])
+	if n > 0 {
+		if _, err := c.send(nil, buf[:n]); err != nil {
+			return err
+		}
+		ft.left -= int64(n)
+	}
+	if err != nil {
+		return errFileShrank
+	}
+	if ft.left > 0 {
+		c.CallbackOnWritable()
+		return nil
+	}
+	c.endFile()
+	return c.fileCompleted()
+}
+
+// sendFileZeroCopy sends the next piece of a file on disk with
+// sendfile(2): the kernel copies from the page cache to the socket.
+func (c *Conn) sendFileZeroCopy(f *os.File) error {
+	hs := c.http
+	ft := hs.file
+	if err := c.flushStage(); err != nil {
+		return err
+	}
+	if c.outOff < len(c.out) {
+		c.CallbackOnWritable()
+		return nil
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var n int
+	var serr error
+	if err := rc.Read(func(fd uintptr) bool {
+		n, serr = unix.Sendfile(int(c.fd), int(fd), nil, int(min(ft.left, 1<<20)))
+		return true
+	}); err != nil {
+		return err
+	}
+	c.loop.writeCalls++
+	switch {
+	case serr == unix.EAGAIN || serr == unix.EINTR:
+		c.writeReady = false
+	case serr != nil:
+		return serr
+	case n == 0:
+		return errFileShrank
+	}
+	if n > 0 {
+		ft.left -= int64(n)
+	}
+	if ft.left > 0 {
+		c.CallbackOnWritable()
+		return nil
+	}
+	c.endFile()
+	return c.fileCompleted()
+}
+
+// endFile closes the file being served, if any.
+func (c *Conn) endFile() {
+	if hs := c.http; hs != nil && hs.file != nil {
+		hs.file.f.Close()
+		hs.file = nil
+	}
+}
+
+// fileCompleted tells the protocol a served file has gone and completes
+// the transaction.
+func (c *Conn) fileCompleted() error {
+	if err := c.callback(CallbackHTTPFileCompletion, nil); err != nil {
+		return err
+	}
+	if c.closed {
+		return nil
+	}
+	return c.HTTPTransactionCompleted()
+}

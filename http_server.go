@@ -1,0 +1,734 @@
+package lws
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/golws/lws/h1"
+)
+
+// HTTP transactions on the server. A request's head selects the vhost (by
+// Host), then a WebSocket upgrade, a mount or the vhost's first protocol's
+// CallbackHTTP serves it. The body, if any, follows as HTTP_BODY pieces and
+// HTTP_BODY_COMPLETION. The response goes out from HTTP_WRITEABLE
+// callbacks (the head in one, body pieces in the next ones, lws's rule
+// that keeps HTTP/2 possible), or is made by the library (files, status
+// pages, redirects, CGI). HTTPTransactionCompleted ends the transaction:
+// the connection then reads its next request or closes.
+
+// ErrHTTPNotActive is returned by the HTTP response helpers on a
+// connection that is not serving an HTTP request.
+var ErrHTTPNotActive = errors.New("lws: the connection is not serving an HTTP request")
+
+// serveRequest acts on a complete request head.
+func (c *Conn) serveRequest() error {
+	ah, hs := c.ah, c.http
+	hs.status, hs.headersSent, hs.finalSent = 0, false, false
+	hs.txLength, hs.txChunked = -1, false
+	hs.mount, hs.handling404 = nil, false
+	hs.http10 = ah.Version() == 10
+	method := ah.Method()
+	hs.head = method == h1.TokenHeadURI
+	if hs.http10 {
+		hs.keepAlive = headerHasToken(ah, h1.TokenConnection, "keep-alive")
+	} else {
+		hs.keepAlive = !headerHasToken(ah, h1.TokenConnection, "close")
+	}
+	if err := c.selectVhost(); err != nil || c.closed || c.killAfterWrite {
+		return err
+	}
+	if method == h1.TokenGetURI && headerHasToken(ah, h1.TokenUpgrade, "websocket") {
+		return c.wsServerUpgrade()
+	}
+	if method == h1.TokenConnect {
+		return c.replyStatus(405, "CONNECT is not served")
+	}
+	if err := c.bodyFraming(); err != nil || c.closed || c.killAfterWrite {
+		return err
+	}
+	if hs.bodyLeft > 0 || hs.chunked {
+		hs.phase = phaseBody
+		c.SetTimeout(PendingTimeoutHTTPContent, c.loop.cx.info.TimeoutSecs)
+	} else {
+		c.enterResponse()
+	}
+	uri := ah.Fragment(method, 0)
+	if err := c.callbackProto(c.vhost.protocols[0], CallbackFilterHTTPConnection, uri); err != nil {
+		return c.replyStatus(rejectStatus(err))
+	}
+	m := c.vhost.findMount(uri, ah.Has(h1.TokenUpgrade))
+	hs.mount = m
+	if err := c.bindForMount(m); err != nil || c.closed {
+		return err
+	}
+	err := c.dispatchMount(m, method, uri)
+	if err == nil && !c.closed && hs.phase == phaseBody && !hs.headersSent && !hs.http10 &&
+		c.ah != nil && headerHasToken(c.ah, h1.TokenExpect, "100-continue") {
+		_, err = c.send(nil, continue100)
+	}
+	return err
+}
+
+var continue100 = []byte("HTTP/1.1 100 Continue\r\n\r\n")
+
+// dispatchMount serves a request by its mount, or by CallbackHTTP of the
+// vhost's first protocol when no mount matches.
+func (c *Conn) dispatchMount(m *mount, method h1.Token, uri []byte) error {
+	if m == nil {
+		return c.httpCallback(uri)
+	}
+	rest := uri[len(m.Mountpoint):]
+	if len(m.Mountpoint) == 1 {
+		rest = uri
+	}
+	switch m.kind {
+	case mountCallback:
+		if m.AuthMask != 0 {
+			if err := c.callback(CallbackCheckAccessRights, uri); err != nil {
+				return c.ReturnHTTPStatus(401, "")
+			}
+		}
+		if len(m.PMO) > 0 {
+			if err := c.callback(CallbackHTTPPMO, nil); err != nil {
+				return err
+			}
+		}
+		return c.httpCallback(rest)
+	case mountRedirHTTP, mountRedirHTTPS:
+		loc := "http://"
+		if m.kind == mountRedirHTTPS {
+			loc = "https://"
+		}
+		loc += m.target
+		if m.AppendPath {
+			loc = strings.TrimSuffix(loc, "/") + string(rest)
+		}
+		return c.HTTPRedirect(301, loc)
+	case mountCGI:
+		return c.startCGI(m, method, uri, rest)
+	}
+	if method != h1.TokenGetURI && method != h1.TokenHeadURI {
+		return c.respond(405, []byte("allow: GET, HEAD\r\n"), "text/html", statusPage(405, ""))
+	}
+	if len(rest) == 0 && len(m.Mountpoint) > 1 {
+		// "/app" names the folder "/app/": send the client there, so that
+		// relative links in its pages resolve.
+		loc := m.Mountpoint + "/"
+		if q := c.queryString(); q != "" {
+			loc += "?" + q
+		}
+		return c.HTTPRedirect(301, loc)
+	}
+	return c.serveMountFile(m, rest)
+}
+
+// httpCallback delivers CallbackHTTP with in to the bound protocol. The
+// callback may write once (the response head), as lws's examples do.
+func (c *Conn) httpCallback(in []byte) error {
+	if c.vp == nil || c.vp.proto.Callback == nil {
+		return c.ReturnHTTPStatus(404, "")
+	}
+	c.permit = true
+	err := c.callback(CallbackHTTP, in)
+	c.permit = false
+	return err
+}
+
+// enterResponse marks the request as read: until the transaction is
+// completed, the connection reads no further request, and a response that
+// does not start within the context's TimeoutSecs closes the connection.
+func (c *Conn) enterResponse() {
+	hs := c.http
+	hs.phase = phaseResponse
+	c.rxHold |= holdTxn
+	if !hs.headersSent {
+		c.SetTimeout(PendingTimeoutHTTPContent, c.loop.cx.info.TimeoutSecs)
+	}
+	c.loop.updateInterest(c)
+}
+
+// headersGone notes that the response head has been sent.
+func (c *Conn) headersGone() {
+	c.http.headersSent = true
+	if c.timeoutReason == PendingTimeoutHTTPContent && c.http.phase == phaseResponse {
+		c.SetTimeout(NoPendingTimeout, 0)
+	}
+}
+
+// bindForMount binds the connection to the protocol that serves mount m:
+// a callback mount's protocol, or the vhost's first. Each transaction on a
+// callback mount gets HTTP_BIND_PROTOCOL and fresh user data, and the one
+// after it HTTP_DROP_PROTOCOL first.
+func (c *Conn) bindForMount(m *mount) error {
+	hs := c.http
+	want := c.vhost.protocols[0]
+	if m != nil && m.kind == mountCallback {
+		want = m.vp
+	}
+	if c.vp == want && hs.callbackVP == nil {
+		return nil
+	}
+	if hs.callbackVP != nil && c.vp == hs.callbackVP {
+		if err := c.callback(CallbackHTTPDropProtocol, nil); err != nil {
+			return err
+		}
+	}
+	hs.callbackVP = nil
+	c.unbindProtocol()
+	c.user = nil
+	c.bindProtocol(want, nil)
+	if want != c.vhost.protocols[0] {
+		hs.callbackVP = want
+		return c.callback(CallbackHTTPBindProtocol, nil)
+	}
+	return nil
+}
+
+// bodyFraming reads how the request's body is framed: Content-Length or
+// chunked. Requests framed both ways, or with a transfer coding other than
+// chunked, are refused: a proxy in front might read them differently
+// (request smuggling).
+func (c *Conn) bodyFraming() error {
+	ah, hs := c.ah, c.http
+	hs.bodyLeft, hs.chunked = 0, false
+	if ah.Has(h1.TokenTransferEncoding) {
+		if ah.Has(h1.TokenContentLength) {
+			return c.replyStatus(400, "both Transfer-Encoding and Content-Length")
+		}
+		if hs.http10 {
+			return c.replyStatus(400, "Transfer-Encoding in an HTTP/1.0 request")
+		}
+		for i := range ah.FragmentCount(h1.TokenTransferEncoding) {
+			if !equalFoldASCII(trimOWS(ah.Fragment(h1.TokenTransferEncoding, i)), "chunked") || i > 0 {
+				return c.replyStatus(501, "transfer coding not implemented")
+			}
+		}
+		hs.chunked = true
+		if hs.dec == nil {
+			hs.dec = new(h1.ChunkedDecoder)
+		}
+		hs.dec.Reset()
+		hs.dec.MaxTrailer = c.ah.MaxData()
+		return nil
+	}
+	n := ah.FragmentCount(h1.TokenContentLength)
+	for i := range n {
+		v, ok := parseContentLength(trimOWS(ah.Fragment(h1.TokenContentLength, i)))
+		if !ok || (i > 0 && v != hs.bodyLeft) {
+			return c.replyStatus(400, "bad Content-Length")
+		}
+		hs.bodyLeft = v
+	}
+	return nil
+}
+
+func parseContentLength(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var v int64
+	for _, ch := range b {
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(ch-'0')
+	}
+	return v, true
+}
+
+// httpBody delivers request body bytes from p and reports how many it
+// used.
+func (c *Conn) httpBody(p []byte) (int, error) {
+	hs := c.http
+	used := 0
+	for used < len(p) && hs.phase == phaseBody && !c.closed && !c.rxDisabled && !c.killAfterWrite {
+		var data []byte
+		if hs.chunked {
+			n, d, err := hs.dec.Next(p[used:])
+			used += n
+			if err != nil {
+				var he *h1.Error
+				if errors.As(err, &he) {
+					return len(p), c.replyStatus(he.Status, he.Reason)
+				}
+				return len(p), err
+			}
+			data = d
+		} else {
+			k := int(min(int64(len(p)-used), hs.bodyLeft))
+			data = p[used : used+k]
+			used += k
+			hs.bodyLeft -= int64(k)
+		}
+		for len(data) > 0 {
+			k := min(len(data), c.rxPieceSize())
+			if err := c.deliverBody(data[:k]); err != nil {
+				return used, err
+			}
+			data = data[k:]
+			if len(data) > 0 && (c.closed || hs.phase != phaseBody) {
+				return len(p), nil
+			}
+		}
+		if c.closed || hs.phase != phaseBody {
+			break
+		}
+		if (hs.chunked && hs.dec.Done()) || (!hs.chunked && hs.bodyLeft == 0) {
+			if err := c.bodyComplete(); err != nil {
+				return used, err
+			}
+			break
+		}
+	}
+	return used, nil
+}
+
+// deliverBody hands one piece of body to whoever takes it: a CGI
+// program's input or the protocol's HTTP_BODY.
+func (c *Conn) deliverBody(p []byte) error {
+	c.SetTimeout(PendingTimeoutHTTPContent, c.loop.cx.info.TimeoutSecs)
+	if c.http.cgi != nil {
+		return c.cgiStdin(p)
+	}
+	return c.callback(CallbackHTTPBody, p)
+}
+
+func (c *Conn) bodyComplete() error {
+	c.enterResponse()
+	if c.http.cgi != nil {
+		c.cgiStdinDone()
+		return nil
+	}
+	return c.callback(CallbackHTTPBodyCompletion, nil)
+}
+
+// HTTPTransactionCompleted ends the current HTTP transaction
+// (lws_http_transaction_completed): call it once the response has been
+// written. The connection then waits for its next request (HTTP/1.1
+// keep-alive, or pipelined requests already received), or, when it cannot
+// be reused (the client asked to close, the response had no length, the
+// request body was not read), closes once what was written has gone. In
+// that case it returns an error for the callback to return, as lws's
+// callers return -1 when it returns non-zero; returning it is optional,
+// the connection closes either way. Calling it again, or with no
+// transaction in progress, does nothing.
+func (c *Conn) HTTPTransactionCompleted() error {
+	if c.closed {
+		return ErrClosed
+	}
+	hs := c.http
+	if hs == nil || c.role != h1Server || hs.phase == phaseHead {
+		if c.killAfterWrite {
+			return errResponseSent
+		}
+		return nil
+	}
+	if hs.txChunked && hs.headersSent && !hs.finalSent && !hs.head {
+		hs.finalSent = true
+		if _, err := c.send(nil, lastChunk); err != nil {
+			return err
+		}
+	}
+	bodyless := hs.head || hs.status == 204 || hs.status == 304 || hs.status/100 == 1
+	keep := hs.keepAlive && hs.phase == phaseResponse &&
+		(hs.txLength >= 0 || hs.txChunked || bodyless || !hs.headersSent)
+	ka := c.vhost.info.KeepaliveTimeout
+	if m := hs.mount; m != nil && m.KeepaliveTimeout > 0 {
+		ka = m.KeepaliveTimeout
+	}
+	c.endFile()
+	c.cgiClose()
+	hs.phase, hs.started = phaseHead, false
+	hs.mount, hs.bodyLeft, hs.chunked = nil, 0, false
+	c.loop.releaseAH(c)
+	c.rxHold &^= holdTxn
+	if !keep {
+		return c.closeSoon()
+	}
+	c.SetTimeout(PendingTimeoutHTTPKeepaliveIdle, ka)
+	if len(c.rxHeld) > 0 || c.readReady {
+		c.loop.queueReady(c)
+	}
+	c.loop.updateInterest(c)
+	return nil
+}
+
+// closeSoon closes the connection once what the library holds for it has
+// been sent, whether or not the caller returns the error it gives.
+func (c *Conn) closeSoon() error {
+	c.killAfterWrite = true
+	c.rxHold |= holdClosing
+	if c.held() == 0 {
+		c.loop.killLater(c, errResponseSent)
+	}
+	c.loop.updateInterest(c)
+	return errResponseSent
+}
+
+// selectVhost moves the connection to the vhost its Host header names,
+// among those sharing its listen port: an exact name first, then the
+// nearest vhost whose name is a suffix of the host at a dot boundary
+// ("cats.abc.com" matches vhost "abc.com"). With none, the connection
+// stays on the vhost that accepted it, unless that vhost checks hosts
+// strictly.
+func (c *Conn) selectVhost() error {
+	vh := c.vhost
+	g := vh.group
+	if g == nil || (len(g.vhosts) == 1 && !vh.info.StrictHostCheck) {
+		return nil
+	}
+	host := hostName(c.ah.Copy(c.loop.ctrlBuf[:0], h1.TokenHost))
+	var exact, wild *Vhost
+	for _, v := range g.vhosts {
+		if equalFoldASCII(host, v.name) {
+			exact = v
+			break
+		}
+		if n := len(v.name); len(host) > n+1 && host[len(host)-n-1] == '.' &&
+			equalFoldASCII(host[len(host)-n:], v.name) && (wild == nil || n > len(wild.name)) {
+			wild = v
+		}
+	}
+	target := exact
+	if target == nil {
+		target = wild
+	}
+	if target == nil {
+		target = vh
+		if vh.info.StrictHostCheck {
+			return c.replyStatus(400, "the Host header names no vhost of this server")
+		}
+	}
+	if target != vh {
+		c.unbindProtocol()
+		c.user = nil
+		c.vhost = target
+		c.bindProtocol(target.protocols[0], nil)
+	}
+	return nil
+}
+
+// hostName strips the port from a Host header value, minding IPv6
+// literals.
+func hostName(h []byte) []byte {
+	if len(h) > 0 && h[0] == '[' {
+		if i := indexByte(h, ']'); i > 0 {
+			return h[1:i]
+		}
+		return h
+	}
+	if i := indexByte(h, ':'); i >= 0 {
+		return h[:i]
+	}
+	return h
+}
+
+// queryString rebuilds the request's query string from its arguments.
+func (c *Conn) queryString() string {
+	if c.ah == nil {
+		return ""
+	}
+	var b []byte
+	for i := range c.ah.FragmentCount(h1.TokenURIArgs) {
+		if i > 0 {
+			b = append(b, '&')
+		}
+		b = append(b, c.ah.Fragment(h1.TokenURIArgs, i)...)
+	}
+	return string(b)
+}
+
+// Mount returns the mount serving the current HTTP transaction, or nil.
+// Treat it as read-only.
+func (c *Conn) Mount() *Mount {
+	if c.http == nil || c.http.mount == nil {
+		return nil
+	}
+	return &c.http.mount.Mount
+}
+
+// PMO returns a per-mount option of the current transaction's mount
+// (lws_pmo_search).
+func (c *Conn) PMO(name string) (string, bool) {
+	m := c.Mount()
+	if m == nil {
+		return "", false
+	}
+	v, ok := m.PMO[name]
+	return v, ok
+}
+
+// HTTPURIAndMethod returns the request's path and method, such as "/x"
+// and "GET" (lws_http_get_uri_and_method); both are empty once the
+// headers are gone.
+func (c *Conn) HTTPURIAndMethod() (uri, method string) {
+	if c.ah == nil {
+		return "", ""
+	}
+	m := c.ah.Method()
+	if int(m) >= len(methodNames) {
+		return "", ""
+	}
+	return string(c.ah.Fragment(m, 0)), methodNames[m]
+}
+
+var methodNames = [...]string{
+	h1.TokenGetURI:     "GET",
+	h1.TokenPostURI:    "POST",
+	h1.TokenOptionsURI: "OPTIONS",
+	h1.TokenPutURI:     "PUT",
+	h1.TokenPatchURI:   "PATCH",
+	h1.TokenDeleteURI:  "DELETE",
+	h1.TokenHeadURI:    "HEAD",
+	h1.TokenConnect:    "CONNECT",
+}
+
+// Response heads. Each helper appends to b and returns it, as lws's
+// lws_add_http_header_* write at p: build the head in one buffer, end it
+// with FinalizeHTTPHeader and send it with Write(b, WriteHTTPHeaders).
+
+// AddHTTPHeaderStatus starts a response head with its status line, then
+// the vhost's and the mount's headers and the server string
+// (lws_add_http_header_status).
+func (c *Conn) AddHTTPHeaderStatus(b []byte, status int) ([]byte, error) {
+	if c.http == nil {
+		return b, ErrHTTPNotActive
+	}
+	return c.appendStatus(b, status), nil
+}
+
+func (c *Conn) appendStatus(b []byte, status int) []byte {
+	hs := c.http
+	hs.status, hs.txLength, hs.txChunked = status, -1, false
+	b = h1.AppendStatusLine(b, hs.http10, status)
+	if m := hs.mount; m != nil {
+		b = append(b, m.allHeaders...)
+	} else {
+		b = append(b, c.vhost.headers...)
+	}
+	return append(b, c.loop.cx.serverHeader...)
+}
+
+// AddHTTPHeaderByName appends "name: value" (lws_add_http_header_by_name).
+// Use lower-case names, which HTTP/2 requires. A value holding CR, LF or
+// NUL is refused with h1.ErrHeaderValue: it could never split the
+// response.
+func (c *Conn) AddHTTPHeaderByName(b []byte, name, value string) ([]byte, error) {
+	b2, err := h1.AppendHeader(b, name, value)
+	if err != nil {
+		return b, err
+	}
+	c.noteHeader(strings.TrimSuffix(name, ":"), value)
+	return b2, nil
+}
+
+// AddHTTPHeaderByToken appends a known header (lws_add_http_header_by_token).
+func (c *Conn) AddHTTPHeaderByToken(b []byte, tok h1.Token, value string) ([]byte, error) {
+	b2, err := h1.AppendHeaderToken(b, tok, value)
+	if err != nil {
+		return b, err
+	}
+	switch tok {
+	case h1.TokenContentLength:
+		c.noteHeader("content-length", value)
+	case h1.TokenTransferEncoding:
+		c.noteHeader("transfer-encoding", value)
+	case h1.TokenConnection:
+		c.noteHeader("connection", value)
+	}
+	return b2, nil
+}
+
+// noteHeader keeps what the transaction must know of the response head.
+func (c *Conn) noteHeader(name, value string) {
+	hs := c.http
+	if hs == nil {
+		return
+	}
+	switch {
+	case strings.EqualFold(name, "content-length"):
+		if v, ok := parseContentLength([]byte(strings.TrimSpace(value))); ok {
+			hs.txLength = v
+		}
+	case strings.EqualFold(name, "transfer-encoding"):
+		if listHasToken([]byte(value), "chunked") {
+			hs.txChunked = true
+		}
+	case strings.EqualFold(name, "connection"):
+		if listHasToken([]byte(value), "close") {
+			hs.keepAlive = false
+		}
+	}
+}
+
+// AddHTTPHeaderContentLength appends Content-Length
+// (lws_add_http_header_content_length); a response with a length can be
+// followed by another request on the connection.
+func (c *Conn) AddHTTPHeaderContentLength(b []byte, n int64) ([]byte, error) {
+	if c.http == nil {
+		return b, ErrHTTPNotActive
+	}
+	c.http.txLength = n
+	return h1.AppendContentLength(b, n), nil
+}
+
+// AddHTTPCommonHeaders appends the status line, Content-Type (unless
+// empty) and Content-Length (unless length is negative: then the response
+// is sent chunked on HTTP/1.1, and written with Write as usual)
+// (lws_add_http_common_headers).
+func (c *Conn) AddHTTPCommonHeaders(b []byte, status int, contentType string, length int64) ([]byte, error) {
+	b, err := c.AddHTTPHeaderStatus(b, status)
+	if err != nil {
+		return b, err
+	}
+	if contentType != "" {
+		if b, err = c.AddHTTPHeaderByToken(b, h1.TokenContentType, contentType); err != nil {
+			return b, err
+		}
+	}
+	if length >= 0 {
+		return c.AddHTTPHeaderContentLength(b, length)
+	}
+	if !c.http.http10 {
+		c.http.txChunked = true
+		b = append(b, "transfer-encoding: chunked\r\n"...)
+	}
+	return b, nil
+}
+
+// FinalizeHTTPHeader ends a response head (lws_finalize_http_header). It
+// adds "connection: close" when the connection cannot carry another
+// request after this response (no length and not chunked, or the client
+// asked), and "connection: keep-alive" for an HTTP/1.0 client that asked
+// to keep it.
+func (c *Conn) FinalizeHTTPHeader(b []byte) ([]byte, error) {
+	hs := c.http
+	if hs == nil {
+		return b, ErrHTTPNotActive
+	}
+	bodyless := hs.head || hs.status == 204 || hs.status == 304 || hs.status/100 == 1
+	if hs.txLength < 0 && !hs.txChunked && !bodyless {
+		hs.keepAlive = false
+	}
+	switch {
+	case !hs.keepAlive:
+		b = append(b, "connection: close\r\n"...)
+	case hs.http10:
+		b = append(b, "connection: keep-alive\r\n"...)
+	}
+	return append(b, "\r\n"...), nil
+}
+
+// FinalizeWriteHTTPHeader finalizes the head in b and writes it with
+// WriteHTTPHeaders (lws_finalize_write_http_header); like any Write, from
+// the HTTP callback or a WRITEABLE one.
+func (c *Conn) FinalizeWriteHTTPHeader(b []byte) error {
+	b, err := c.FinalizeHTTPHeader(b)
+	if err != nil {
+		return err
+	}
+	_, err = c.Write(b, WriteHTTPHeaders)
+	return err
+}
+
+// AddHTTPHeader adds a header to the response head the library is
+// building, during CallbackAddHeaders.
+func (c *Conn) AddHTTPHeader(name, value string) error {
+	if c.http == nil || c.http.extra == nil {
+		return errors.New("lws: AddHTTPHeader outside CallbackAddHeaders")
+	}
+	b, err := h1.AppendHeader(*c.http.extra, name, value)
+	if err != nil {
+		return err
+	}
+	*c.http.extra = b
+	return nil
+}
+
+// respond sends a whole response made by the library, head and body, and
+// completes the transaction.
+func (c *Conn) respond(status int, extra []byte, contentType string, body []byte) error {
+	hs := c.http
+	if hs == nil || c.role != h1Server || hs.phase == phaseHead {
+		return ErrHTTPNotActive
+	}
+	l := c.loop
+	b := c.appendStatus(l.scratch[:0], status)
+	if contentType != "" {
+		b = append(b, "content-type: "...)
+		b = append(b, contentType...)
+		b = append(b, crlf...)
+	}
+	b = append(b, extra...)
+	b = h1.AppendContentLength(b, int64(len(body)))
+	hs.txLength = int64(len(body))
+	b, _ = c.FinalizeHTTPHeader(b)
+	l.scratch = b[:0]
+	if hs.head {
+		body = nil
+	}
+	if _, err := c.send(b, body); err != nil {
+		return err
+	}
+	c.headersGone()
+	return c.HTTPTransactionCompleted()
+}
+
+// statusPage is the small HTML page of a status response: it links
+// /error.css, so that a site styles its error pages with one file.
+func statusPage(status int, html string) []byte {
+	b := make([]byte, 0, 200+len(html))
+	b = append(b, "<!doctype html><html><head><meta charset=utf-8><title>"...)
+	b = strconv.AppendInt(b, int64(status), 10)
+	b = append(b, "</title><link rel=\"stylesheet\" type=\"text/css\" href=\"/error.css\"></head><body><h1>"...)
+	b = strconv.AppendInt(b, int64(status), 10)
+	b = append(b, ' ')
+	b = append(b, h1.StatusText(status)...)
+	b = append(b, "</h1>"...)
+	b = append(b, html...)
+	return append(b, "</body></html>"...)
+}
+
+// ReturnHTTPStatus answers the current request with status and a small
+// HTML page holding html (which is not escaped), and completes the
+// transaction (lws_return_http_status). The page links /error.css. A 404
+// on a vhost with ErrorDocument404 redirects there instead. It may be
+// called from any callback of the transaction; it returns what
+// HTTPTransactionCompleted returns.
+func (c *Conn) ReturnHTTPStatus(status int, html string) error {
+	hs := c.http
+	if hs == nil || c.role != h1Server || hs.phase == phaseHead {
+		return ErrHTTPNotActive
+	}
+	if status == 404 && c.vhost.info.ErrorDocument404 != "" && !hs.handling404 {
+		return c.HTTPRedirect(302, c.vhost.info.ErrorDocument404)
+	}
+	return c.respond(status, nil, "text/html; charset=utf-8", statusPage(status, html))
+}
+
+// HTTPRedirect answers the current request with a redirect to location
+// (lws_http_redirect) and completes the transaction. status is a 3xx code
+// such as 301, 302, 303, 307 or 308. A location holding CR, LF or NUL is
+// refused.
+func (c *Conn) HTTPRedirect(status int, location string) error {
+	extra, err := h1.AppendHeader(nil, "location", location)
+	if err != nil {
+		return err
+	}
+	return c.respond(status, extra, "text/html; charset=utf-8", nil)
+}
+
+// CallbackHTTPDummy is the default handling of HTTP reasons
+// (lws_callback_http_dummy): it answers CallbackHTTP with 404. Protocols
+// that serve no HTTP themselves but may be a vhost's first protocol end
+// their callback with it:
+//
+//	default:
+//		return lws.CallbackHTTPDummy(c, reason, in)
+func CallbackHTTPDummy(c *Conn, reason Reason, in []byte) error {
+	if reason == CallbackHTTP {
+		return c.ReturnHTTPStatus(404, "")
+	}
+	return nil
+}

@@ -1,0 +1,444 @@
+package cgi
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+)
+
+// DefaultMaxHead is the head size limit a [HeaderParser] applies when its
+// MaxHead is 0.
+const DefaultMaxHead = 4096
+
+// HeaderError reports a CGI response head the server must not pass on;
+// the HTTP server answers 502 instead.
+type HeaderError struct {
+	// Reason says what was wrong.
+	Reason string
+}
+
+// Error implements error.
+func (e *HeaderError) Error() string {
+	return "cgi: bad response head: " + e.Reason
+}
+
+// HeaderParser parses the response head a CGI script writes to its
+// standard output (RFC 3875 section 6.3): header lines "Name: value"
+// ended by LF or CRLF, then an empty line. It is fed incrementally with
+// [HeaderParser.Parse], whatever each read returned.
+//
+// The zero value is ready to use, with the default head limit. The result
+// fields are meaningful once Parse has reported done.
+type HeaderParser struct {
+	// MaxHead limits the whole head, line ends and the empty line
+	// included, in bytes; 0 means [DefaultMaxHead].
+	MaxHead int
+
+	// Status is the response status: the script's Status header, else 302
+	// when it sent Location, else 200.
+	Status int
+	// Reason is the reason phrase the script's Status header carried, ""
+	// if none.
+	Reason string
+	// Location is the script's Location header, "" if none. A local
+	// redirect (a path without Status) is not followed here; it is
+	// reported as a 302 like any other.
+	Location string
+	// ContentLength is the script's Content-Length, -1 if it sent none.
+	ContentLength int64
+	// Chunked reports that the script sent "Transfer-Encoding: chunked":
+	// its body is already chunk-encoded.
+	Chunked bool
+
+	headers   [][2]string
+	line      []byte // a line not yet complete
+	total     int    // head bytes consumed so far
+	fields    int    // header lines seen
+	started   bool
+	done      bool
+	sawStatus bool
+	err       error
+}
+
+// Reset makes h ready for a new response head, keeping MaxHead and its
+// buffers.
+func (h *HeaderParser) Reset() {
+	*h = HeaderParser{
+		MaxHead: h.MaxHead,
+		headers: h.headers[:0],
+		line:    h.line[:0],
+	}
+	h.start()
+}
+
+// start sets the defaults of the result fields.
+func (h *HeaderParser) start() {
+	h.started = true
+	h.Status = 200
+	h.ContentLength = -1
+}
+
+// Parse consumes the head from b, which continues whatever earlier calls
+// were given. It returns how many bytes of b belong to the head and
+// whether the head is complete; when it is, b[n:] is the start of the
+// body. A partial line is kept internally, so n is len(b) while the head
+// is incomplete. After done, Parse consumes nothing and reports done
+// again.
+//
+// A head longer than MaxHead, a line that is not "Name: value" with a
+// valid field name, a value holding control characters (CR, NUL, ...),
+// conflicting or repeated framing headers, a Status that is not a
+// three-digit code in 200..599, a Content-Length that is not a decimal
+// number, a Transfer-Encoding other than chunked, or a head with no
+// header at all, yields a [*HeaderError]. The error is sticky: later calls
+// return it again. n is then of no use.
+func (h *HeaderParser) Parse(b []byte) (n int, done bool, err error) {
+	if h.err != nil {
+		return 0, false, h.err
+	}
+	if h.done {
+		return 0, true, nil
+	}
+	if !h.started {
+		h.start()
+	}
+	limit := h.MaxHead
+	if limit <= 0 {
+		limit = DefaultMaxHead
+	}
+	for n < len(b) {
+		i := bytes.IndexByte(b[n:], '\n')
+		if i < 0 {
+			h.total += len(b) - n
+			if h.total > limit {
+				return len(b), false, h.fail("head too long")
+			}
+			h.line = append(h.line, b[n:]...)
+			return len(b), false, nil
+		}
+		h.total += i + 1
+		line := b[n : n+i]
+		n += i + 1
+		if h.total > limit {
+			return n, false, h.fail("head too long")
+		}
+		if len(h.line) > 0 {
+			h.line = append(h.line, line...)
+			line = h.line
+		}
+		if len(line) > 0 && line[len(line)-1] == '\r' {
+			line = line[:len(line)-1]
+		}
+		if len(line) == 0 {
+			h.line = h.line[:0]
+			if err := h.finish(); err != nil {
+				return n, false, err
+			}
+			return n, true, nil
+		}
+		err := h.field(line)
+		h.line = h.line[:0]
+		if err != nil {
+			return n, false, err
+		}
+	}
+	return n, false, nil
+}
+
+// fail records a sticky error.
+func (h *HeaderParser) fail(reason string) error {
+	h.err = &HeaderError{Reason: reason}
+	return h.err
+}
+
+// finish checks the complete head and settles Status.
+func (h *HeaderParser) finish() error {
+	if h.fields == 0 {
+		return h.fail("no header fields")
+	}
+	if h.Chunked && h.ContentLength >= 0 {
+		return h.fail("both Content-Length and Transfer-Encoding")
+	}
+	if !h.sawStatus && h.Location != "" {
+		h.Status = 302
+	}
+	h.done = true
+	return nil
+}
+
+// field handles one header line, its line end removed.
+func (h *HeaderParser) field(line []byte) error {
+	h.fields++
+	colon := bytes.IndexByte(line, ':')
+	if colon < 0 {
+		return h.fail("header line without colon")
+	}
+	name := line[:colon]
+	if len(name) == 0 {
+		return h.fail("empty header name")
+	}
+	for _, c := range name {
+		if !isTchar(c) {
+			return h.fail("invalid character in header name")
+		}
+	}
+	value := trimOWS(line[colon+1:])
+	for _, c := range value {
+		if (c < 0x20 && c != '\t') || c == 0x7f {
+			return h.fail("control character in header value")
+		}
+	}
+
+	switch {
+	case asciiEqualFold(name, "Status"):
+		return h.status(value)
+	case asciiEqualFold(name, "Location"):
+		if h.Location != "" {
+			return h.fail("repeated Location")
+		}
+		if len(value) == 0 {
+			return h.fail("empty Location")
+		}
+		h.Location = string(value)
+	case asciiEqualFold(name, "Content-Length"):
+		cl, ok := parseLength(value)
+		if !ok {
+			return h.fail("invalid Content-Length")
+		}
+		if h.ContentLength >= 0 && h.ContentLength != cl {
+			return h.fail("conflicting Content-Length")
+		}
+		h.ContentLength = cl
+	case asciiEqualFold(name, "Transfer-Encoding"):
+		if h.Chunked {
+			return h.fail("repeated Transfer-Encoding")
+		}
+		if !asciiEqualFold(value, "chunked") {
+			return h.fail("unsupported Transfer-Encoding")
+		}
+		h.Chunked = true
+	case asciiEqualFold(name, "Connection"),
+		asciiEqualFold(name, "Keep-Alive"),
+		asciiEqualFold(name, "Proxy-Connection"),
+		asciiEqualFold(name, "TE"),
+		asciiEqualFold(name, "Upgrade"):
+		// Hop-by-hop: the server manages the connection itself.
+	default:
+		h.headers = append(h.headers, [2]string{string(name), string(value)})
+	}
+	return nil
+}
+
+// status parses a Status header value, "404" or "404 Not Found".
+func (h *HeaderParser) status(v []byte) error {
+	if h.sawStatus {
+		return h.fail("repeated Status")
+	}
+	if len(v) < 3 || (len(v) > 3 && v[3] != ' ' && v[3] != '\t') {
+		return h.fail("invalid Status")
+	}
+	code := 0
+	for _, c := range v[:3] {
+		if c < '0' || c > '9' {
+			return h.fail("invalid Status")
+		}
+		code = code*10 + int(c-'0')
+	}
+	if code < 200 || code > 599 {
+		return h.fail("Status out of range")
+	}
+	h.sawStatus = true
+	h.Status = code
+	h.Reason = string(trimOWS(v[3:]))
+	return nil
+}
+
+// Headers returns the header fields the script sent other than Status,
+// Location, Content-Length and Transfer-Encoding (those are in the
+// corresponding fields) and the hop-by-hop Connection, Keep-Alive,
+// Proxy-Connection, TE and Upgrade (dropped), in order, names as sent.
+// The slice belongs to h and is valid until [HeaderParser.Reset].
+func (h *HeaderParser) Headers() [][2]string {
+	return h.headers
+}
+
+// AppendResponseHead appends the HTTP/1 response head for the parsed CGI
+// head to dst and returns the extended slice: the status line (HTTP/1.0
+// when http10), the kept [HeaderParser.Headers], Location when set,
+// content-length when known and "transfer-encoding: chunked" when chunked
+// is true (content-length is then left out, as RFC 9112 requires). The
+// empty line ending the head is not written: the caller adds its own
+// headers first. Whether chunked suits http10 is the caller's decision.
+//
+// The reason phrase is the script's own when it is printable ASCII, else
+// the usual one for the status, else "Status".
+func (h *HeaderParser) AppendResponseHead(dst []byte, http10 bool, chunked bool) []byte {
+	if http10 {
+		dst = append(dst, "HTTP/1.0 "...)
+	} else {
+		dst = append(dst, "HTTP/1.1 "...)
+	}
+	status := h.Status
+	if status < 100 || status > 999 {
+		status = 200
+	}
+	dst = strconv.AppendInt(dst, int64(status), 10)
+	dst = append(dst, ' ')
+	dst = append(dst, h.reason(status)...)
+	dst = append(dst, "\r\n"...)
+	for _, kv := range h.headers {
+		dst = append(dst, kv[0]...)
+		dst = append(dst, ": "...)
+		dst = append(dst, kv[1]...)
+		dst = append(dst, "\r\n"...)
+	}
+	if h.Location != "" {
+		dst = append(dst, "Location: "...)
+		dst = append(dst, h.Location...)
+		dst = append(dst, "\r\n"...)
+	}
+	if chunked {
+		dst = append(dst, "transfer-encoding: chunked\r\n"...)
+	} else if h.ContentLength >= 0 {
+		dst = append(dst, "content-length: "...)
+		dst = strconv.AppendInt(dst, h.ContentLength, 10)
+		dst = append(dst, "\r\n"...)
+	}
+	return dst
+}
+
+// reason picks the reason phrase for status.
+func (h *HeaderParser) reason(status int) string {
+	if h.Reason != "" && printable(h.Reason) {
+		return h.Reason
+	}
+	if r := reasonPhrase(status); r != "" {
+		return r
+	}
+	return "Status"
+}
+
+// reasonPhrase returns the common reason phrase of a status code, "" for
+// codes it does not know.
+func reasonPhrase(code int) string {
+	switch code {
+	case 200:
+		return "OK"
+	case 201:
+		return "Created"
+	case 202:
+		return "Accepted"
+	case 204:
+		return "No Content"
+	case 206:
+		return "Partial Content"
+	case 301:
+		return "Moved Permanently"
+	case 302:
+		return "Found"
+	case 303:
+		return "See Other"
+	case 304:
+		return "Not Modified"
+	case 307:
+		return "Temporary Redirect"
+	case 308:
+		return "Permanent Redirect"
+	case 400:
+		return "Bad Request"
+	case 401:
+		return "Unauthorized"
+	case 403:
+		return "Forbidden"
+	case 404:
+		return "Not Found"
+	case 405:
+		return "Method Not Allowed"
+	case 409:
+		return "Conflict"
+	case 410:
+		return "Gone"
+	case 413:
+		return "Content Too Large"
+	case 415:
+		return "Unsupported Media Type"
+	case 429:
+		return "Too Many Requests"
+	case 500:
+		return "Internal Server Error"
+	case 501:
+		return "Not Implemented"
+	case 502:
+		return "Bad Gateway"
+	case 503:
+		return "Service Unavailable"
+	case 504:
+		return "Gateway Timeout"
+	}
+	return ""
+}
+
+// printable reports whether s is all printable ASCII (space included).
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// isTchar reports whether c may appear in a field name (RFC 9110 tchar).
+func isTchar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return c < 0x80 && strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+// trimOWS removes leading and trailing spaces and tabs.
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// asciiEqualFold reports whether b equals s ignoring ASCII case.
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		x, y := b[i], s[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// parseLength parses a non-negative decimal Content-Length.
+func parseLength(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
