@@ -66,6 +66,7 @@ type Conn struct {
 	rxHold        uint8 // library reasons not to read: holdAH, holdClosing
 
 	killAfterWrite bool // close once what the library holds has been sent
+	lingering      bool // the response has gone: reading and dropping until the peer closes
 	waitingAH      bool
 	timeoutReason  PendingTimeout
 	ah             *h1.Table

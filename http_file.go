@@ -79,8 +79,20 @@ func (c *Conn) serveMountFile(m *mount, rest []byte) error {
 	for len(name) > 0 && name[0] == '/' {
 		name = name[1:]
 	}
+	if name == "." {
+		// "/." is no file name (lws answers 404 too)
+		return c.ReturnHTTPStatus(404, "")
+	}
 	if name == "" || name[len(name)-1] == '/' {
 		name += m.def
+	} else if st, err := fs.Stat(m.fsys, name); err == nil && st.IsDir() {
+		// A folder named without its slash: send the client to the
+		// folder, so that relative links in its page resolve.
+		loc := string(c.ah.Fragment(c.ah.Method(), 0)) + "/"
+		if q := c.queryString(); q != "" {
+			loc += "?" + q
+		}
+		return c.HTTPRedirect(301, loc)
 	}
 	if doc := c.vhost.info.ErrorDocument404; doc != "" && c.ah != nil {
 		uri := c.ah.Fragment(c.ah.Method(), 0)

@@ -373,7 +373,7 @@ func (l *loop) onWritable(c *Conn) {
 			return
 		}
 		if c.killAfterWrite {
-			l.closeConn(c, errResponseSent)
+			l.closeAfterResponse(c)
 			return
 		}
 		// lws issues a WRITEABLE once a partial write has drained.
@@ -469,6 +469,13 @@ func (l *loop) serviceRx(c *Conn) {
 // deliver hands p to c's role; what it does not consume (because reception
 // was turned off during a callback) is held for later.
 func (l *loop) deliver(c *Conn, p []byte) {
+	if c.lingering {
+		// nothing is sent any more: outOff counts what was dropped
+		if c.outOff += len(p); c.outOff > lingerLimit {
+			l.closeConn(c, errResponseSent)
+		}
+		return
+	}
 	used, err := c.role.rx(c, p)
 	if err != nil {
 		l.userClose(c, err)
@@ -554,7 +561,7 @@ func (l *loop) serviceWrites() {
 				continue
 			}
 			if c.killAfterWrite && len(c.out) == 0 {
-				l.closeConn(c, errResponseSent)
+				l.closeAfterResponse(c)
 				continue
 			}
 		}
@@ -666,10 +673,52 @@ func (l *loop) userClose(c *Conn, why error) {
 	if c.closed {
 		return
 	}
-	if c.established && c.role != nil && why != errResponseSent && why != errPeerClosed && c.role.closing(c, why) {
+	if why == errResponseSent {
+		l.closeAfterResponse(c)
+		return
+	}
+	if c.established && c.role != nil && why != errPeerClosed && c.role.closing(c, why) {
 		return
 	}
 	l.closeConn(c, why)
+}
+
+// lingerLimit and lingerSecs bound a lingering close: how much of what
+// the peer still sends is read and dropped, and for how long.
+const (
+	lingerLimit = 64 << 10
+	lingerSecs  = 2
+)
+
+// closeAfterResponse closes a connection whose last response has gone.
+// An HTTP server connection closes gracefully ("lingering close"): it
+// shuts down its sending side, then reads and drops what the client still
+// sends (the rest of a refused request, pipelined requests) until the
+// client closes, for a short while. Closing with unread data would make
+// the kernel reset the connection, and the reset can destroy the response
+// before the client has read it.
+func (l *loop) closeAfterResponse(c *Conn) {
+	if c.closed {
+		return
+	}
+	if c.role != h1Server || c.kind != kindSocket || c.rxEOF || c.peerHup || c.lingering {
+		l.closeConn(c, errResponseSent)
+		return
+	}
+	if err := unix.Shutdown(int(c.fd), unix.SHUT_WR); err != nil {
+		l.closeConn(c, errResponseSent)
+		return
+	}
+	c.lingering = true
+	c.killAfterWrite, c.wantWriteable = false, false
+	c.rxHold, c.rxDisabled = 0, false
+	clear(c.rxHeld)
+	c.rxHeld = nil
+	c.SetTimeout(PendingTimeoutShutdownFlush, lingerSecs)
+	if c.readReady {
+		l.queueReady(c)
+	}
+	l.updateInterest(c)
 }
 
 // killLater closes c at the next pass; used when a system call fails in a

@@ -99,7 +99,7 @@ const (
 type mount struct {
 	Mount
 	kind    mountKind
-	target  string        // redirect URL (without scheme), CGI path, protocol name
+	target  string         // redirect URL (without scheme), CGI path, protocol name
 	vp      *vhostProtocol // callback mount's protocol; file mount's Protocol
 	fsys    fs.FS
 	closer  io.Closer // what Destroy closes: an opened root or zip archive

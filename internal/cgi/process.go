@@ -37,7 +37,8 @@ type Process struct {
 // to the current directory, not to dir.
 //
 // The script's standard input, output and error are pipes whose other
-// ends are returned in the [Process]; nothing else is inherited. The
+// ends are returned in the [Process]. Descriptors Go opens are
+// close-on-exec, so the script inherits only those three. The
 // script is made leader of a new process group so that [Process.Kill]
 // reaches whatever it spawned.
 //
