@@ -1,15 +1,431 @@
 package lws
 
-import "github.com/golws/lws/h1"
+import (
+	"errors"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/golws/lws/h1"
+	"github.com/golws/lws/internal/cgi"
+)
+
+// CGI (cgi:// mounts, RFC 3875). The program's three pipes are served by
+// the loop like any descriptor, as child connections of the HTTP
+// connection: the request body goes to its standard input, with the
+// client's reception held while the pipe is full; its standard output is
+// parsed for the response head and then streamed to the client (chunked on
+// HTTP/1.1 when it gives no length), read only while the client's socket
+// takes it; its standard error is logged. A program silent for longer than
+// the mount's CGITimeout, or whose client goes away, is killed and reaped.
 
 // cgiState is a CGI program serving a transaction.
-type cgiState struct{}
-
-func (c *Conn) startCGI(m *mount, method h1.Token, uri, rest []byte) error {
-	return c.ReturnHTTPStatus(501, "")
+type cgiState struct {
+	p       *cgi.Process
+	in      *Conn // the program's standard input, while it is open
+	out     *Conn
+	errc    *Conn
+	hp      cgi.HeaderParser
+	headed  bool   // the response head was sent
+	pending []byte // request body the program's input has not taken yet
+	inDone  bool   // the whole body has been received: close stdin once pending is gone
+	sent    int64  // body bytes sent to the client
+	timeout int    // seconds of silence before the program is killed
 }
 
-func (c *Conn) cgiWriteable() error   { return nil }
-func (c *Conn) cgiClose()             {}
-func (c *Conn) cgiStdin([]byte) error { return nil }
-func (c *Conn) cgiStdinDone()         {}
+// cgiPipe is the role of the pipes of a CGI program.
+type cgiPipe struct{}
+
+var cgiPipeRole role = cgiPipe{}
+
+func (cgiPipe) name() string                                      { return "cgi" }
+func (cgiPipe) write(c *Conn, p []byte, _ WriteType) (int, error) { return c.send(nil, p) }
+func (cgiPipe) closing(*Conn, error) bool                         { return false }
+func (cgiPipe) closed(*Conn)                                      {}
+
+// pipeOwner returns the HTTP connection a CGI pipe serves.
+func pipeOwner(pc *Conn) (*Conn, error) {
+	parent, _ := pc.user.(*Conn)
+	if parent == nil || parent.closed || parent.http == nil || parent.http.cgi == nil {
+		return nil, errors.New("lws: CGI pipe without its connection")
+	}
+	return parent, nil
+}
+
+func (cgiPipe) rx(pc *Conn, _ []byte) (int, error) {
+	parent, err := pipeOwner(pc)
+	if err != nil {
+		return 0, err
+	}
+	switch st := parent.http.cgi; pc {
+	case st.errc:
+		return 0, parent.cgiStderr()
+	case st.out:
+		if err := parent.cgiStdout(); err != nil {
+			parent.loop.userClose(parent, err)
+		}
+	}
+	return 0, nil
+}
+
+func (cgiPipe) writeable(pc *Conn) error {
+	parent, err := pipeOwner(pc)
+	if err != nil {
+		return err
+	}
+	return parent.cgiFeed()
+}
+
+// startCGI runs a cgi:// mount's program for the current request.
+func (c *Conn) startCGI(m *mount, method h1.Token, uri, rest []byte) error {
+	l := c.loop
+	ah, hs := c.ah, c.http
+	req := &cgi.Request{
+		Method:         methodNames[method],
+		ScriptName:     m.Mountpoint,
+		PathInfo:       string(rest),
+		QueryString:    c.queryString(),
+		ServerName:     string(hostName(ah.Copy(nil, h1.TokenHost))),
+		ServerPort:     c.vhost.port,
+		ServerProtocol: "HTTP/1.1",
+		RemoteAddr:     c.peer.Addr().String(),
+		RemotePort:     int(c.peer.Port()),
+		ContentType:    c.Hdr(h1.TokenContentType),
+		ContentLength:  -1,
+	}
+	if hs.http10 {
+		req.ServerProtocol = "HTTP/1.0"
+	}
+	if len(m.Mountpoint) == 1 {
+		req.ScriptName, req.PathInfo = "", string(uri)
+	}
+	if ah.Has(h1.TokenContentLength) {
+		req.ContentLength = hs.bodyLeft
+	}
+	for tok := h1.TokenHost; tok < h1.TokenURIArgs; tok++ {
+		if tok == h1.TokenHTTPVersion || !ah.Has(tok) {
+			continue
+		}
+		name := strings.TrimSuffix(tok.String(), ":")
+		req.Headers = append(req.Headers, [2]string{name, string(ah.Copy(nil, tok))})
+	}
+	ah.VisitCustom(func(name, value []byte) bool {
+		req.Headers = append(req.Headers, [2]string{string(name), string(value)})
+		return true
+	})
+	for _, e := range m.CGIEnv {
+		req.Extra = append(req.Extra, [2]string{e.Name, e.Value})
+	}
+	p, err := cgi.Start(m.target, nil, cgi.Env(req), filepath.Dir(m.target))
+	if err != nil {
+		logf(LogErr, "lws: %v: starting CGI %s: %v", c, m.target, err)
+		return c.ReturnHTTPStatus(500, "")
+	}
+	st := &cgiState{p: p, timeout: m.CGITimeout}
+	if st.timeout <= 0 {
+		st.timeout = 20
+	}
+	st.hp.ContentLength = -1
+	hs.cgi = st
+	var perr error
+	if st.in, perr = c.adoptPipe(&p.Stdin); perr == nil {
+		st.in.rxDisabled = true // written, never read
+		l.updateInterest(st.in)
+		if st.out, perr = c.adoptPipe(&p.Stdout); perr == nil {
+			st.errc, perr = c.adoptPipe(&p.Stderr)
+		}
+	}
+	if perr != nil {
+		c.cgiClose()
+		logf(LogErr, "lws: %v: CGI pipes: %v", c, perr)
+		return c.ReturnHTTPStatus(500, "")
+	}
+	if hs.phase != phaseBody {
+		st.inDone = true
+		c.cgiCloseStdin()
+	}
+	c.SetTimeout(PendingTimeoutCGI, st.timeout)
+	if err := c.callback(CallbackCGIProcessAttach, nil); err != nil {
+		return err
+	}
+	return nil
+}
+
+// adoptPipe makes a connection serving one of a CGI program's pipes for
+// c; it owns the descriptor from then on, and c closes it.
+func (c *Conn) adoptPipe(fd *int) (*Conn, error) {
+	l := c.loop
+	pc := &Conn{loop: l, vhost: c.vhost, fd: int32(*fd), kind: kindFile, writeReady: true, role: cgiPipeRole, user: c}
+	*fd = -1
+	if err := l.register(pc); err != nil {
+		unix.Close(int(pc.fd))
+		return nil, err
+	}
+	pc.established = true
+	return pc, nil
+}
+
+// cgiStdin passes a piece of request body to the program.
+func (c *Conn) cgiStdin(p []byte) error {
+	st := c.http.cgi
+	if st.in == nil {
+		return nil // the program closed its input: the body is dropped
+	}
+	if len(st.pending) == 0 {
+		n, err := unix.Write(int(st.in.fd), p)
+		if err != nil && err != unix.EAGAIN && err != unix.EINTR {
+			// The program does not read its input: drop the body.
+			c.cgiCloseStdin()
+			return nil
+		}
+		p = p[max(n, 0):]
+	}
+	if len(p) > 0 {
+		// Hold the client until the program has taken this piece.
+		st.pending = append(st.pending, p...)
+		c.rxHold |= holdCGI
+		st.in.writeReady = false
+		st.in.CallbackOnWritable()
+		c.loop.updateInterest(c)
+	}
+	return nil
+}
+
+// cgiFeed writes held request body to the program's input when it can
+// take more.
+func (c *Conn) cgiFeed() error {
+	st := c.http.cgi
+	if st.in == nil {
+		return nil
+	}
+	for len(st.pending) > 0 {
+		n, err := unix.Write(int(st.in.fd), st.pending)
+		if err == unix.EAGAIN {
+			st.in.writeReady = false
+			st.in.CallbackOnWritable()
+			return nil
+		}
+		if err != nil && err != unix.EINTR {
+			st.pending = nil
+			break
+		}
+		st.pending = st.pending[max(n, 0):]
+	}
+	st.pending = nil
+	if c.rxHold&holdCGI != 0 {
+		c.rxHold &^= holdCGI
+		c.loop.queueReady(c)
+		c.loop.updateInterest(c)
+	}
+	if st.inDone {
+		c.cgiCloseStdin()
+	}
+	return nil
+}
+
+// cgiStdinDone notes the end of the request body.
+func (c *Conn) cgiStdinDone() {
+	st := c.http.cgi
+	st.inDone = true
+	if len(st.pending) == 0 {
+		c.cgiCloseStdin()
+	}
+}
+
+func (c *Conn) cgiCloseStdin() {
+	st := c.http.cgi
+	if st.in != nil {
+		in := st.in
+		st.in = nil
+		c.loop.closeConn(in, nil)
+	}
+	st.pending = nil
+	c.rxHold &^= holdCGI
+}
+
+// cgiStdout reads the program's output: the response head first, then the
+// body, which goes to the client as the client's socket takes it.
+func (c *Conn) cgiStdout() error {
+	l := c.loop
+	hs := c.http
+	st := hs.cgi
+	if c.held() > 0 {
+		// The client has not taken the last piece: read more once it has.
+		_ = st.out.RxFlowControl(false)
+		c.CallbackOnWritable()
+		return nil
+	}
+	buf := l.fileBuf()
+	n, err := unix.Read(int(st.out.fd), buf)
+	switch {
+	case err == unix.EAGAIN || err == unix.EINTR:
+		return nil
+	case err != nil || n == 0:
+		return c.cgiEOF()
+	}
+	c.SetTimeout(PendingTimeoutCGI, st.timeout)
+	p := buf[:n]
+	if !st.headed {
+		used, done, err := st.hp.Parse(p)
+		if err != nil {
+			logf(LogWarn, "lws: %v: CGI %s: bad response head: %v", c, hs.mount.target, err)
+			return c.cgiFail()
+		}
+		if !done {
+			return nil
+		}
+		p = p[used:]
+		if err := c.cgiHead(); err != nil {
+			return err
+		}
+	}
+	if len(p) == 0 || hs.head {
+		return nil
+	}
+	st.sent += int64(len(p))
+	if hs.txChunked {
+		_, err = c.sendChunk(p, false)
+	} else {
+		_, err = c.send(nil, p)
+	}
+	return err
+}
+
+// cgiHead sends the response head made from the program's.
+func (c *Conn) cgiHead() error {
+	l := c.loop
+	hs := c.http
+	st := hs.cgi
+	st.headed = true
+	// Without a length the body is sent chunked on HTTP/1.1; a program
+	// that chunks its output itself is passed through.
+	chunk := !hs.http10 && st.hp.ContentLength < 0 && !st.hp.Chunked
+	b := st.hp.AppendResponseHead(l.scratch[:0], hs.http10, chunk || st.hp.Chunked)
+	if m := hs.mount; m != nil {
+		b = append(b, m.allHeaders...)
+	}
+	b = append(b, l.cx.serverHeader...)
+	hs.status = st.hp.Status
+	hs.txLength, hs.txChunked = st.hp.ContentLength, chunk
+	if st.hp.Chunked {
+		hs.keepAlive = false
+	}
+	b, _ = c.FinalizeHTTPHeader(b)
+	l.scratch = b[:0]
+	if _, err := c.send(nil, b); err != nil {
+		return err
+	}
+	c.headersGone()
+	return nil
+}
+
+// cgiEOF ends the response when the program closes its output.
+func (c *Conn) cgiEOF() error {
+	hs := c.http
+	st := hs.cgi
+	if !st.headed {
+		logf(LogWarn, "lws: %v: CGI %s ended without a response head", c, hs.mount.target)
+		return c.cgiFail()
+	}
+	if hs.txLength >= 0 && st.sent != hs.txLength && !hs.head {
+		// The body does not match its length: the client cannot tell
+		// where it ends, so the connection must.
+		hs.keepAlive = false
+	}
+	err := c.HTTPTransactionCompleted()
+	if err != nil && err != errResponseSent {
+		return err
+	}
+	return err
+}
+
+// cgiFail answers 502 when nothing was sent yet, else closes.
+func (c *Conn) cgiFail() error {
+	if c.http.headersSent {
+		return errResponseSent
+	}
+	c.cgiClose()
+	return c.ReturnHTTPStatus(502, "")
+}
+
+// cgiStderr logs what the program writes to its standard error.
+func (c *Conn) cgiStderr() error {
+	st := c.http.cgi
+	buf := c.loop.fileBuf()
+	n, err := unix.Read(int(st.errc.fd), buf[:4096])
+	if err == unix.EAGAIN || err == unix.EINTR {
+		return nil
+	}
+	if err != nil || n == 0 {
+		ec := st.errc
+		st.errc = nil
+		c.loop.closeConn(ec, nil)
+		return nil
+	}
+	for _, line := range strings.Split(strings.TrimRight(string(buf[:n]), "\n"), "\n") {
+		logf(LogWarn, "lws: CGI %s: %s", c.http.mount.target, line)
+	}
+	return nil
+}
+
+// cgiWriteable resumes reading the program's output once the client has
+// taken what was sent.
+func (c *Conn) cgiWriteable() error {
+	st := c.http.cgi
+	if st.out != nil && !st.out.RxFlowAllowed() {
+		return st.out.RxFlowControl(true)
+	}
+	return nil
+}
+
+// cgiClose ends a CGI program: its pipes are closed, the program and its
+// process group are killed, and the process is reaped, now or by the
+// loop's reaper shortly after.
+func (c *Conn) cgiClose() {
+	hs := c.http
+	if hs == nil || hs.cgi == nil {
+		return
+	}
+	st := hs.cgi
+	hs.cgi = nil
+	l := c.loop
+	for _, pc := range []*Conn{st.in, st.out, st.errc} {
+		if pc != nil {
+			l.closeConn(pc, nil)
+		}
+	}
+	st.p.CloseFDs()
+	st.p.Kill()
+	if exited, _, _ := st.p.Reap(); !exited {
+		l.reapLater(st.p)
+	}
+	if !c.closed {
+		_ = c.callback(CallbackCGITerminated, []byte(strconv.Itoa(st.p.Pid)))
+	}
+}
+
+// reapLater keeps a killed process until it can be reaped, polling every
+// 50 ms; a process killed with SIGKILL is reapable almost at once.
+func (l *loop) reapLater(p *cgi.Process) {
+	l.zombies = append(l.zombies, p)
+	if !l.reaper.Scheduled() {
+		l.cx.Schedule(&l.reaper, 50*time.Millisecond, l.reap)
+	}
+}
+
+func (l *loop) reap(s *Sul) {
+	live := l.zombies[:0]
+	for _, p := range l.zombies {
+		if exited, _, err := p.Reap(); !exited && err == nil {
+			live = append(live, p)
+		}
+	}
+	clear(l.zombies[len(live):])
+	l.zombies = live
+	if len(live) > 0 {
+		l.cx.Schedule(s, 50*time.Millisecond, l.reap)
+	}
+}

@@ -15,6 +15,7 @@ const (
 	holdAH      uint8 = 1 << iota // waiting for a header table
 	holdClosing                   // only sending what is left before closing
 	holdTxn                       // an HTTP response is under way: the next request waits
+	holdCGI                       // a CGI program has not taken the last piece of body
 )
 
 type connKind uint8

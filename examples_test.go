@@ -259,3 +259,90 @@ func TestExampleWSClientEchoFailsOnProtocolError(t *testing.T) {
 		t.Fatalf("ws-client-echo after invalid UTF-8: %v, stderr %q", err, stderr.String())
 	}
 }
+
+func TestExampleHTTPServer(t *testing.T) {
+	bin := buildExample(t, "http-server")
+	dir := t.TempDir()
+	const index, atxt = "<!doctype html><title>t</title>hello\n", "plain text\n"
+	for name, body := range map[string]string{"index.html": index, "a.txt": atxt} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(bin, "-p", "0", "-d", "7", "-r", dir)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("http-server exited with %v", err)
+		}
+	}()
+	re := regexp.MustCompile(`listening on port (\d+)`)
+	sc := bufio.NewScanner(stderr)
+	var port string
+	for sc.Scan() {
+		if m := re.FindStringSubmatch(sc.Text()); m != nil {
+			port = m[1]
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, stderr) }()
+	if port == "" {
+		t.Fatal("http-server never said it was listening")
+	}
+	addr := "127.0.0.1:" + port
+	for _, tc := range []struct {
+		path, ctype string
+		status      int
+		body        string // exact body, or for 404 a part of it
+	}{
+		{"/", "text/html", 200, index},
+		{"/index.html", "text/html", 200, index},
+		{"/a.txt", "text/plain", 200, atxt},
+		{"/nope", "text/html; charset=utf-8", 404, `href="/error.css"`},
+	} {
+		resp, err := http.Get("http://" + addr + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("GET %s: %v", tc.path, err)
+		}
+		ok := string(body) == tc.body
+		if tc.status != 200 {
+			ok = strings.Contains(string(body), tc.body)
+		}
+		if resp.StatusCode != tc.status || resp.Header.Get("Content-Type") != tc.ctype || !ok {
+			t.Errorf("GET %s: %d %q %q; want %d %q with %q",
+				tc.path, resp.StatusCode, resp.Header.Get("Content-Type"), body, tc.status, tc.ctype, tc.body)
+		}
+	}
+	http.DefaultClient.CloseIdleConnections()
+	// HEAD, on a raw socket to see that no body follows the head.
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(nc, "HEAD /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, rest, found := strings.Cut(string(raw), "\r\n\r\n")
+	if !strings.HasPrefix(head, "HTTP/1.1 200 ") || !found || rest != "" ||
+		!strings.Contains(strings.ToLower(head), fmt.Sprintf("\r\ncontent-length: %d\r\n", len(atxt))) {
+		t.Errorf("HEAD /a.txt answered %q", raw)
+	}
+}

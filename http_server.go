@@ -242,7 +242,7 @@ func parseContentLength(b []byte) (int64, bool) {
 func (c *Conn) httpBody(p []byte) (int, error) {
 	hs := c.http
 	used := 0
-	for used < len(p) && hs.phase == phaseBody && !c.closed && !c.rxDisabled && !c.killAfterWrite {
+	for used < len(p) && hs.phase == phaseBody && !c.closed && !c.rxDisabled && !c.killAfterWrite && c.rxHold&holdCGI == 0 {
 		var data []byte
 		if hs.chunked {
 			n, d, err := hs.dec.Next(p[used:])

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/golws/lws/internal/cgi"
 	"github.com/golws/lws/internal/poll"
 )
 
@@ -60,8 +61,11 @@ type loop struct {
 
 	writeCalls uint64 // write system calls made, for tests of batching
 
-	scratch  []byte       // a response head being built
-	fbuf     []byte       // a piece of a file being served
+	scratch []byte // a response head being built
+	fbuf    []byte // a piece of a file being served
+
+	zombies  []*cgi.Process // killed CGI programs not reaped yet
+	reaper   Sul
 	httpFree []*httpState // recycled HTTP states, at most httpFreeMax
 	rsa      unix.RawSockaddrAny
 

@@ -305,9 +305,11 @@ func FuzzParseRange(f *testing.F) {
 			if start < 0 || length < 1 || start > size-length {
 				t.Fatalf("ParseRange(%q, %d) = %d, %d: outside the representation", v, size, start, length)
 			}
+			if start+length-1 > 999999999999999999 {
+				break // too long for ParseRange to read back
+			}
 			again := "bytes=" + strconv.FormatInt(start, 10) + "-" + strconv.FormatInt(start+length-1, 10)
-			s2, l2, r2 := ParseRange([]byte(again), size)
-			if s2 != start || l2 != length || r2 != RangeOK {
+			if s2, l2, r2 := ParseRange([]byte(again), size); s2 != start || l2 != length || r2 != RangeOK {
 				t.Fatalf("ParseRange(%q, %d) = %d, %d; but %q gives %d, %d, %v",
 					v, size, start, length, again, s2, l2, r2)
 			}
@@ -318,10 +320,12 @@ func FuzzParseRange(f *testing.F) {
 		default:
 			t.Fatalf("ParseRange(%q, %d): result %d", v, size, r)
 		}
-		for _, w := range []string{strings.ToUpper(in), strings.ToLower(in)} {
-			if len(w) != len(in) {
-				continue // case mapping of invalid UTF-8
+		for _, c := range v {
+			if c >= 0x80 {
+				return // the case mappings below are ASCII's
 			}
+		}
+		for _, w := range []string{strings.ToUpper(in), strings.ToLower(in)} {
 			s2, l2, r2 := ParseRange([]byte(w), size)
 			if s2 != start || l2 != length || r2 != r {
 				t.Fatalf("ParseRange(%q) = %d, %d, %v; ParseRange(%q) = %d, %d, %v",
