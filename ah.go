@@ -23,7 +23,7 @@ func (l *loop) acquireAH(c *Conn) bool {
 		return true
 	}
 	p := &l.ah
-	if p.inUse >= p.max {
+	if p.inUse >= p.max || !l.peerMayHoldAH(c) {
 		if !c.waitingAH {
 			c.waitingAH = true
 			p.waiting = append(p.waiting, c)
@@ -42,14 +42,18 @@ func (l *loop) acquireAH(c *Conn) bool {
 	}
 	p.inUse++
 	c.ah = t
+	if pc := l.peerOf(c); pc != nil {
+		pc.ah++
+	}
 	return true
 }
 
-// releaseAH returns c's table to the pool and wakes the first waiter.
+// releaseAH returns c's table to the pool and wakes the first waiter
+// that may take it.
 func (l *loop) releaseAH(c *Conn) {
+	p := &l.ah
 	if c.waitingAH {
 		c.waitingAH = false
-		p := &l.ah
 		for i, w := range p.waiting {
 			if w == c {
 				p.waiting = append(p.waiting[:i], p.waiting[i+1:]...)
@@ -60,19 +64,24 @@ func (l *loop) releaseAH(c *Conn) {
 	if c.ah == nil {
 		return
 	}
-	p := &l.ah
 	t := c.ah
 	c.ah = nil
 	p.inUse--
+	if pc := l.peerOf(c); pc != nil {
+		pc.ah--
+	}
 	if len(p.free) < 64 {
 		p.free = append(p.free, t)
 	}
-	for len(p.waiting) > 0 {
-		w := p.waiting[0]
-		p.waiting[0] = nil
-		p.waiting = p.waiting[1:]
+	for i := 0; i < len(p.waiting); i++ {
+		w := p.waiting[i]
+		if !w.closed && !l.peerMayHoldAH(w) {
+			continue // over its peer's limit: it waits for its peer
+		}
+		p.waiting = append(p.waiting[:i], p.waiting[i+1:]...)
 		w.waitingAH = false
 		if w.closed {
+			i--
 			continue
 		}
 		l.queueReady(w) // its next rx pass acquires the table

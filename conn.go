@@ -69,6 +69,7 @@ type Conn struct {
 	killAfterWrite bool // close once what the library holds has been sent
 	lingering      bool // the response has gone: reading and dropping until the peer closes
 	waitingAH      bool
+	peerCounted    bool // counted in the loop's peer limits
 	timeoutReason  PendingTimeout
 	ah             *h1.Table
 	http           *httpState

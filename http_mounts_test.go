@@ -397,3 +397,82 @@ func TestHTTPConcurrentCGI(t *testing.T) {
 	wg.Wait()
 	http.DefaultClient.CloseIdleConnections()
 }
+
+func TestHTTPPeerLimits(t *testing.T) {
+	dir := httpSite(t)
+	var vh *lws.Vhost
+	r := newContext(t, lws.ContextInfo{IPLimitWSI: 2, IPLimitAH: 1}, func(cx *lws.Context) {
+		vh = httpVhost(t, cx, lws.VhostInfo{Mounts: []lws.Mount{{Mountpoint: "/", Origin: "file://" + dir}}})
+	})
+	tables := func(wantInUse, wantWaiting int) func() bool {
+		return func() bool {
+			var inUse, waiting int
+			r.do(func() { inUse, waiting = lws.HeaderTables(r.cx) })
+			return inUse == wantInUse && waiting == wantWaiting
+		}
+	}
+	dial := func() net.Conn {
+		nc, err := net.Dial("tcp", addr(vh))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc.SetDeadline(time.Now().Add(10 * time.Second))
+		return nc
+	}
+	// The header table limit is soft: the second connection's request
+	// waits until the first one's head is complete.
+	first, second := dial(), dial()
+	defer first.Close()
+	defer second.Close()
+	io.WriteString(first, "GET /a.txt HTTP/1.1\r\nHost: x\r\n")
+	waitFor(t, "the first connection to hold a table", tables(1, 0))
+	io.WriteString(second, "GET /index.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	waitFor(t, "the second connection to wait for its peer", tables(1, 1))
+	// The wsi limit is hard: a third connection is closed at once.
+	third := dial()
+	defer third.Close()
+	if n, err := third.Read(make([]byte, 1)); err == nil {
+		t.Fatalf("a third connection from one address was served (%d bytes)", n)
+	}
+	io.WriteString(first, "Connection: close\r\n\r\n")
+	a, err := io.ReadAll(first)
+	if err != nil || !strings.HasSuffix(string(a), "hello, file\n") {
+		t.Fatalf("first: %q %v", a, err)
+	}
+	b, err := io.ReadAll(second)
+	if err != nil || !strings.HasSuffix(string(b), "<html>index</html>\n") {
+		t.Fatalf("second: %q %v", b, err)
+	}
+	// Both closed: a new connection is welcome again.
+	waitFor(t, "a fourth connection to be served", func() bool {
+		nc := dial()
+		defer nc.Close()
+		io.WriteString(nc, "GET /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		out, _ := io.ReadAll(nc)
+		return strings.HasSuffix(string(out), "hello, file\n")
+	})
+}
+
+func TestHTTPTimeouts(t *testing.T) {
+	dir := httpSite(t)
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{TimeoutSecs: 1}, func(cx *lws.Context) {
+		vh = httpVhost(t, cx, lws.VhostInfo{KeepaliveTimeout: 1, AHIdleTimeoutSecs: 1,
+			Mounts: []lws.Mount{{Mountpoint: "/", Origin: "file://" + dir}}})
+	})
+	for _, tc := range []struct{ name, req, want string }{
+		{"idle keep-alive", "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n", "hello, file\n"},
+		{"slow head", "GET /a.txt HTTP/1.1\r\nHost: x\r\n", ""},
+		{"slow body", "POST /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc", "HTTP/1.1 405 "},
+		{"silent", "", ""},
+	} {
+		start := time.Now()
+		out := exchange(t, addr(vh), tc.req)
+		if !strings.Contains(out, tc.want) {
+			t.Errorf("%s: %q", tc.name, out)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%s: closed after %v", tc.name, d)
+		}
+	}
+}

@@ -64,7 +64,8 @@ type loop struct {
 	scratch []byte // a response head being built
 	fbuf    []byte // a piece of a file being served
 
-	zombies  []*cgi.Process // killed CGI programs not reaped yet
+	peers    map[netip.Addr]*peerCount // with peer limits on: what each peer holds
+	zombies  []*cgi.Process            // killed CGI programs not reaped yet
 	reaper   Sul
 	httpFree []*httpState // recycled HTTP states, at most httpFreeMax
 	rsa      unix.RawSockaddrAny
@@ -834,7 +835,14 @@ func (l *loop) acceptConn(vh *Vhost, fd int, peer netip.AddrPort) {
 	setSocketOptions(fd)
 	c := &Conn{loop: l, vhost: vh, vp: vh.protocols[0], fd: int32(fd), kind: kindSocket, writeReady: true}
 	c.peer = peer
+	if !l.admitPeer(c) {
+		l.logLimit("lws: vhost %q: connection from %v refused: %d connections from that address, the limit",
+			vh.name, peer.Addr(), l.cx.info.IPLimitWSI)
+		unix.Close(fd)
+		return
+	}
 	if err := c.callback(CallbackFilterNetworkConnection, nil); err != nil {
+		l.releasePeer(c)
 		logf(LogInfo, "lws: vhost %q: connection from %v filtered: %v", vh.name, c.peer, err)
 		unix.Close(fd)
 		return
@@ -979,6 +987,7 @@ func (l *loop) closeConn(c *Conn, why error) {
 	}
 	logf(LogDebug, "lws: closing %v: %v", c, c.closeError())
 	l.releaseAH(c)
+	l.releasePeer(c)
 	l.freeHTTP(c)
 	c.unbindProtocol()
 	l.timers.cancel(&c.timeout)
