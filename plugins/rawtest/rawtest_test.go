@@ -22,6 +22,9 @@ import (
 	"github.com/golws/lws/internal/looptest"
 )
 
+var dbgConn atomic.Pointer[lws.Conn]
+var wcount atomic.Int64
+
 // ioTimeout bounds every exchange of a test: it turns a hang into a
 // failure and is never what a test waits for.
 const ioTimeout = 10 * time.Second
@@ -153,10 +156,16 @@ func TestFloodIsEchoedWhole(t *testing.T) {
 		wrap := func(inner lws.Callback) lws.Callback {
 			return func(c *lws.Conn, reason lws.Reason, in []byte) error {
 				if reason == lws.CallbackRawAdopt {
-					if err := smallBuffers(c.FD()); err != nil {
+					// Only the send buffer: shrinking the receive
+					// buffer of a connected socket below the window
+					// already offered makes the kernel drop data and
+					// wait for retransmissions.
+					if err := unix.SetsockoptInt(c.FD(), unix.SOL_SOCKET, unix.SO_SNDBUF, 4096); err != nil {
 						fail("server socket buffers: %v", err)
 					}
 				}
+				dbgConn.Store(c)
+				if reason == lws.CallbackRawWriteable { wcount.Add(1) }
 				wasOn := c.RxFlowAllowed()
 				err := inner(c, reason, in)
 				if reason != lws.CallbackRawRX {
@@ -229,8 +238,11 @@ func TestFloodIsEchoedWhole(t *testing.T) {
 		}
 
 		got := make([]byte, len(flood))
-		if _, err := io.ReadFull(nc, got); err != nil {
-			t.Fatalf("reading the echo: %v", err)
+		if n, err := io.ReadFull(nc, got); err != nil {
+			c := dbgConn.Load()
+			s := c.User().(*session)
+			t.Logf("DEBUG q=%d rxallowed=%v buffered=%d choked=%v writeables=%d failure=%v", len(s.q), c.RxFlowAllowed(), c.BufferedAmount(), c.SendPipeChoked(), wcount.Load(), failure.Load())
+			t.Fatalf("reading the echo: %d bytes: %v; %d reads, %d pauses", n, err, rxCount.Load(), pauses.Load())
 		}
 		if err := <-written; err != nil {
 			t.Fatalf("writing the flood: %v", err)

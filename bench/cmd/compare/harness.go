@@ -129,6 +129,9 @@ func newHarness(s settings, servers []serverDef) (*harness, error) {
 	if err := makeHTTPFile(filepath.Join(h.www, strings.TrimPrefix(httpFile, "/"))); err != nil {
 		return nil, err
 	}
+	if err := makeLargeFile(filepath.Join(h.www, strings.TrimPrefix(largeFile, "/"))); err != nil {
+		return nil, err
+	}
 	// Children get the hard limit as their soft limit: set it explicitly,
 	// which also stops Go from restoring the original soft limit in them.
 	var rl syscall.Rlimit
@@ -171,6 +174,15 @@ func makeHTTPFile(dst string) error {
 	return os.WriteFile(dst, b, 0o644)
 }
 
+// makeLargeFile writes the 1 MiB file of the large-file scenario.
+func makeLargeFile(dst string) error {
+	b := make([]byte, 1<<20)
+	if _, err := io.ReadFull(rand.Reader, b); err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o644)
+}
+
 // runAll runs the chosen scenarios in order; it stops early only when ctx
 // ends (interrupt), leaving the runs done so far for the report.
 func (h *harness) runAll(ctx context.Context) error {
@@ -188,7 +200,9 @@ func (h *harness) runAll(ctx context.Context) error {
 		case "slow":
 			err = h.slowScenario(ctx)
 		case "http":
-			err = h.httpScenario(ctx)
+			err = h.httpScenario(ctx, "http", httpFile)
+		case "http-large":
+			err = h.httpScenario(ctx, "http-large", largeFile)
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -221,7 +235,7 @@ func (h *harness) add(r *run) {
 		what = "error: " + r.Error
 	case r.res != nil && r.Scenario == "echo":
 		what = fmt.Sprintf("%.0f msg/s, p50 %.0f µs", r.res.Rate, r.res.Latency.P50)
-	case r.res != nil && r.Scenario == "http":
+	case r.res != nil && (r.Scenario == "http" || r.Scenario == "http-large"):
 		what = fmt.Sprintf("%.0f req/s", r.res.Rate)
 	case r.PerConnKiB != nil:
 		what = fmt.Sprintf("%.2f KiB per connection", *r.PerConnKiB)
@@ -831,14 +845,14 @@ func (h *harness) slowRun(ctx context.Context, d *serverDef) *run {
 
 // ---- HTTP ----
 
-func (h *harness) httpScenario(ctx context.Context) error {
-	progress("http: GET %s, %d keep-alive connections", httpFile, h.s.HTTPConns)
+func (h *harness) httpScenario(ctx context.Context, scenario, path string) error {
+	progress("%s: GET %s, %d keep-alive connections", scenario, path, h.s.HTTPConns)
 	for i := range h.servers {
 		d := &h.servers[i]
-		if !d.http {
+		if !d.http || (scenario == "http-large" && !d.httpLarge) {
 			continue
 		}
-		r := h.measure(ctx, func() *run { return h.httpRun(ctx, d) })
+		r := h.measure(ctx, func() *run { return h.httpRun(ctx, d, scenario, path) })
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -847,16 +861,19 @@ func (h *harness) httpScenario(ctx context.Context) error {
 	return nil
 }
 
-func (h *harness) httpRun(ctx context.Context, d *serverDef) *run {
-	r := &run{Scenario: "http", Server: d.name, Conns: h.s.HTTPConns}
-	name := tag("http", d.name)
+func (h *harness) httpRun(ctx context.Context, d *serverDef, scenario, path string) *run {
+	r := &run{Scenario: scenario, Server: d.name, Conns: h.s.HTTPConns}
+	name := tag(scenario, d.name)
 	srv, port, err := h.startServer(ctx, d, r, name)
 	if err != nil {
 		r.Error = err.Error()
 		return r
 	}
 	defer srv.stop(3 * time.Second)
-	args := []string{"http", "-url", "http://127.0.0.1:" + strconv.Itoa(port) + d.httpPath,
+	if scenario == "http" {
+		path = d.httpPath
+	}
+	args := []string{"http", "-url", "http://127.0.0.1:" + strconv.Itoa(port) + path,
 		"-c", strconv.Itoa(h.s.HTTPConns), "-d", time.Duration(h.s.HTTPDuration).String(),
 		"-warmup", time.Duration(h.s.Warmup).String(), "-json"}
 	h.timedLoad(ctx, r, srv, name, args, time.Duration(h.s.HTTPDuration+h.s.Warmup))

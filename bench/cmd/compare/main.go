@@ -88,7 +88,7 @@ const fullRateWindow = 16
 // scenario requires of the server and of the load tool.
 const fdMargin = 100
 
-var scenarioNames = []string{"echo", "idle", "slow", "http"}
+var scenarioNames = []string{"echo", "idle", "slow", "http", "http-large"}
 
 func main() {
 	var (
@@ -103,7 +103,7 @@ func main() {
 	flag.StringVar(&s.Bin, "bin", "out/bin", "directory holding the built servers and lws-bench")
 	flag.StringVar(&s.LoadTool, "loadtool", "", "load generator (default: lws-bench in -bin)")
 	flag.StringVar(&serverList, "servers", "", "comma-separated servers to run (default: all)")
-	flag.StringVar(&only, "only", "", "comma-separated scenarios to run: echo, idle, slow, http (default: all)")
+	flag.StringVar(&only, "only", "", "comma-separated scenarios to run: echo, idle, slow, http, http-large (default: all)")
 	flag.BoolVar(&s.Quick, "quick", false, "a short smoke run: short durations, fewer connection counts")
 	flag.DurationVar(&echoD, "d", 5*time.Second, "measured duration of each echo and HTTP run")
 	flag.DurationVar(&warmup, "warmup", time.Second, "load before measuring, each echo and HTTP run")
@@ -171,7 +171,7 @@ func main() {
 		for _, n := range strings.Split(only, ",") {
 			n = strings.TrimSpace(n)
 			if !slices.Contains(scenarioNames, n) {
-				fatalf("-only: unknown scenario %q (want echo, idle, slow, http)", n)
+				fatalf("-only: unknown scenario %q (want echo, idle, slow, http, http-large)", n)
 			}
 			s.Scenarios = append(s.Scenarios, n)
 		}
@@ -214,7 +214,7 @@ func main() {
 	}
 	if *check {
 		for _, r := range h.runs {
-			if r.Server == "golws" && r.Error != "" {
+			if strings.HasPrefix(r.Server, "golws") && r.Error != "" {
 				fmt.Fprintf(os.Stderr, "compare: golws %s run (%d connections, %d B): %s\n", r.Scenario, r.Conns, r.Size, r.Error)
 				os.Exit(2)
 			}

@@ -164,7 +164,7 @@ func note(r *run) string {
 	if msg == "" {
 		msg = r.Error
 	}
-	if r.res != nil && (r.Scenario == "echo" || r.Scenario == "http") && r.res.CPUPercent >= loadBound {
+	if r.res != nil && (r.Scenario == "echo" || r.Scenario == "http" || r.Scenario == "http-large") && r.res.CPUPercent >= loadBound {
 		sat := "lws-bench saturated: the server may do better"
 		if msg != "" {
 			sat += "; " + msg
@@ -303,7 +303,10 @@ func (h *harness) table(plots []string, plotErr error) string {
 		h.slowTable(&b)
 	}
 	if h.wants("http") {
-		h.httpTable(&b)
+		h.httpTable(&b, "http", httpFile)
+	}
+	if h.wants("http-large") {
+		h.httpTable(&b, "http-large", largeFile)
 	}
 	if len(plots) > 0 {
 		b.WriteString("\n## Plots\n\n")
@@ -478,19 +481,19 @@ func (h *harness) slowTable(b *strings.Builder) {
 	b.WriteString(t.String())
 }
 
-func (h *harness) httpTable(b *strings.Builder) {
-	ds := h.inScenario("http")
+func (h *harness) httpTable(b *strings.Builder, scenario, file string) {
+	ds := h.inScenario(scenario)
 	if len(ds) == 0 {
 		return
 	}
 	ref := reference(ds)
 	size := "?"
-	if fi, err := os.Stat(filepath.Join(h.www, strings.TrimPrefix(httpFile, "/"))); err == nil {
+	if fi, err := os.Stat(filepath.Join(h.www, strings.TrimPrefix(file, "/"))); err == nil {
 		size = fmt.Sprint(fi.Size())
 	}
-	fmt.Fprintf(b, "\n## HTTP: GET %s (%s B), %d keep-alive connections\n\n", httpFile, size, h.s.HTTPConns)
+	fmt.Fprintf(b, "\n## HTTP: GET %s (%s B), %d keep-alive connections\n\n", file, size, h.s.HTTPConns)
 	if ref == nil {
-		b.WriteString("golws does not serve files yet, so this table has no golws row and no ratio column; it is reported apart from the WebSocket scenarios.\n\n")
+		b.WriteString("golws-files was not run, so this table has no ratio column.\n\n")
 	}
 	head := []string{"server", "req/s"}
 	align := "lr"
@@ -502,12 +505,12 @@ func (h *harness) httpTable(b *strings.Builder) {
 		align: align + "rrrrrl"}
 	var refRate float64
 	if ref != nil {
-		if r := h.find("http", ref.name, 0, h.s.HTTPConns); r != nil && r.res != nil {
+		if r := h.find(scenario, ref.name, 0, h.s.HTTPConns); r != nil && r.res != nil {
 			refRate = r.res.Rate
 		}
 	}
 	for _, d := range ds {
-		r := h.find("http", d.name, 0, h.s.HTTPConns)
+		r := h.find(scenario, d.name, 0, h.s.HTTPConns)
 		row := []string{d.name}
 		if s, ok := status(r); ok {
 			row = append(row, s)

@@ -25,6 +25,9 @@ type serverDef struct {
 	echo, idle, slow, http bool
 	// httpPath is the file fetched in the HTTP scenario.
 	httpPath string
+	// httpLarge: the server serves the harness's www directory, so it
+	// takes part in the large-file HTTP scenario too.
+	httpLarge bool
 	// echoMaxConns, when non-zero, is the most echo connections the
 	// server can answer as an echo server; runs above it are recorded as
 	// not applicable, with echoLimit as the reason.
@@ -49,15 +52,15 @@ func addrArgs(port int, _ string) []string {
 	return []string{"-addr", "127.0.0.1:" + strconv.Itoa(port)}
 }
 
-// allServers lists the comparison's servers in table order. A golws file
-// server joins the HTTP scenario with one more entry, for example
-//
-//	{name: "golws-files", bin: "golws-files", reference: true, http: true,
-//		httpPath: httpFile, args: func(port int, www string) []string {
-//			return append(addrArgs(port, www), "-root", www)
-//		}},
-//
-// after which the HTTP table gains its ratio column.
+// largeFile is the 1 MiB file of the large-file HTTP scenario.
+const largeFile = "/large.bin"
+
+// rootArgs is the argument list of the file servers in bench/servers.
+func rootArgs(port int, www string) []string {
+	return append(addrArgs(port, www), "-root", www)
+}
+
+// allServers lists the comparison's servers in table order.
 var allServers = []serverDef{
 	{name: "golws", bin: "golws", args: addrArgs, reference: true,
 		echo: true, idle: true, slow: true},
@@ -84,11 +87,12 @@ var allServers = []serverDef{
 		echoLimit:    "n/a: the lws mirror sends each message to every connection of its instance",
 		debPackage:   "libwebsockets-test-server",
 	},
-	{name: "nethttp-files", bin: "nethttp-files",
-		args: func(port int, www string) []string {
-			return append(addrArgs(port, www), "-root", www)
-		},
-		http: true, httpPath: httpFile},
+	// golws serving the www directory with one file mount, the way
+	// lwsws does.
+	{name: "golws-files", bin: "golws", args: rootArgs, reference: true,
+		http: true, httpLarge: true, httpPath: httpFile},
+	{name: "nethttp-files", bin: "nethttp-files", args: rootArgs,
+		http: true, httpLarge: true, httpPath: httpFile},
 }
 
 // path returns the server's executable given the build directory.

@@ -2,9 +2,11 @@
 // server built from the library's echo protocol (plugins/echo) on one vhost,
 // with every context and vhost setting left at the library's default. It
 // listens on -addr and answers every message on any path with the same
-// message and opcode.
+// message and opcode. With -root it is also a file server: the directory
+// is mounted at "/" (a file:// mount, as lwsws configures one), and
+// requests that are not WebSocket upgrades are served from it.
 //
-//	golws -addr 127.0.0.1:7681 [-cpuprofile FILE]
+//	golws -addr 127.0.0.1:7681 [-root DIR] [-cpuprofile FILE]
 //
 // It stops cleanly on SIGINT or SIGTERM; with -cpuprofile it writes its
 // CPU profile then (go tool pprof -top golws FILE).
@@ -17,6 +19,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"strconv"
 	"syscall"
@@ -28,6 +31,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:7681", "address to listen on, host:port")
 	profile := flag.String("cpuprofile", "", "write a CPU profile to this file when stopped")
+	root := flag.String("root", "", "serve the files of this directory at /")
 	flag.Parse()
 	if *profile != "" {
 		f, err := os.Create(*profile)
@@ -40,7 +44,7 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	err := run(*addr)
+	err := run(*addr, *root)
 	if *profile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -50,7 +54,7 @@ func main() {
 	}
 }
 
-func run(addr string) error {
+func run(addr, root string) error {
 	host, portText, err := net.SplitHostPort(addr)
 	if err != nil {
 		return err
@@ -64,11 +68,19 @@ func run(addr string) error {
 		return err
 	}
 	defer cx.Destroy()
-	if _, err := cx.CreateVhost(lws.VhostInfo{
+	info := lws.VhostInfo{
 		Port:      port,
 		Iface:     host,
 		Protocols: []lws.Protocol{echo.Protocol()},
-	}); err != nil {
+	}
+	if root != "" {
+		abs, err := filepath.Abs(root)
+		if err != nil {
+			return err
+		}
+		info.Mounts = []lws.Mount{{Mountpoint: "/", Origin: "file://" + abs, ExtraMimetypes: map[string]string{"*": ""}}}
+	}
+	if _, err := cx.CreateVhost(info); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
