@@ -69,7 +69,7 @@ func (c *Conn) ServeHTTPFile(fsys fs.FS, name, contentType string, extraHeaders 
 			contentType = "application/octet-stream"
 		}
 	}
-	return c.serveFile(fsys, name, nil, contentType, extraHeaders)
+	return c.serveFile(fsys, name, nil, false, contentType, extraHeaders)
 }
 
 // serveMountFile serves the file rest (the path after the mountpoint) of
@@ -83,9 +83,28 @@ func (c *Conn) serveMountFile(m *mount, rest []byte) error {
 		// "/." is no file name (lws answers 404 too)
 		return c.ReturnHTTPStatus(404, "")
 	}
-	if name == "" || name[len(name)-1] == '/' {
+	slashed := name == "" || name[len(name)-1] == '/'
+	if slashed {
 		name += m.def
-	} else if st, err := fs.Stat(m.fsys, name); err == nil && st.IsDir() {
+	}
+	if doc := c.vhost.info.ErrorDocument404; doc != "" && c.ah != nil {
+		uri := c.ah.Fragment(c.ah.Method(), 0)
+		if string(uri) == doc {
+			c.http.handling404 = true
+		}
+	}
+	return c.serveFile(m.fsys, name, m, slashed, "", nil)
+}
+
+// serveFile answers with a file: 200 or 206 with its content, 304 when
+// the client's copy is current, 404, 415 or 416 when it cannot.
+func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype string, extra []byte) error {
+	hs := c.http
+	if !fs.ValidPath(name) {
+		return c.ReturnHTTPStatus(404, "")
+	}
+	f, st, err := openRegular(fsys, name, m, slashed)
+	if errors.Is(err, errIsFolder) {
 		// A folder named without its slash: send the client to the
 		// folder, so that relative links in its page resolve.
 		loc := string(c.ah.Fragment(c.ah.Method(), 0)) + "/"
@@ -94,23 +113,6 @@ func (c *Conn) serveMountFile(m *mount, rest []byte) error {
 		}
 		return c.HTTPRedirect(301, loc)
 	}
-	if doc := c.vhost.info.ErrorDocument404; doc != "" && c.ah != nil {
-		uri := c.ah.Fragment(c.ah.Method(), 0)
-		if string(uri) == doc {
-			c.http.handling404 = true
-		}
-	}
-	return c.serveFile(m.fsys, name, m, "", nil)
-}
-
-// serveFile answers with a file: 200 or 206 with its content, 304 when
-// the client's copy is current, 404, 415 or 416 when it cannot.
-func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, ctype string, extra []byte) error {
-	hs := c.http
-	if !fs.ValidPath(name) {
-		return c.ReturnHTTPStatus(404, "")
-	}
-	f, st, err := openRegular(fsys, name, m)
 	if err != nil {
 		status := 404
 		if errors.Is(err, fs.ErrPermission) {
@@ -265,11 +267,14 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, ctype string, extra 
 	return c.fileCompleted()
 }
 
-var errFileShrank = errors.New("lws: file ended before its length")
+var (
+	errFileShrank = errors.New("lws: file ended before its length")
+	errIsFolder   = errors.New("lws: a folder named without its slash")
+)
 
 // openRegular opens name, or the mount's default file when name is a
-// directory.
-func openRegular(fsys fs.FS, name string, m *mount) (fs.File, fs.FileInfo, error) {
+// directory that the request named with its trailing slash (slashed).
+func openRegular(fsys fs.FS, name string, m *mount, slashed bool) (fs.File, fs.FileInfo, error) {
 	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, nil, err
@@ -281,7 +286,10 @@ func openRegular(fsys fs.FS, name string, m *mount) (fs.File, fs.FileInfo, error
 	}
 	if st.IsDir() && m != nil {
 		f.Close()
-		return openRegular(fsys, path.Join(name, m.def), nil)
+		if !slashed {
+			return nil, nil, errIsFolder
+		}
+		return openRegular(fsys, path.Join(name, m.def), nil, true)
 	}
 	if !st.IsDir() && !st.Mode().IsRegular() {
 		f.Close()

@@ -16,6 +16,11 @@ if ! command -v libwebsockets-test-server >/dev/null 2>&1; then
 	apt-get update -qq && apt-get install -y -qq libwebsockets-test-server
 fi
 
+echo "== peers: curl (HTTP tests)"
+if ! command -v curl >/dev/null 2>&1; then
+	apt-get update -qq && apt-get install -y -qq curl
+fi
+
 echo "== peers: Node's ws"
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	apt-get update -qq && apt-get install -y -qq nodejs npm

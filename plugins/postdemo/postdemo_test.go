@@ -468,7 +468,7 @@ func lookPeer(t *testing.T, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		msg := fmt.Sprintf("%s is not installed (Debian package %s)", name, name)
+		msg := fmt.Sprintf("%s is not installed (Debian package %s): run ./scripts/test.sh, which installs it", name, name)
 		if os.Getenv("LWS_REQUIRE_PEERS") != "" {
 			t.Fatal(msg)
 		}

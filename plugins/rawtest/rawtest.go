@@ -88,15 +88,16 @@ type vhostData struct {
 	made     bool      // the protocol made the FIFO: it removes it
 	fifo     *lws.Conn // the adopted FIFO, while it is open
 	reopen   bool      // the FIFO's writer closed it: open it again
-	gone     bool      // PROTOCOL_DESTROY came
+	gone     bool      // PROTOCOL_DESTROY came: never open the FIFO again
 }
 
 // session is one RAW socket's echo queue: pieces received and not yet
-// echoed, oldest first. It is made on the first RAW_RX.
+// echoed, oldest first. Its buffers are made as pieces arrive, so an idle
+// connection holds none.
 type session struct {
-	q     [][]byte // pieces in order; q[i] has a capacity of pieceSize
-	free  [][]byte // sent pieces for reuse
-	bytes int
+	q     [][]byte // pieces in order, each of at most pieceSize bytes
+	free  [][]byte // buffers of sent pieces, for reuse
+	bytes int      // bytes in q
 }
 
 func init() { lws.RegisterProtocol(Name, Protocol) }
@@ -128,7 +129,11 @@ func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 			vd.removeFIFO()
 			return err
 		}
-		lws.Noticef("%s: FIFO %s created", Name, path)
+		if vd.made {
+			lws.Noticef("%s: FIFO %s created", Name, path)
+		} else {
+			lws.Noticef("%s: FIFO %s opened", Name, path)
+		}
 
 	case lws.CallbackProtocolDestroy:
 		if vd, ok := c.VhostData().(*vhostData); ok && vd != nil {
@@ -170,7 +175,9 @@ func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 		}
 		vd.fifo = nil
 		if !vd.reopen || vd.gone {
-			return nil // the vhost is going: the FIFO stays closed
+			// Closed for another reason (the vhost is going, a read
+			// failed): it stays closed.
+			return nil
 		}
 		vd.reopen = false
 		if err := vd.openFIFO(); err != nil {

@@ -22,9 +22,6 @@ import (
 	"github.com/golws/lws/internal/looptest"
 )
 
-var dbgConn atomic.Pointer[lws.Conn]
-var wcount atomic.Int64
-
 // ioTimeout bounds every exchange of a test: it turns a hang into a
 // failure and is never what a test waits for.
 const ioTimeout = 10 * time.Second
@@ -126,8 +123,9 @@ func TestHTTPStillServed(t *testing.T) {
 	echo(t, dial(t, addr), "not HTTP\n")
 }
 
-// smallBuffers sets a socket's kernel buffers small, so that a peer that
-// does not read stops its writes after a few KiB.
+// smallBuffers sets the kernel buffers of a socket that is not connected
+// yet small, so that its writes stop after a few KiB when the peer does
+// not read, and the peer's when it does not read itself.
 func smallBuffers(fd int) error {
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 4096); err != nil {
 		return err
@@ -164,8 +162,6 @@ func TestFloodIsEchoedWhole(t *testing.T) {
 						fail("server socket buffers: %v", err)
 					}
 				}
-				dbgConn.Store(c)
-				if reason == lws.CallbackRawWriteable { wcount.Add(1) }
 				wasOn := c.RxFlowAllowed()
 				err := inner(c, reason, in)
 				if reason != lws.CallbackRawRX {
@@ -239,9 +235,6 @@ func TestFloodIsEchoedWhole(t *testing.T) {
 
 		got := make([]byte, len(flood))
 		if n, err := io.ReadFull(nc, got); err != nil {
-			c := dbgConn.Load()
-			s := c.User().(*session)
-			t.Logf("DEBUG q=%d rxallowed=%v buffered=%d choked=%v writeables=%d failure=%v", len(s.q), c.RxFlowAllowed(), c.BufferedAmount(), c.SendPipeChoked(), wcount.Load(), failure.Load())
 			t.Fatalf("reading the echo: %d bytes: %v; %d reads, %d pauses", n, err, rxCount.Load(), pauses.Load())
 		}
 		if err := <-written; err != nil {
