@@ -17,7 +17,8 @@ const (
 	// polls it and the protocol gets RAW_ADOPT_FILE, RAW_RX_FILE (and reads
 	// the descriptor itself), RAW_WRITEABLE_FILE and RAW_CLOSE_FILE.
 	AdoptRawFileDesc AdoptType = 0
-	// AdoptHTTP adopts a socket as an HTTP connection (not served yet).
+	// AdoptHTTP, with AdoptSocket, adopts a socket as an HTTP server
+	// connection: it is served as if the vhost had accepted it.
 	AdoptHTTP AdoptType = 1
 	// AdoptSocket adopts a connected stream socket; without AdoptHTTP it
 	// becomes a RAW socket.
@@ -46,6 +47,8 @@ type AdoptInfo struct {
 	// ReadBuf holds bytes already read from the socket; they are delivered
 	// before anything read from the descriptor (lws_adopt_socket_readbuf).
 	ReadBuf []byte
+
+	fallback bool // HTTP, falling back to the listen-accept role
 }
 
 // AdoptDescriptor brings an existing descriptor into the loop as a
@@ -63,8 +66,11 @@ func (vh *Vhost) AdoptDescriptor(ai AdoptInfo) (*Conn, error) {
 	if ai.FD < 0 {
 		return nil, fmt.Errorf("lws: adopt: bad descriptor %d", ai.FD)
 	}
-	if ai.Type&(AdoptHTTP|AdoptAllowSSL|AdoptFlagUDP) != 0 {
-		return fail(fmt.Errorf("lws: adopt type %#x is not served yet: RAW sockets and files are", uint(ai.Type)))
+	if ai.Type&(AdoptAllowSSL|AdoptFlagUDP) != 0 {
+		return fail(fmt.Errorf("lws: adopt type %#x is not served yet: RAW and HTTP sockets and files are", uint(ai.Type)))
+	}
+	if ai.Type&AdoptHTTP != 0 && ai.Type&AdoptSocket == 0 {
+		return fail(errors.New("lws: AdoptHTTP needs AdoptSocket"))
 	}
 	vp := vh.acceptProtocol()
 	if ai.Protocol != "" {
@@ -99,7 +105,11 @@ func (vh *Vhost) AdoptDescriptor(ai AdoptInfo) (*Conn, error) {
 	if len(ai.ReadBuf) > 0 {
 		c.rxHeld = append([]byte(nil), ai.ReadBuf...)
 	}
-	l.adoptAs(c, vp, nil, false)
+	if ai.Type&AdoptHTTP != 0 {
+		l.adoptHTTP(c, ai.fallback)
+	} else {
+		l.adoptAs(c, vp, nil, false)
+	}
 	if c.closed {
 		return nil, fmt.Errorf("lws: adopt: closed during adoption: %w", c.closeError())
 	}
@@ -111,8 +121,9 @@ func (vh *Vhost) AdoptDescriptor(ai AdoptInfo) (*Conn, error) {
 
 // AdoptSocket adopts a connected stream socket, applying the vhost's
 // listen-accept configuration (lws_adopt_socket_vhost): with
-// ListenAcceptRole RoleRawSkt it becomes a RAW socket. Adoption as HTTP, the
-// default for other vhosts, is not served yet.
+// ListenAcceptRole RoleRawSkt it becomes a RAW socket (or, with
+// OptionFallbackToApplyListenAcceptConfig, an HTTP one that falls back to
+// RAW); otherwise it is served as HTTP, as an accepted connection is.
 func (vh *Vhost) AdoptSocket(fd int) (*Conn, error) {
 	return vh.AdoptSocketReadbuf(fd, nil)
 }
@@ -120,9 +131,13 @@ func (vh *Vhost) AdoptSocket(fd int) (*Conn, error) {
 // AdoptSocketReadbuf is AdoptSocket for a socket some of whose bytes were
 // already read: they are delivered first (lws_adopt_socket_vhost_readbuf).
 func (vh *Vhost) AdoptSocketReadbuf(fd int, readbuf []byte) (*Conn, error) {
-	if vh.info.ListenAcceptRole != RoleRawSkt {
-		unix.Close(fd)
-		return nil, errors.New("lws: adopting a socket as HTTP is not served yet; give the vhost ListenAcceptRole \"raw-skt\" or use AdoptDescriptor with AdoptSocket")
+	ai := AdoptInfo{Type: AdoptSocket, FD: fd, ReadBuf: readbuf}
+	switch {
+	case vh.info.ListenAcceptRole != RoleRawSkt:
+		ai.Type |= AdoptHTTP
+	case vh.info.Options&OptionFallbackToApplyListenAcceptConfig != 0:
+		ai.Type |= AdoptHTTP
+		ai.fallback = true
 	}
-	return vh.AdoptDescriptor(AdoptInfo{Type: AdoptSocket, FD: fd, ReadBuf: readbuf})
+	return vh.AdoptDescriptor(ai)
 }

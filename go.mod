@@ -3,7 +3,7 @@ module github.com/golws/lws
 go 1.26.0
 
 require (
-	github.com/coder/websocket v1.8.15 // indirect
-	github.com/gorilla/websocket v1.5.3 // indirect
-	golang.org/x/sys v0.49.0 // indirect
+	github.com/coder/websocket v1.8.15
+	github.com/gorilla/websocket v1.5.3
+	golang.org/x/sys v0.49.0
 )

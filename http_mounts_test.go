@@ -476,3 +476,51 @@ func TestHTTPTimeouts(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPAdoptSocket serves HTTP on a socket accepted elsewhere, with the
+// bytes already read from it handed over.
+func TestHTTPAdoptSocket(t *testing.T) {
+	dir := httpSite(t)
+	var vh *lws.Vhost
+	r := newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh = httpVhost(t, cx, lws.VhostInfo{Port: lws.PortNoListen, Mounts: []lws.Mount{{Mountpoint: "/", Origin: "file://" + dir}}})
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	sc, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(nc, "GET /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	first := make([]byte, 10)
+	if _, err := io.ReadFull(sc, first); err != nil {
+		t.Fatal(err)
+	}
+	f, err := sc.(*net.TCPConn).File()
+	sc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, err := dupFD(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.do(func() {
+		if _, err := vh.AdoptSocketReadbuf(fd, first); err != nil {
+			t.Error(err)
+		}
+	})
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	out, err := io.ReadAll(nc)
+	if err != nil || !strings.HasPrefix(string(out), "HTTP/1.1 200 OK\r\n") || !strings.HasSuffix(string(out), "hello, file\n") {
+		t.Fatalf("adopted: %q %v", out, err)
+	}
+}

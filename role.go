@@ -37,8 +37,20 @@ var rawSkt role = roleRawSkt{}
 
 func (roleRawSkt) name() string { return "raw-skt" }
 
+// rx delivers p in pieces no larger than the protocol's RxBufferSize
+// (reads are piece-sized already; a connection's first bytes after an
+// HTTP fallback, or an adoption's read buffer, may not be).
 func (roleRawSkt) rx(c *Conn, p []byte) (int, error) {
-	return len(p), c.callback(CallbackRawRX, p)
+	used := 0
+	for used < len(p) {
+		n := min(len(p)-used, c.rxPieceSize())
+		err := c.callback(CallbackRawRX, p[used:used+n])
+		used += n
+		if err != nil || c.closed || c.rxDisabled || c.role != rawSkt {
+			return used, err
+		}
+	}
+	return used, nil
 }
 
 func (roleRawSkt) writeable(c *Conn) error { return c.dispatchWriteable(CallbackRawWriteable) }

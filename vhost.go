@@ -22,9 +22,8 @@ const (
 	// OptionDisableIPv6 listens on IPv4 only when no Iface is given.
 	OptionDisableIPv6 ServerOption = 1 << 5
 	// OptionFallbackToApplyListenAcceptConfig applies ListenAcceptRole to a
-	// connection only when its first bytes are not an HTTP method. Until the
-	// HTTP role is served, every connection of such a vhost takes the
-	// listen-accept role.
+	// connection only when its first bytes are not an HTTP method; other
+	// connections are served as HTTP.
 	OptionFallbackToApplyListenAcceptConfig ServerOption = 1 << 20
 	// OptionAdoptApplyListenAcceptConfig makes Vhost.AdoptSocket apply the
 	// vhost's ListenAcceptRole to adopted sockets too.
@@ -68,8 +67,8 @@ type VhostInfo struct {
 	// Options is a set of ServerOption flags.
 	Options ServerOption
 	// ListenAcceptRole is the role accepted connections take: empty for
-	// HTTP/1 (WebSocket upgrades; other requests are answered 404 until the
-	// HTTP role serves them), or RoleRawSkt for RAW sockets.
+	// HTTP/1 (HTTP requests and WebSocket upgrades), or RoleRawSkt for RAW
+	// sockets.
 	ListenAcceptRole string
 	// ListenAcceptProtocol names the protocol that connections given the
 	// listen-accept role bind to; empty means the first protocol.
