@@ -524,3 +524,58 @@ func TestHTTPAdoptSocket(t *testing.T) {
 		t.Fatalf("adopted: %q %v", out, err)
 	}
 }
+
+// TestHTTPFilterAndHeaderReasons covers FILTER_HTTP_CONNECTION,
+// ADD_HEADERS, CHECK_ACCESS_RIGHTS and HTTP_PMO.
+func TestHTTPFilterAndHeaderReasons(t *testing.T) {
+	dir := httpSite(t)
+	first := lws.Protocol{Name: "http", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		if reason == lws.CallbackFilterHTTPConnection && string(in) == "/deny.txt" {
+			return &lws.StatusError{Status: 403, Reason: "denied"}
+		}
+		return lws.CallbackHTTPDummy(c, reason, in)
+	}}
+	hdrs := lws.Protocol{Name: "hdrs", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		if reason == lws.CallbackAddHeaders {
+			return c.AddHTTPHeader("x-added", "by ADD_HEADERS")
+		}
+		return nil
+	}}
+	guarded := lws.Protocol{Name: "guarded", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		switch reason {
+		case lws.CallbackCheckAccessRights:
+			if c.Hdr(h1.TokenAuthorization) != "let me in" {
+				return fmt.Errorf("no")
+			}
+		case lws.CallbackHTTP:
+			v, _ := c.PMO("greeting")
+			return c.ReturnHTTPStatus(200, v+" "+strconv.FormatUint(uint64(c.Mount().AuthMask), 10))
+		}
+		return nil
+	}}
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh = httpVhost(t, cx, lws.VhostInfo{
+			Protocols: []lws.Protocol{first, hdrs, guarded},
+			Mounts: []lws.Mount{
+				{Mountpoint: "/", Origin: "file://" + dir, Protocol: "hdrs"},
+				{Mountpoint: "/guarded", Origin: "callback://guarded", AuthMask: 5, PMO: map[string]string{"greeting": "hi"}},
+			},
+		})
+	})
+	client := noRedirects()
+	base := "http://" + addr(vh)
+	if resp, _ := get(t, client, base+"/a.txt"); resp.Header.Get("X-Added") != "by ADD_HEADERS" {
+		t.Errorf("ADD_HEADERS: %v", resp.Header)
+	}
+	if resp, _ := get(t, client, base+"/deny.txt"); resp.StatusCode != 403 {
+		t.Errorf("FILTER_HTTP_CONNECTION: %d", resp.StatusCode)
+	}
+	if resp, _ := get(t, client, base+"/guarded/x"); resp.StatusCode != 401 {
+		t.Errorf("CHECK_ACCESS_RIGHTS refused: %d", resp.StatusCode)
+	}
+	resp, body := get(t, client, base+"/guarded/x", "Authorization", "let me in")
+	if resp.StatusCode != 200 || !strings.Contains(body, "hi 5") {
+		t.Errorf("CHECK_ACCESS_RIGHTS allowed: %d %q", resp.StatusCode, body)
+	}
+}

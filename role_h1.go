@@ -196,16 +196,17 @@ var (
 	crlfLastChunk = []byte("\r\n0\r\n\r\n")
 )
 
+// closed delivers CLOSED_HTTP to the protocol the connection is bound to
+// (a callback mount's, then also HTTP_DROP_PROTOCOL, or the vhost's
+// first).
 func (roleH1) closed(c *Conn) {
-	if hs := c.http; hs != nil {
-		c.endFile()
-		c.cgiClose()
-		if hs.callbackVP != nil && c.vp == hs.callbackVP {
-			_ = c.callback(CallbackHTTPDropProtocol, nil)
-		}
-	}
-	if err := c.callbackProto(c.vhost.protocols[0], CallbackClosedHTTP, nil); err != nil {
+	c.endFile()
+	c.cgiClose()
+	if err := c.callback(CallbackClosedHTTP, nil); err != nil {
 		logf(LogDebug, "lws: CLOSED_HTTP on %v: %v", c, err)
+	}
+	if hs := c.http; hs != nil && hs.callbackVP != nil && c.vp == hs.callbackVP {
+		_ = c.callback(CallbackHTTPDropProtocol, nil)
 	}
 }
 
