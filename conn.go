@@ -41,6 +41,8 @@ type Conn struct {
 	fd    int32
 	kind  connKind
 
+	peerCounted bool // counted in the loop's peer limits (beside kind: no padding)
+
 	interest uint32 // what the level-triggered poller watches
 
 	// readiness as last learned from the poller and system calls
@@ -69,7 +71,6 @@ type Conn struct {
 	killAfterWrite bool // close once what the library holds has been sent
 	lingering      bool // the response has gone: reading and dropping until the peer closes
 	waitingAH      bool
-	peerCounted    bool // counted in the loop's peer limits
 	timeoutReason  PendingTimeout
 	ah             *h1.Table
 	http           *httpState
