@@ -167,7 +167,7 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype 
 			if gst, err := g.Stat(); err == nil {
 				f.Close()
 				f, size, gz = g, gst.Size(), true
-				etag = etag[:len(etag)-1] + `-gz"`
+				etag = append(etag[:len(etag)-1], `-gz"`...)
 			} else {
 				g.Close()
 			}
@@ -219,9 +219,11 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype 
 		b = append(b, crlf...)
 	}
 	if m != nil && m.vp != nil {
-		hs.extra = &b
+		l.scratch = b
+		hs.extra = &l.scratch
 		err := c.callbackProto(m.vp, CallbackAddHeaders, nil)
 		hs.extra = nil
+		b = l.scratch
 		if err != nil {
 			f.Close()
 			return err
@@ -298,20 +300,20 @@ func openRegular(fsys fs.FS, name string, m *mount, slashed bool) (fs.File, fs.F
 	return f, st, nil
 }
 
-// etag makes a file's entity tag from its length and modification time.
-func (l *loop) etag(size int64, mod time.Time) string {
-	b := append(l.ctrlBuf[:0], '"')
+// etag makes a file's entity tag from its length and modification time,
+// in the loop's buffer for it.
+func (l *loop) etag(size int64, mod time.Time) []byte {
+	b := append(l.etagBuf[:0], '"')
 	b = strconv.AppendInt(b, size, 16)
 	b = append(b, '-')
 	b = strconv.AppendInt(b, mod.UnixNano(), 16)
-	b = append(b, '"')
-	return string(b)
+	return append(b, '"')
 }
 
 // notModified evaluates If-None-Match, or without it If-Modified-Since.
-func notModified(ah *h1.Table, etag string, mod time.Time) bool {
+func notModified(ah *h1.Table, etag []byte, mod time.Time) bool {
 	if ah.Has(h1.TokenIfNoneMatch) {
-		return h1.ETagMatch(ah.Copy(nil, h1.TokenIfNoneMatch), etag)
+		return h1.ETagMatch(ah.Copy(nil, h1.TokenIfNoneMatch), string(etag))
 	}
 	if ah.Has(h1.TokenIfModifiedSince) {
 		t, ok := h1.ParseHTTPDate(ah.Copy(nil, h1.TokenIfModifiedSince))
@@ -322,13 +324,13 @@ func notModified(ah *h1.Table, etag string, mod time.Time) bool {
 
 // ifRangeHolds evaluates If-Range: the range applies only to the
 // representation the client has.
-func ifRangeHolds(ah *h1.Table, etag string, mod time.Time) bool {
+func ifRangeHolds(ah *h1.Table, etag []byte, mod time.Time) bool {
 	if !ah.Has(h1.TokenIfRange) {
 		return true
 	}
 	v := ah.Copy(nil, h1.TokenIfRange)
 	if len(v) > 0 && v[0] == '"' {
-		return string(v) == etag
+		return string(v) == string(etag)
 	}
 	t, ok := h1.ParseHTTPDate(v)
 	return ok && mod.Truncate(time.Second).Equal(t)

@@ -73,6 +73,7 @@ type loop struct {
 	ah ahPool
 
 	hdr     [16]byte      // a frame header being built
+	etagBuf [40]byte      // a served file's entity tag
 	ctrlBuf [2 + 125]byte // a control payload or a short header value
 	mask    []byte        // masked copy of a client's frame payload
 	rng     *rand.ChaCha8 // masking keys
