@@ -16,6 +16,7 @@ const (
 	holdClosing                   // only sending what is left before closing
 	holdTxn                       // an HTTP response is under way: the next request waits
 	holdCGI                       // a CGI program has not taken the last piece of body
+	holdTLS                       // the TLS handshake runs on a goroutine of the pool
 )
 
 type connKind uint8
@@ -103,6 +104,8 @@ type connRare struct {
 
 	timer    timerEntry // SetTimer's
 	closeErr error
+
+	tls *tlsState
 }
 
 // more returns c's rarely used state, making it on first use.
@@ -360,6 +363,9 @@ func (c *Conn) RxFlowControl(enable bool) error {
 // rolePending reports whether the role holds received data it has not
 // delivered yet (a WebSocket extension's decoded output).
 func (c *Conn) rolePending() bool {
+	if st := c.tlsState(); st != nil && st.more {
+		return true
+	}
 	return c.ws != nil && c.ws.x != nil && len(c.ws.x.rxPending) > 0
 }
 

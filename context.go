@@ -79,6 +79,10 @@ type ContextInfo struct {
 	// once (lws's ip_limit_wsi). The limit is hard: connections over it
 	// are closed as soon as they are accepted. Zero means no limit.
 	IPLimitWSI int
+	// TLSHandshakeWorkers bounds how many TLS handshakes run at once, each
+	// on its own goroutine; further connections wait, unread, in order.
+	// Zero means 4.
+	TLSHandshakeWorkers int
 	// User is free for user code; Context.User returns it.
 	User any
 }
@@ -103,6 +107,7 @@ type Context struct {
 	resolveCtx    context.Context
 	resolveCancel context.CancelFunc
 	resolvers     sync.WaitGroup
+	handshakes    sync.WaitGroup
 }
 
 // NewContext creates a context and its service loop. Vhosts are created
@@ -118,6 +123,9 @@ func NewContext(info ContextInfo) (*Context, error) {
 	info.ReadBufferSize = max(info.ReadBufferSize, info.ServiceBufferSize)
 	if info.ResolverWorkers <= 0 {
 		info.ResolverWorkers = 4
+	}
+	if info.TLSHandshakeWorkers <= 0 {
+		info.TLSHandshakeWorkers = 4
 	}
 	if info.TimeoutSecs <= 0 {
 		info.TimeoutSecs = 20
@@ -256,6 +264,7 @@ func (cx *Context) Destroy() {
 	cx.loop.closeAll()
 	cx.resolveCancel()
 	cx.resolvers.Wait()
+	cx.handshakes.Wait()
 	cx.destroyed = true
 	cx.loop.destroy()
 }

@@ -365,7 +365,7 @@ func (c *Conn) sendFilePiece() error {
 	hs := c.http
 	ft := hs.file
 	l := c.loop
-	if osf, ok := ft.f.(*os.File); ok {
+	if osf, ok := ft.f.(*os.File); ok && c.tlsState() == nil {
 		return c.sendFileZeroCopy(osf)
 	}
 	buf := l.fileBuf()

@@ -464,3 +464,12 @@ func execOutput(path string, args ...string) (string, error) {
 	}
 	return string(out), nil
 }
+
+// execOutputStdin runs a program with stdin as its input and returns
+// what it printed on stdout and stderr.
+func execOutputStdin(path, stdin string, args ...string) (string, error) {
+	cmd := exec.Command(path, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}

@@ -72,11 +72,17 @@ type loop struct {
 
 	ah ahPool
 
-	hdr     [16]byte      // a frame header being built
-	etagBuf [40]byte      // a served file's entity tag
-	ctrlBuf [2 + 125]byte // a control payload or a short header value
-	mask    []byte        // masked copy of a client's frame payload
-	rng     *rand.ChaCha8 // masking keys
+	hdr [16]byte // a frame header being built
+
+	// TLS
+	tlsWait    []*Conn       // connections waiting for a handshake worker
+	tlsRunning int           // handshakes running
+	plain      []byte        // one record's plaintext
+	tlsJoin    []byte        // a head and payload joined into one record
+	etagBuf    [40]byte      // a served file's entity tag
+	ctrlBuf    [2 + 125]byte // a control payload or a short header value
+	mask       []byte        // masked copy of a client's frame payload
+	rng        *rand.ChaCha8 // masking keys
 }
 
 func newLoop(cx *Context, p poll.Poller, limit int) *loop {
@@ -421,6 +427,13 @@ func (l *loop) serviceRx(c *Conn) {
 	if c.rxDisabled || c.rxHold != 0 {
 		return
 	}
+	if st := c.tlsState(); st != nil && st.more && len(c.rxHeld) == 0 {
+		l.deliverTLS(c, nil)
+		if !c.closed && c.readReady && !c.rxDisabled {
+			l.queueReady(c)
+		}
+		return
+	}
 	if len(c.rxHeld) > 0 || c.rolePending() {
 		l.deliverHeld(c)
 		return
@@ -433,7 +446,7 @@ func (l *loop) serviceRx(c *Conn) {
 		return
 	}
 	size := len(l.rbuf)
-	if c.ws == nil {
+	if c.ws == nil && (c.rare == nil || c.rare.tls == nil) {
 		// RAW delivers what it reads, so its reads are piece-sized;
 		// framing roles split their payload themselves and read more at a
 		// time, many frames per system call.
@@ -462,7 +475,11 @@ func (l *loop) serviceRx(c *Conn) {
 		// A short read drained the socket: the next arrival is a new event.
 		c.readReady = false
 	}
-	l.deliver(c, l.rbuf[:n])
+	if c.rare != nil && c.rare.tls != nil {
+		l.deliverTLS(c, l.rbuf[:n])
+	} else {
+		l.deliver(c, l.rbuf[:n])
+	}
 	if c.closed {
 		return
 	}
@@ -858,6 +875,9 @@ func (l *loop) acceptConn(vh *Vhost, fd int, peer netip.AddrPort) {
 		return
 	}
 	l.adoptHTTP(c, vh.info.ListenAcceptRole == RoleRawSkt)
+	if !c.closed && vh.group != nil && vh.group.tls {
+		l.startTLS(c)
+	}
 }
 
 // adoptHTTP makes a new server connection an HTTP/1 one waiting for its
@@ -955,6 +975,7 @@ func (l *loop) closeConn(c *Conn, why error) {
 		return
 	}
 	c.closed = true
+	c.closeTLS()
 	if c.closeError() == nil && why != nil {
 		c.more().closeErr = why
 	}

@@ -1,11 +1,13 @@
 package lws
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -19,6 +21,10 @@ type ServerOption uint64
 
 // Server options golws honours.
 const (
+	// OptionRequireValidOpenSSLClientCert asks TLS clients for a
+	// certificate and refuses those without one that the vhost's CA
+	// (SSLCAFilepath) verifies.
+	OptionRequireValidOpenSSLClientCert ServerOption = 1<<1 | 1<<12
 	// OptionDisableIPv6 listens on IPv4 only when no Iface is given.
 	OptionDisableIPv6 ServerOption = 1 << 5
 	// OptionFallbackToApplyListenAcceptConfig applies ListenAcceptRole to a
@@ -111,6 +117,19 @@ type VhostInfo struct {
 	// no vhost on the listen port (lws's
 	// LWS_SERVER_OPTION_VHOST_UPG_STRICT_HOST_CHECK).
 	StrictHostCheck bool
+	// SSLCertFilepath and SSLPrivateKeyFilepath are the PEM files of the
+	// vhost's server certificate (chain first) and key; with them the
+	// vhost's port serves TLS (lws's ssl_cert_filepath and
+	// ssl_private_key_filepath). The key may be in the certificate file.
+	SSLCertFilepath, SSLPrivateKeyFilepath string
+	// SSLCAFilepath is a PEM file of the CAs that verify client
+	// certificates (lws's ssl_ca_filepath).
+	SSLCAFilepath string
+	// TLSConfig, if set, is the base of the vhost's server TLS
+	// configuration (lws's CREATE_VHOST_SSL_CTX): certificates, client
+	// verification, versions. It is cloned; the files above are added to
+	// the clone. A vhost with TLSConfig and no files serves TLS too.
+	TLSConfig *tls.Config
 	// KeepaliveTimeout is how long, in seconds, an HTTP connection may
 	// stay idle between requests (lws's keepalive_timeout). Zero means 5.
 	KeepaliveTimeout int
@@ -130,7 +149,8 @@ type Vhost struct {
 	port      int
 	destroyed bool
 	mounts    []*mount
-	headers   []byte // Headers, rendered
+	headers   []byte      // Headers, rendered
+	tlsCfg    *tls.Config // the server TLS configuration, or nil
 }
 
 // listenGroup is the vhosts sharing one listen socket; the Host header
@@ -140,6 +160,8 @@ type listenGroup struct {
 	iface    string
 	port     int
 	vhosts   []*Vhost
+	tls      bool                       // the port serves TLS
+	sni      atomic.Pointer[[]sniEntry] // the TLS vhosts, for handshake goroutines
 }
 
 // vhostProtocol is one protocol as instantiated on one vhost: its options,
@@ -210,8 +232,16 @@ func (cx *Context) CreateVhost(info VhostInfo) (*Vhost, error) {
 	if err := vh.prepareMounts(); err != nil {
 		return nil, fmt.Errorf("lws: vhost %q: %w", info.Name, err)
 	}
+	if _, err := vh.vhostTLS(); err != nil {
+		vh.closeMounts()
+		return nil, fmt.Errorf("lws: vhost %q: TLS: %w", info.Name, err)
+	}
 	if g := cx.listenGroupFor(info); g != nil {
 		// Another vhost listens on this port: share its socket.
+		if g.tls != (vh.tlsCfg != nil) {
+			vh.closeMounts()
+			return nil, fmt.Errorf("lws: vhost %q: port %d serves TLS on some vhosts and not others: give every vhost of a port a certificate, or none", info.Name, g.port)
+		}
 		vh.group = g
 		vh.port = g.port
 		g.vhosts = append(g.vhosts, vh)
@@ -230,10 +260,13 @@ func (cx *Context) CreateVhost(info VhostInfo) (*Vhost, error) {
 		}
 		vh.listener = ls
 		vh.port = port
-		vh.group = &listenGroup{listener: ls, iface: info.Iface, port: port, vhosts: []*Vhost{vh}}
+		vh.group = &listenGroup{listener: ls, iface: info.Iface, port: port, vhosts: []*Vhost{vh}, tls: vh.tlsCfg != nil}
 		logf(LogNotice, "lws: vhost %q listening on port %d", vh.name, port)
 	}
 	cx.vhosts = append(cx.vhosts, vh)
+	if vh.group != nil {
+		vh.group.publishSNI()
+	}
 	if info.Options&OptionSkipProtocolInit == 0 {
 		for _, vp := range vh.protocols {
 			vp.inited = true
@@ -340,6 +373,7 @@ func (vh *Vhost) destroy() {
 			g.listener.vhost, g.listener.vp = heir, heir.protocols[0]
 			heir.listener = g.listener
 		}
+		g.publishSNI()
 		vh.group, vh.listener = nil, nil
 	}
 	l.closeVhostConns(vh)

@@ -111,9 +111,17 @@ func (c *Conn) stageable(n int) bool {
 	return l.cork == c && c.outOff >= len(c.out) && len(l.stage)+n <= corkLimit
 }
 
-// send writes hdr then p to the descriptor and keeps whatever the kernel did
-// not take. It returns len(p) on success.
+// send writes hdr then p to the connection, encrypted if it is TLS, and
+// keeps whatever the kernel did not take. It returns len(p) on success.
 func (c *Conn) send(hdr, p []byte) (int, error) {
+	if c.rare != nil && c.rare.tls != nil {
+		return c.sendTLS(hdr, p)
+	}
+	return c.sendWire(hdr, p)
+}
+
+// sendWire writes hdr then p to the descriptor as they are.
+func (c *Conn) sendWire(hdr, p []byte) (int, error) {
 	if c.outOff < len(c.out) {
 		// Library messages (a pong, a Close) may follow a write the kernel
 		// has not finished taking: they queue behind it, whole.

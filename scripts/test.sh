@@ -16,9 +16,9 @@ if ! command -v libwebsockets-test-server >/dev/null 2>&1; then
 	apt-get update -qq && apt-get install -y -qq libwebsockets-test-server
 fi
 
-echo "== peers: curl (HTTP tests)"
-if ! command -v curl >/dev/null 2>&1; then
-	apt-get update -qq && apt-get install -y -qq curl
+echo "== peers: curl and openssl (HTTP and TLS tests)"
+if ! command -v curl >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
+	apt-get update -qq && apt-get install -y -qq curl openssl
 fi
 
 echo "== peers: Node's ws"

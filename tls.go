@@ -1,0 +1,440 @@
+package lws
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// TLS is crypto/tls, unforked, used in two ways. The handshake runs on a
+// goroutine of a bounded pool (ContextInfo.TLSHandshakeWorkers), over a
+// duplicate of the socket that Go's own poller serves, with a deadline;
+// connections beyond the pool's size wait their turn, unread. Once the
+// handshake is done the goroutine ends, and the loop processes records:
+// ciphertext it reads is handed to the tls.Conn through an in-memory
+// transport whose Read reports a temporary "would block" error when it is
+// empty (crypto/tls keeps a partial record across such errors), and what
+// tls.Conn writes is collected by the transport, never refused, and sent
+// by the loop like any write. A connection that is slow or silent after
+// its handshake costs no goroutine.
+
+// tlsState is a connection's TLS.
+type tlsState struct {
+	conn *tls.Conn
+	tr   tlsTransport
+	// more: crypto/tls may hold decrypted or undecrypted records the
+	// loop has not asked for, because reception was turned off.
+	more bool
+	// hs is the handshake's duplicate socket while the handshake runs.
+	hs net.Conn
+}
+
+// errWouldBlock is the transport's "nothing to read yet": temporary, so
+// crypto/tls keeps what it has of a record and is asked again later.
+var errWouldBlock error = wouldBlock{}
+
+type wouldBlock struct{}
+
+func (wouldBlock) Error() string   { return "lws: TLS transport: no data yet" }
+func (wouldBlock) Timeout() bool   { return true }
+func (wouldBlock) Temporary() bool { return true }
+
+// tlsTransport is the net.Conn under a tls.Conn: during the handshake it
+// is the worker's duplicate socket; afterwards, memory owned by the loop.
+type tlsTransport struct {
+	hs    net.Conn // set while the handshake runs
+	in    []byte   // ciphertext received and not yet taken by crypto/tls
+	owned []byte   // in's own storage when it must outlive the read buffer
+	out   []byte   // ciphertext crypto/tls wrote, to be sent
+	local net.Addr
+	peer  net.Addr
+}
+
+func (t *tlsTransport) Read(p []byte) (int, error) {
+	if t.hs != nil {
+		return t.hs.Read(p)
+	}
+	if len(t.in) == 0 {
+		return 0, errWouldBlock
+	}
+	n := copy(p, t.in)
+	t.in = t.in[n:]
+	return n, nil
+}
+
+// Write never fails after the handshake: backpressure is applied before
+// encrypting (one write per WRITEABLE, and none while the socket is
+// choked), so what crypto/tls writes is bounded by what the protocol
+// wrote.
+func (t *tlsTransport) Write(p []byte) (int, error) {
+	if t.hs != nil {
+		return t.hs.Write(p)
+	}
+	t.out = append(t.out, p...)
+	return len(p), nil
+}
+
+func (t *tlsTransport) Close() error {
+	if t.hs != nil {
+		return t.hs.Close()
+	}
+	return nil
+}
+
+func (t *tlsTransport) LocalAddr() net.Addr  { return t.local }
+func (t *tlsTransport) RemoteAddr() net.Addr { return t.peer }
+
+func (t *tlsTransport) SetDeadline(d time.Time) error {
+	if t.hs != nil {
+		return t.hs.SetDeadline(d)
+	}
+	return nil
+}
+
+func (t *tlsTransport) SetReadDeadline(d time.Time) error {
+	if t.hs != nil {
+		return t.hs.SetReadDeadline(d)
+	}
+	return nil
+}
+
+func (t *tlsTransport) SetWriteDeadline(d time.Time) error {
+	if t.hs != nil {
+		return t.hs.SetWriteDeadline(d)
+	}
+	return nil
+}
+
+// vhostTLS builds a vhost's server TLS configuration from VhostInfo: the
+// user's TLSConfig (lws's CREATE_VHOST_SSL_CTX), the certificate and key
+// files, the CA that verifies client certificates, then
+// CallbackOpenSSLLoadExtraServerVerifyCerts for the first protocol to add
+// what it wants. It returns nil for a vhost without TLS.
+func (vh *Vhost) vhostTLS() (*tls.Config, error) {
+	info := &vh.info
+	if info.TLSConfig == nil && info.SSLCertFilepath == "" {
+		return nil, nil
+	}
+	var cfg *tls.Config
+	if info.TLSConfig != nil {
+		cfg = info.TLSConfig.Clone()
+	} else {
+		cfg = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	if info.SSLCertFilepath != "" {
+		key := info.SSLPrivateKeyFilepath
+		if key == "" {
+			key = info.SSLCertFilepath
+		}
+		cert, err := tls.LoadX509KeyPair(info.SSLCertFilepath, key)
+		if err != nil {
+			return nil, fmt.Errorf("loading the certificate %s and key %s: %w", info.SSLCertFilepath, key, err)
+		}
+		cfg.Certificates = append(cfg.Certificates, cert)
+	}
+	if info.SSLCAFilepath != "" {
+		pem, err := os.ReadFile(info.SSLCAFilepath)
+		if err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%s holds no PEM certificate", info.SSLCAFilepath)
+		}
+		cfg.ClientCAs = pool
+		if cfg.ClientAuth == tls.NoClientCert {
+			cfg.ClientAuth = tls.VerifyClientCertIfGiven
+		}
+	}
+	if info.Options&OptionRequireValidOpenSSLClientCert != 0 {
+		if cfg.ClientCAs == nil {
+			return nil, errors.New("OptionRequireValidOpenSSLClientCert needs SSLCAFilepath (or TLSConfig.ClientCAs)")
+		}
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	if len(cfg.NextProtos) == 0 {
+		cfg.NextProtos = []string{"http/1.1"}
+	}
+	vh.tlsCfg = cfg
+	if err := vh.protocols[0].pseudo.callback(CallbackOpenSSLLoadExtraServerVerifyCerts, nil); err != nil {
+		return nil, fmt.Errorf("OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS: %w", err)
+	}
+	if len(cfg.Certificates) == 0 && cfg.GetCertificate == nil && cfg.GetConfigForClient == nil {
+		return nil, errors.New("TLS without a certificate: give SSLCertFilepath or TLSConfig.Certificates")
+	}
+	return cfg, nil
+}
+
+// TLSConfig returns, during CallbackOpenSSLLoadExtraServerVerifyCerts, the
+// vhost's server TLS configuration, for the protocol to add certificates
+// or CAs (lws hands over its SSL_CTX). Changing it later is a data race
+// with handshakes in progress.
+func (vh *Vhost) TLSConfig() *tls.Config { return vh.tlsCfg }
+
+// sniEntry is one vhost of a listen group, as the handshake goroutines see
+// it: they read the group's list atomically, never the vhosts.
+type sniEntry struct {
+	name string
+	cfg  *tls.Config
+}
+
+// publishSNI rebuilds the group's list of vhost names and TLS
+// configurations after a vhost joined or left.
+func (g *listenGroup) publishSNI() {
+	var list []sniEntry
+	for _, v := range g.vhosts {
+		if v.tlsCfg != nil {
+			list = append(list, sniEntry{name: v.name, cfg: v.tlsCfg})
+		}
+	}
+	g.sni.Store(&list)
+}
+
+// configForClient chooses the vhost's configuration by the client's SNI
+// name with the rules of the Host header: an exact name, then the longest
+// vhost name that is a suffix at a dot, else the group's first TLS vhost.
+func configForClient(sni *atomic.Pointer[[]sniEntry]) func(*tls.ClientHelloInfo) (*tls.Config, error) {
+	return func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		list := sni.Load()
+		if list == nil || len(*list) == 0 {
+			return nil, errors.New("lws: no TLS vhost on this port")
+		}
+		host := strings.ToLower(hello.ServerName)
+		var wild *sniEntry
+		for i := range *list {
+			e := &(*list)[i]
+			if strings.EqualFold(host, e.name) {
+				return e.cfg, nil
+			}
+			if n := len(e.name); len(host) > n+1 && host[len(host)-n-1] == '.' &&
+				strings.EqualFold(host[len(host)-n:], e.name) && (wild == nil || n > len(wild.name)) {
+				wild = e
+			}
+		}
+		if wild != nil {
+			return wild.cfg, nil
+		}
+		return (*list)[0].cfg, nil
+	}
+}
+
+// startTLS begins the server handshake of an accepted connection: the
+// connection is not read by the loop until it is done.
+func (l *loop) startTLS(c *Conn) {
+	g := c.vhost.group
+	base := &tls.Config{GetConfigForClient: configForClient(&g.sni)}
+	st := &tlsState{}
+	st.tr.local = &net.TCPAddr{}
+	st.tr.peer = net.TCPAddrFromAddrPort(c.peer)
+	st.conn = tls.Server(&st.tr, base)
+	c.more().tls = st
+	c.rxHold |= holdTLS
+	// Waiting for a worker has no timeout of its own: the queue moves as
+	// fast as the running handshakes end, each within its timeout.
+	c.SetTimeout(NoPendingTimeout, 0)
+	l.tlsWait = append(l.tlsWait, c)
+	l.pumpTLS()
+}
+
+// pumpTLS starts waiting handshakes while the pool has room.
+func (l *loop) pumpTLS() {
+	cx := l.cx
+	for l.tlsRunning < cx.info.TLSHandshakeWorkers && len(l.tlsWait) > 0 {
+		c := l.tlsWait[0]
+		l.tlsWait[0] = nil
+		l.tlsWait = l.tlsWait[1:]
+		if c.closed || c.tlsState() == nil {
+			continue
+		}
+		dup, err := dupConn(int(c.fd))
+		if err != nil {
+			l.killLater(c, err)
+			continue
+		}
+		st := c.tlsState()
+		st.hs, st.tr.hs = dup, dup
+		deadline := time.Now().Add(time.Duration(cx.info.TimeoutSecs) * time.Second)
+		_ = dup.SetDeadline(deadline)
+		c.SetTimeout(PendingTimeoutSSLAccept, cx.info.TimeoutSecs+1)
+		l.tlsRunning++
+		cx.handshakes.Add(1)
+		go func() {
+			defer cx.handshakes.Done()
+			err := st.conn.Handshake()
+
+			_ = dup.SetDeadline(time.Time{})
+			l.post(func() {
+				l.tlsRunning--
+				l.handshakeDone(c, st, err)
+				l.pumpTLS()
+			})
+		}()
+	}
+}
+
+// dupConn wraps a duplicate of a socket descriptor in a net.Conn served by
+// Go's poller, for a handshake goroutine to block on.
+func dupConn(fd int) (net.Conn, error) {
+	nfd, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(nfd), "tls-handshake")
+	nc, err := net.FileConn(f)
+	f.Close()
+	return nc, err
+}
+
+// handshakeDone continues a connection on the loop once its handshake
+// ended.
+func (l *loop) handshakeDone(c *Conn, st *tlsState, err error) {
+	st.tr.hs = nil
+	if st.hs != nil {
+		_ = st.hs.Close()
+		st.hs = nil
+	}
+	if c.closed || c.tlsState() != st {
+		return
+	}
+	if err != nil {
+		logf(LogInfo, "lws: %v: TLS handshake: %v", c, err)
+		l.closeConn(c, fmt.Errorf("lws: TLS handshake: %w", err))
+		return
+	}
+	cs := st.conn.ConnectionState()
+	if g := c.vhost.group; g != nil && cs.ServerName != "" {
+		// SNI chose the vhost: the connection belongs to it.
+		for _, v := range g.vhosts {
+			if v.tlsCfg != nil && strings.EqualFold(v.name, cs.ServerName) && v != c.vhost {
+				c.unbindProtocol()
+				c.user = nil
+				c.vhost = v
+				c.bindProtocol(v.protocols[0], nil)
+				break
+			}
+		}
+	}
+	c.rxHold &^= holdTLS
+	c.SetTimeout(PendingTimeoutHoldingAH, c.vhost.info.AHIdleTimeoutSecs)
+	// The handshake may have read application data past its last message
+	// (crypto/tls keeps it), and more may have arrived while the loop was
+	// not looking: look at both.
+	st.more = true
+	c.readReady = true
+	l.queueReady(c)
+	l.updateInterest(c)
+}
+
+// deliverTLS hands ciphertext p (nil to only drain what crypto/tls holds)
+// to the connection's TLS and the plaintext to its role.
+func (l *loop) deliverTLS(c *Conn, p []byte) {
+	st := c.tlsState()
+	t := &st.tr
+	if len(p) > 0 {
+		if len(t.in) > 0 {
+			t.in = append(t.in, p...)
+		} else {
+			t.in = p
+		}
+	}
+	st.more = false
+	for !c.closed {
+		if c.rxDisabled || c.rxHold != 0 || len(c.rxHeld) > 0 {
+			st.more = true
+			break
+		}
+		if l.plain == nil {
+			l.plain = make([]byte, 16<<10)
+		}
+		n, err := st.conn.Read(l.plain)
+		if n > 0 {
+			l.deliver(c, l.plain[:n])
+		}
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, errWouldBlock) {
+			break
+		}
+		if len(t.out) > 0 {
+			_ = c.sendCiphertext()
+		}
+		if errors.Is(err, io.EOF) {
+			l.onEOF(c)
+			return
+		}
+		l.closeConn(c, err)
+		return
+	}
+	if len(t.in) > 0 && !c.closed {
+		// What is left must outlive the loop's read buffer.
+		t.owned = append(t.owned[:0], t.in...)
+		t.in = t.owned
+	}
+	// crypto/tls may have answered something (a key update).
+	if len(t.out) > 0 && !c.closed {
+		_ = c.sendCiphertext()
+	}
+}
+
+// sendTLS encrypts hdr and p as one record (or as few as their size needs)
+// and sends the ciphertext.
+func (c *Conn) sendTLS(hdr, p []byte) (int, error) {
+	st := c.tlsState()
+	if st.tr.hs != nil {
+		return 0, errors.New("lws: write during the TLS handshake")
+	}
+	var err error
+	if len(hdr) > 0 {
+		l := c.loop
+		l.tlsJoin = append(append(l.tlsJoin[:0], hdr...), p...)
+		_, err = st.conn.Write(l.tlsJoin)
+	} else {
+		_, err = st.conn.Write(p)
+	}
+	if err != nil {
+		c.loop.killLater(c, err)
+		return 0, err
+	}
+	if err := c.sendCiphertext(); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// sendCiphertext sends what crypto/tls wrote.
+func (c *Conn) sendCiphertext() error {
+	t := &c.tlsState().tr
+	ct := t.out
+	t.out = t.out[:0]
+	_, err := c.sendWire(nil, ct)
+	if cap(t.out) > 64<<10 {
+		t.out = nil
+	}
+	return err
+}
+
+// tlsState returns the connection's TLS, or nil.
+func (c *Conn) tlsState() *tlsState {
+	if c.rare == nil {
+		return nil
+	}
+	return c.rare.tls
+}
+
+// closeTLS ends a handshake in progress when its connection closes: the
+// goroutine blocked on the duplicate socket returns at once.
+func (c *Conn) closeTLS() {
+	if st := c.tlsState(); st != nil && st.hs != nil {
+		_ = st.hs.Close()
+	}
+}

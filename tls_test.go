@@ -1,0 +1,201 @@
+package lws_test
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/golws/lws"
+	"github.com/golws/lws/internal/selfsigned"
+	"github.com/golws/lws/plugins/echo"
+)
+
+// tlsCert writes a self-signed certificate for hosts into a temporary
+// directory and returns the certificate and key paths and a pool trusting
+// it.
+func tlsCert(t testing.TB, hosts ...string) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	certPEM, keyPEM, err := selfsigned.Generate(time.Hour, hosts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, certPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pool = x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	return certFile, keyFile, pool
+}
+
+func TestTLSHTTPSAndWSS(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		cert, key, pool := tlsCert(t, "localhost", "127.0.0.1")
+		dir := httpSite(t)
+		var vh *lws.Vhost
+		newContext(t, lws.ContextInfo{EventLib: backend}, func(cx *lws.Context) {
+			vh = httpVhost(t, cx, lws.VhostInfo{
+				Name:            "localhost",
+				SSLCertFilepath: cert, SSLPrivateKeyFilepath: key,
+				Protocols: []lws.Protocol{echo.Protocol()},
+				Mounts:    []lws.Mount{{Mountpoint: "/files", Origin: "file://" + dir}},
+			})
+		})
+		tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+		defer tr.CloseIdleConnections()
+		client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+		for range 3 { // keep-alive over TLS
+			resp, body := get(t, client, "https://"+addr(vh)+"/files/a.txt")
+			if resp.StatusCode != 200 || body != "hello, file\n" || resp.TLS == nil {
+				t.Fatalf("https: %d %q %+v", resp.StatusCode, body, resp.TLS)
+			}
+		}
+		// curl, resolving localhost to the vhost's address.
+		out := curl(t, "--cacert", cert, "--resolve", "localhost:"+strconv.Itoa(vh.Port())+":127.0.0.1",
+			"https://localhost:"+strconv.Itoa(vh.Port())+"/files/a.txt")
+		if !strings.HasPrefix(out, "HTTP/1.1 200 OK\n") || !strings.HasSuffix(out, "\nhello, file\n") {
+			t.Errorf("curl: %q", out)
+		}
+		// wss: messages larger than one record, echoed.
+		d := websocket.Dialer{TLSClientConfig: &tls.Config{RootCAs: pool}}
+		ws, _, err := d.Dial("wss://"+addr(vh)+"/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ws.Close()
+		for i := range 20 {
+			msg := bytes.Repeat([]byte{byte('a' + i)}, 1000*(i+1)*3)
+			if err := ws.WriteMessage(websocket.BinaryMessage, msg); err != nil {
+				t.Fatal(err)
+			}
+			_, got, err := ws.ReadMessage()
+			if err != nil || !bytes.Equal(got, msg) {
+				t.Fatalf("wss message %d: %d bytes, %v", i, len(got), err)
+			}
+		}
+	})
+}
+
+func TestTLSSNI(t *testing.T) {
+	names := []string{"one.example", "two.example", "three.example"}
+	var vhs []*lws.Vhost
+	pools := map[string]*x509.CertPool{}
+	certs := map[string]string{}
+	for _, n := range names {
+		cert, key, pool := tlsCert(t, n)
+		pools[n], certs[n+"/key"], certs[n] = pool, key, cert
+	}
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		port := 0
+		for _, n := range names {
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, "index.html"), []byte("site "+n), 0o644)
+			vh := httpVhost(t, cx, lws.VhostInfo{Name: n, Port: port, SSLCertFilepath: certs[n], SSLPrivateKeyFilepath: certs[n+"/key"],
+				Mounts: []lws.Mount{{Mountpoint: "/", Origin: "file://" + dir}}})
+			port = vh.Port()
+			vhs = append(vhs, vh)
+		}
+	})
+	for range 2 {
+		for _, n := range names {
+			tc, err := tls.Dial("tcp", addr(vhs[0]), &tls.Config{ServerName: n, RootCAs: pools[n], NextProtos: []string{"h2", "http/1.1"}})
+			if err != nil {
+				t.Fatalf("%s: %v", n, err)
+			}
+			if p := tc.ConnectionState().NegotiatedProtocol; p != "http/1.1" {
+				t.Errorf("ALPN chose %q, want http/1.1 (h2 is not served)", p)
+			}
+			if cn := tc.ConnectionState().PeerCertificates[0].Subject.CommonName; cn != n {
+				t.Errorf("SNI %s: certificate of %s", n, cn)
+			}
+			io.WriteString(tc, "GET / HTTP/1.1\r\nHost: "+n+"\r\nConnection: close\r\n\r\n")
+			tc.SetDeadline(time.Now().Add(10 * time.Second))
+			out, _ := io.ReadAll(tc)
+			tc.Close()
+			if !strings.HasSuffix(string(out), "site "+n) {
+				t.Errorf("SNI %s: %q", n, out)
+			}
+		}
+	}
+	// openssl s_client sees the certificate SNI selects.
+	openssl := lookPeer(t, "openssl", "openssl")
+	for _, n := range names {
+		out, _ := execOutputStdin(openssl, "", "s_client", "-connect", addr(vhs[0]), "-servername", n)
+		if !strings.Contains(out, "CN = "+n) && !strings.Contains(out, "CN="+n) {
+			t.Errorf("openssl s_client -servername %s:\n%s", n, out)
+		}
+	}
+}
+
+// TestTLSHandshakePool: with one handshake worker, a client that never
+// speaks holds it until the timeout; a real client behind it waits (is
+// not dropped) and is served then. The silent one is closed.
+func TestTLSHandshakePool(t *testing.T) {
+	cert, key, pool := tlsCert(t, "localhost")
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{TLSHandshakeWorkers: 1, TimeoutSecs: 1}, func(cx *lws.Context) {
+		vh = httpVhost(t, cx, lws.VhostInfo{SSLCertFilepath: cert, SSLPrivateKeyFilepath: key,
+			Mounts: []lws.Mount{{Mountpoint: "/", Origin: "file://" + httpSite(t)}}})
+	})
+	silent, err := net.Dial("tcp", addr(vh))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	// A peer that stops mid-handshake: half a ClientHello.
+	half, err := net.Dial("tcp", addr(vh))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer half.Close()
+	half.Write([]byte{0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00})
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "localhost"}}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 15 * time.Second}
+	resp, body := get(t, client, "https://"+addr(vh)+"/a.txt")
+	if resp.StatusCode != 200 || body != "hello, file\n" {
+		t.Fatalf("the waiting client: %d %q", resp.StatusCode, body)
+	}
+	for _, nc := range []net.Conn{silent, half} {
+		nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.ReadAll(nc); err != nil {
+			t.Errorf("a stalled handshake was not closed: %v", err)
+		}
+	}
+}
+
+// TestTLSRefusesPlainAndBadConfig: a plain HTTP request on the TLS port
+// fails its handshake; a vhost without a usable certificate is refused.
+func TestTLSRefusesPlainAndBadConfig(t *testing.T) {
+	cert, key, _ := tlsCert(t, "localhost")
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh = httpVhost(t, cx, lws.VhostInfo{SSLCertFilepath: cert, SSLPrivateKeyFilepath: key})
+		if _, err := cx.CreateVhost(lws.VhostInfo{Port: lws.PortAny, Protocols: []lws.Protocol{httpProtocol()},
+			SSLCertFilepath: cert, SSLPrivateKeyFilepath: cert}); err == nil {
+			t.Error("a certificate given as its own key was accepted")
+		}
+		if _, err := cx.CreateVhost(lws.VhostInfo{Port: vh.Port(), Iface: "127.0.0.1", Protocols: []lws.Protocol{httpProtocol()}}); err == nil {
+			t.Error("a plain vhost joined a TLS port")
+		}
+	})
+	out := exchange(t, addr(vh), "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	if strings.Contains(out, "HTTP/1.1") {
+		t.Errorf("plain HTTP was served on the TLS port: %q", out)
+	}
+}
