@@ -57,7 +57,32 @@ type ClientConnectInfo struct {
 	// has its own ephemeral ports. Addresses of the other family are
 	// skipped.
 	Iface string
+	// SSLConnection makes the connection TLS (wss:// or a TLS RAW
+	// socket) with ClientUseSSL, and relaxes the server certificate's
+	// checks with the other flags (lws's ssl_connection, LCCSCF_*). The
+	// server is verified against the vhost's client CA (VhostInfo.
+	// ClientSSLCAFilepath) or, without one, the system's roots.
+	SSLConnection ClientSSLFlags
 }
+
+// ClientSSLFlags are lws's LCCSCF_* flags of a client connection's TLS,
+// with lws's values.
+type ClientSSLFlags uint
+
+// Client TLS flags. Only ClientUseSSL is needed for TLS; the others are
+// off by default and weaken the verification of the server.
+const (
+	// ClientUseSSL makes the connection TLS.
+	ClientUseSSL ClientSSLFlags = 1 << 0
+	// ClientAllowSelfsigned accepts a server certificate that signs
+	// itself.
+	ClientAllowSelfsigned ClientSSLFlags = 1 << 1
+	// ClientSkipServerCertHostnameCheck accepts a certificate issued for
+	// another name.
+	ClientSkipServerCertHostnameCheck ClientSSLFlags = 1 << 2
+	// ClientAllowExpired accepts a certificate outside its validity.
+	ClientAllowExpired ClientSSLFlags = 1 << 3
+)
 
 // clientState is what only client connections carry.
 type clientState struct {
@@ -70,6 +95,7 @@ type clientState struct {
 	failed  bool
 	timeout time.Duration
 	ws      *wsClientState // a WebSocket client until it is established
+	ssl     ClientSSLFlags
 }
 
 func (cs *clientState) target() string {
@@ -127,7 +153,7 @@ func (cx *Context) ClientConnect(info ClientConnectInfo) (*Conn, error) {
 	l := cx.loop
 	c := &Conn{loop: l, vhost: vh, fd: -1, kind: kindClient}
 	c.SetOpaque(info.Opaque)
-	cs := &clientState{host: info.Address, port: info.Port, timeout: info.ConnectTimeout}
+	cs := &clientState{host: info.Address, port: info.Port, timeout: info.ConnectTimeout, ssl: info.SSLConnection}
 	if info.Iface != "" {
 		a, err := netip.ParseAddr(info.Iface)
 		if err != nil {
@@ -331,9 +357,20 @@ func (l *loop) finishConnect(c *Conn) {
 		l.startConnect(c)
 		return
 	}
+	c.writeReady = true
+	if cs.ssl&ClientUseSSL != 0 {
+		l.startClientTLS(c)
+		return
+	}
 	l.timers.cancel(&c.timeout)
 	c.timeoutReason = NoPendingTimeout
-	c.writeReady = true
+	l.connected(c)
+}
+
+// connected goes on with a client whose connection (and TLS handshake,
+// for a TLS client) is made.
+func (l *loop) connected(c *Conn) {
+	cs := c.client
 	if cs.ws != nil {
 		l.updateInterest(c)
 		if err := c.wsClientStart(); err != nil {

@@ -306,8 +306,25 @@ func (l *loop) handshakeDone(c *Conn, st *tlsState, err error) {
 		return
 	}
 	if err != nil {
+		if c.client != nil {
+			l.clientFail(c, "TLS: "+err.Error())
+			return
+		}
 		logf(LogInfo, "lws: %v: TLS handshake: %v", c, err)
 		l.closeConn(c, fmt.Errorf("lws: TLS handshake: %w", err))
+		return
+	}
+	if c.client != nil {
+		c.rxHold &^= holdTLS
+		st.more = true
+		l.timers.cancel(&c.timeout)
+		c.timeoutReason = NoPendingTimeout
+		l.connected(c)
+		if !c.closed {
+			c.readReady = true
+			l.queueReady(c)
+			l.updateInterest(c)
+		}
 		return
 	}
 	cs := st.conn.ConnectionState()
@@ -437,4 +454,106 @@ func (c *Conn) closeTLS() {
 	if st := c.tlsState(); st != nil && st.hs != nil {
 		_ = st.hs.Close()
 	}
+}
+
+// clientTLSConfig makes the TLS configuration of a client connection.
+func (c *Conn) clientTLSConfig() *tls.Config {
+	cs := c.client
+	vh := c.vhost
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: vh.clientCAs}
+	if vh.clientCert != nil {
+		cfg.Certificates = []tls.Certificate{*vh.clientCert}
+	}
+	// An IP address is not sent as SNI, but the certificate is checked
+	// against it.
+	host := strings.TrimSuffix(strings.TrimPrefix(cs.host, "["), "]")
+	cfg.ServerName = host
+	if cs.ssl&(ClientAllowSelfsigned|ClientSkipServerCertHostnameCheck|ClientAllowExpired) != 0 {
+		// Verified here instead, with what the flags relax.
+		cfg.InsecureSkipVerify = true
+		flags, roots := cs.ssl, vh.clientCAs
+		cfg.VerifyConnection = func(st tls.ConnectionState) error {
+			return verifyRelaxed(st, host, roots, flags)
+		}
+	}
+	return cfg
+}
+
+// verifyRelaxed verifies a server's certificate chain as crypto/tls
+// would, less what the client's flags allow.
+func verifyRelaxed(st tls.ConnectionState, host string, roots *x509.CertPool, flags ClientSSLFlags) error {
+	if len(st.PeerCertificates) == 0 {
+		return errors.New("lws: the server sent no certificate")
+	}
+	leaf := st.PeerCertificates[0]
+	opts := x509.VerifyOptions{Roots: roots, Intermediates: x509.NewCertPool()}
+	for _, ic := range st.PeerCertificates[1:] {
+		opts.Intermediates.AddCert(ic)
+	}
+	if flags&ClientSkipServerCertHostnameCheck == 0 {
+		opts.DNSName = host
+	}
+	if flags&ClientAllowExpired != 0 {
+		opts.CurrentTime = leaf.NotAfter.Add(-time.Second)
+	}
+	_, err := leaf.Verify(opts)
+	if err == nil {
+		return nil
+	}
+	var ua x509.UnknownAuthorityError
+	if flags&ClientAllowSelfsigned != 0 && errors.As(err, &ua) && len(st.PeerCertificates) == 1 &&
+		leaf.CheckSignatureFrom(leaf) == nil {
+		// Self-signed: it is its own root.
+		self := x509.NewCertPool()
+		self.AddCert(leaf)
+		opts.Roots = self
+		_, err = leaf.Verify(opts)
+	}
+	return err
+}
+
+// startClientTLS begins the handshake of a client connection that has
+// just connected.
+func (l *loop) startClientTLS(c *Conn) {
+	st := &tlsState{}
+	st.tr.peer = net.TCPAddrFromAddrPort(c.peer)
+	st.tr.local = &net.TCPAddr{}
+	st.conn = tls.Client(&st.tr, c.clientTLSConfig())
+	c.more().tls = st
+	c.rxHold |= holdTLS
+	l.tlsWait = append(l.tlsWait, c)
+	l.pumpTLS()
+}
+
+// InitVhostClientSSL sets up the vhost's client TLS from info's
+// ClientSSL* files (lws_init_vhost_client_ssl): the CA that verifies
+// servers and the certificate the vhost's clients present. CreateVhost
+// does the same for the files given to it.
+func (vh *Vhost) InitVhostClientSSL(info VhostInfo) error {
+	if info.ClientSSLCAFilepath != "" {
+		pem, err := os.ReadFile(info.ClientSSLCAFilepath)
+		if err != nil {
+			return err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("%s holds no PEM certificate", info.ClientSSLCAFilepath)
+		}
+		vh.clientCAs = pool
+	}
+	if info.ClientSSLCertFilepath != "" {
+		key := info.ClientSSLPrivateKeyFilepath
+		if key == "" {
+			key = info.ClientSSLCertFilepath
+		}
+		cert, err := tls.LoadX509KeyPair(info.ClientSSLCertFilepath, key)
+		if err != nil {
+			return err
+		}
+		vh.clientCert = &cert
+	}
+	if err := vh.protocols[0].pseudo.callback(CallbackOpenSSLLoadExtraClientVerifyCerts, nil); err != nil {
+		return fmt.Errorf("OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS: %w", err)
+	}
+	return nil
 }

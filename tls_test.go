@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -197,5 +200,100 @@ func TestTLSRefusesPlainAndBadConfig(t *testing.T) {
 	out := exchange(t, addr(vh), "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	if strings.Contains(out, "HTTP/1.1") {
 		t.Errorf("plain HTTP was served on the TLS port: %q", out)
+	}
+}
+
+// tlsClientRun connects a golws WebSocket client with the given TLS flags
+// to address and echoes three messages; it returns what happened.
+func tlsClientRun(t *testing.T, info lws.VhostInfo, address string, port int, flags lws.ClientSSLFlags) []string {
+	t.Helper()
+	rec := newRecorder()
+	msgs := []string{"hello", strings.Repeat("x", 70000), "bye"}
+	sent := 0
+	var got strings.Builder
+	proto := lws.Protocol{Name: "client", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		switch reason {
+		case lws.CallbackClientEstablished:
+			c.CallbackOnWritable()
+		case lws.CallbackClientWriteable:
+			if sent < len(msgs) {
+				if _, err := c.Write([]byte(msgs[sent]), lws.WriteText); err != nil {
+					return err
+				}
+				sent++
+			}
+		case lws.CallbackClientReceive:
+			got.Write(in)
+			if c.IsFinalFragment() {
+				rec.add(fmt.Sprintf("echo %d", got.Len()))
+				got.Reset()
+				if sent == len(msgs) {
+					return errors.New("done")
+				}
+				c.CallbackOnWritable()
+			}
+		case lws.CallbackClientConnectionError:
+			rec.add("error " + string(in))
+		}
+		return nil
+	}}
+	info.Port, info.Protocols = lws.PortNoListen, []lws.Protocol{proto}
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh, err := cx.CreateVhost(info)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Address: address, Port: port, SSLConnection: flags}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	first := rec.await(t, "")
+	if strings.HasPrefix(first, "error") {
+		return []string{first}
+	}
+	return []string{first, rec.await(t, "echo"), rec.await(t, "echo")}
+}
+
+func TestTLSClient(t *testing.T) {
+	// A gorilla server behind Go's TLS, with httptest's self-signed
+	// certificate (for 127.0.0.1 and example.com).
+	up := websocket.Upgrader{}
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		for {
+			mt, msg, err := conn.ReadMessage()
+			if err != nil || conn.WriteMessage(mt, msg) != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	want := []string{"echo 5", "echo 70000", "echo 3"}
+	if got := tlsClientRun(t, lws.VhostInfo{}, "127.0.0.1", port, lws.ClientUseSSL); len(got) != 1 || !strings.Contains(got[0], "certificate") {
+		t.Errorf("an unknown authority was accepted: %q", got)
+	}
+	if got := tlsClientRun(t, lws.VhostInfo{}, "127.0.0.1", port, lws.ClientUseSSL|lws.ClientAllowSelfsigned); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("allow self-signed: %q", got)
+	}
+	// golws's own TLS server, its certificate given to the client vhost
+	// as its CA; the name must match unless the check is skipped.
+	cert, key, _ := tlsCert(t, "localhost")
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh = httpVhost(t, cx, lws.VhostInfo{SSLCertFilepath: cert, SSLPrivateKeyFilepath: key, Protocols: []lws.Protocol{echo.Protocol()}})
+	})
+	if got := tlsClientRun(t, lws.VhostInfo{ClientSSLCAFilepath: cert}, "localhost", vh.Port(), lws.ClientUseSSL); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("golws to golws over TLS: %q", got)
+	}
+	if got := tlsClientRun(t, lws.VhostInfo{ClientSSLCAFilepath: cert}, "127.0.0.1", vh.Port(), lws.ClientUseSSL); len(got) != 1 || !strings.HasPrefix(got[0], "error TLS") {
+		t.Errorf("a certificate for another name was accepted: %q", got)
+	}
+	if got := tlsClientRun(t, lws.VhostInfo{ClientSSLCAFilepath: cert}, "127.0.0.1", vh.Port(), lws.ClientUseSSL|lws.ClientSkipServerCertHostnameCheck); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("skip hostname check: %q", got)
 	}
 }

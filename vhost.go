@@ -2,6 +2,7 @@ package lws
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -130,6 +131,13 @@ type VhostInfo struct {
 	// verification, versions. It is cloned; the files above are added to
 	// the clone. A vhost with TLSConfig and no files serves TLS too.
 	TLSConfig *tls.Config
+	// ClientSSLCAFilepath is a PEM file of the CAs that verify the servers
+	// the vhost's TLS clients connect to (lws's client-ssl-ca); empty
+	// means the system's roots. ClientSSLCertFilepath and
+	// ClientSSLPrivateKeyFilepath are the certificate the clients
+	// present, if a server asks.
+	ClientSSLCAFilepath                                string
+	ClientSSLCertFilepath, ClientSSLPrivateKeyFilepath string
 	// KeepaliveTimeout is how long, in seconds, an HTTP connection may
 	// stay idle between requests (lws's keepalive_timeout). Zero means 5.
 	KeepaliveTimeout int
@@ -151,6 +159,9 @@ type Vhost struct {
 	mounts    []*mount
 	headers   []byte      // Headers, rendered
 	tlsCfg    *tls.Config // the server TLS configuration, or nil
+
+	clientCAs  *x509.CertPool   // verifies servers for TLS clients; nil: the system's
+	clientCert *tls.Certificate // what TLS clients present
 }
 
 // listenGroup is the vhosts sharing one listen socket; the Host header
@@ -235,6 +246,12 @@ func (cx *Context) CreateVhost(info VhostInfo) (*Vhost, error) {
 	if _, err := vh.vhostTLS(); err != nil {
 		vh.closeMounts()
 		return nil, fmt.Errorf("lws: vhost %q: TLS: %w", info.Name, err)
+	}
+	if info.ClientSSLCAFilepath != "" || info.ClientSSLCertFilepath != "" {
+		if err := vh.InitVhostClientSSL(info); err != nil {
+			vh.closeMounts()
+			return nil, fmt.Errorf("lws: vhost %q: client TLS: %w", info.Name, err)
+		}
 	}
 	if g := cx.listenGroupFor(info); g != nil {
 		// Another vhost listens on this port: share its socket.

@@ -106,9 +106,12 @@ const (
 )
 
 // stageable reports whether n more bytes for c go to the batch.
+// The batch holds bytes for the wire: a TLS connection's writes are
+// encrypted first, so nothing is appended to the batch for it directly.
 func (c *Conn) stageable(n int) bool {
 	l := c.loop
-	return l.cork == c && c.outOff >= len(c.out) && len(l.stage)+n <= corkLimit
+	return l.cork == c && c.outOff >= len(c.out) && len(l.stage)+n <= corkLimit &&
+		(c.rare == nil || c.rare.tls == nil)
 }
 
 // send writes hdr then p to the connection, encrypted if it is TLS, and

@@ -281,7 +281,7 @@ func TestCaseTimeLimit(t *testing.T) {
 		},
 	}
 	start := time.Now()
-	r := runCase(t.Context(), url, c)
+	r := runCase(t.Context(), url, nil, c)
 	if d := time.Since(start); d > 8*time.Second {
 		t.Errorf("the case took %v with a limit of 1s", d)
 	}

@@ -40,6 +40,7 @@ package conformance
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -127,6 +128,12 @@ func Cases() []Case {
 // It stops early, without results for the cases not started, when ctx is
 // done.
 func RunClient(ctx context.Context, url string, filter func(id string) bool) []Result {
+	return RunClientTLS(ctx, url, nil, filter)
+}
+
+// RunClientTLS is RunClient for a wss:// URL: each case's connection is
+// made with TLS configured by cfg.
+func RunClientTLS(ctx context.Context, url string, cfg *tls.Config, filter func(id string) bool) []Result {
 	var rs []Result
 	for _, c := range Cases() {
 		if filter != nil && !filter(c.ID) {
@@ -135,19 +142,19 @@ func RunClient(ctx context.Context, url string, filter func(id string) bool) []R
 		if ctx.Err() != nil {
 			break
 		}
-		rs = append(rs, runCase(ctx, url, c))
+		rs = append(rs, runCase(ctx, url, cfg, c))
 	}
 	return rs
 }
 
 // runCase runs one case on a fresh connection.
-func runCase(ctx context.Context, url string, c Case) Result {
+func runCase(ctx context.Context, url string, cfg *tls.Config, c Case) Result {
 	r := Result{Case: c.ID, Description: c.Description}
 	limit := c.Limit
 	if limit <= 0 {
 		limit = defaultLimit
 	}
-	conn, rest, err := dial(ctx, url)
+	conn, rest, err := dial(ctx, url, cfg)
 	if err != nil {
 		r.Behavior, r.CloseBehavior = Failed, Failed
 		r.Detail = "The WebSocket opening handshake was never completed: " + err.Error()

@@ -1,14 +1,20 @@
 package conformance
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/internal/looptest"
+	"github.com/golws/lws/internal/selfsigned"
 	"github.com/golws/lws/plugins/echo"
 )
 
@@ -58,6 +64,39 @@ func TestConformance(t *testing.T) {
 	for _, r := range rs {
 		if r.Behavior == Failed {
 			t.Errorf("case %s FAILED: %s", r.Case, r.Detail)
+		}
+	}
+}
+
+// TestConformanceWSS runs every case against golws's echo server over TLS.
+func TestConformanceWSS(t *testing.T) {
+	certPEM, keyPEM, err := selfsigned.Generate(time.Hour, "localhost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(cert, certPEM, 0o600)
+	os.WriteFile(key, keyPEM, 0o600)
+	cx, err := lws.NewContext(lws.ContextInfo{ServiceBufferSize: 32 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vh, err := cx.CreateVhost(lws.VhostInfo{Port: lws.PortAny, Iface: "127.0.0.1", Protocols: []lws.Protocol{echo.Protocol()},
+		SSLCertFilepath: cert, SSLPrivateKeyFilepath: key})
+	if err != nil {
+		cx.Destroy()
+		t.Fatal(err)
+	}
+	port := vh.Port()
+	looptest.Run(t, cx)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	rs := RunClientTLS(t.Context(), fmt.Sprintf("wss://localhost:%d/", port), &tls.Config{RootCAs: pool}, caseFilter(t))
+	t.Logf("\n%s", report(rs))
+	for _, r := range rs {
+		if r.Behavior == Failed {
+			t.Errorf("case %s FAILED over wss: %s", r.Case, r.Detail)
 		}
 	}
 }

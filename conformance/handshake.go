@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha1"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -22,17 +23,22 @@ const guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 // dial opens TCP to a ws:// URL and performs the opening handshake by
 // hand. It returns the connection and the octets that followed the
 // server's response.
-func dial(ctx context.Context, rawURL string) (net.Conn, []byte, error) {
+func dial(ctx context.Context, rawURL string, cfg *tls.Config) (net.Conn, []byte, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, nil, err
 	}
-	if u.Scheme != "ws" {
-		return nil, nil, fmt.Errorf("unsupported scheme %q (only ws:// is)", u.Scheme)
+	port := "80"
+	switch u.Scheme {
+	case "ws":
+	case "wss":
+		port = "443"
+	default:
+		return nil, nil, fmt.Errorf("unsupported scheme %q (ws:// and wss:// are)", u.Scheme)
 	}
 	host := u.Host
 	if u.Port() == "" {
-		host = net.JoinHostPort(u.Hostname(), "80")
+		host = net.JoinHostPort(u.Hostname(), port)
 	}
 	path := u.RequestURI()
 	ctx, cancel := context.WithTimeout(ctx, openHandshakeTimeout)
@@ -44,6 +50,21 @@ func dial(ctx context.Context, rawURL string) (net.Conn, []byte, error) {
 	}
 	deadline, _ := ctx.Deadline()
 	_ = conn.SetDeadline(deadline)
+	if u.Scheme == "wss" {
+		c := cfg.Clone()
+		if c == nil {
+			c = &tls.Config{}
+		}
+		if c.ServerName == "" {
+			c.ServerName = u.Hostname()
+		}
+		tc := tls.Client(conn, c)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return nil, nil, err
+		}
+		conn = tc
+	}
 	var k [16]byte
 	binary.LittleEndian.PutUint64(k[:], rand.Uint64())
 	binary.LittleEndian.PutUint64(k[8:], rand.Uint64())

@@ -517,7 +517,7 @@ func (p *Peer) dropConnection(abort bool) {
 		p.flush()
 	}
 	p.lostAt, p.lostHow = p.since(), p.me()+" dropped TCP"
-	if tc, ok := p.conn.(*net.TCPConn); ok && p.server && !abort {
+	if tc, ok := p.conn.(interface{ CloseWrite() error }); ok && p.server && !abort {
 		_ = tc.CloseWrite()
 		return
 	}

@@ -17,6 +17,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha1"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -59,6 +60,13 @@ const Agent = "golws"
 // the case is over and connect has not returned in time. RunServer stops
 // early, without results for the cases not started, when ctx is done.
 func RunServer(ctx context.Context, connect func(ctx context.Context, url string) error, filter func(id string) bool) []Result {
+	return RunServerTLS(ctx, nil, connect, filter)
+}
+
+// RunServerTLS is RunServer over TLS configured by cfg (a server
+// configuration with a certificate); the URLs are wss:// ones. With a nil
+// cfg it is RunServer.
+func RunServerTLS(ctx context.Context, cfg *tls.Config, connect func(ctx context.Context, url string) error, filter func(id string) bool) []Result {
 	var rs []Result
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -70,7 +78,10 @@ func RunServer(ctx context.Context, connect func(ctx context.Context, url string
 		}
 		return rs
 	}
-	s := &fuzzServer{ln: ln, conns: make(chan net.Conn, 16), port: ln.Addr().(*net.TCPAddr).Port}
+	s := &fuzzServer{ln: ln, conns: make(chan net.Conn, 16), port: ln.Addr().(*net.TCPAddr).Port, scheme: "ws"}
+	if cfg != nil {
+		s.ln, s.scheme = tls.NewListener(ln, cfg), "wss"
+	}
 	acceptDone := make(chan struct{})
 	go s.acceptLoop(acceptDone)
 	defer func() {
@@ -92,9 +103,10 @@ func RunServer(ctx context.Context, connect func(ctx context.Context, url string
 
 // fuzzServer is the listening side of RunServer.
 type fuzzServer struct {
-	ln    net.Listener
-	port  int
-	conns chan net.Conn
+	ln     net.Listener
+	port   int
+	conns  chan net.Conn
+	scheme string // ws or wss
 }
 
 // acceptLoop hands accepted connections to the case being run.
@@ -127,7 +139,7 @@ func (s *fuzzServer) drain() {
 
 // caseURL is the URL the client must open for the case at position n.
 func (s *fuzzServer) caseURL(n int) string {
-	return fmt.Sprintf("ws://127.0.0.1:%d/runCase?case=%d&agent=%s", s.port, n, Agent)
+	return fmt.Sprintf("%s://127.0.0.1:%d/runCase?case=%d&agent=%s", s.scheme, s.port, n, Agent)
 }
 
 // runCase serves one case to the client.

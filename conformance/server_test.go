@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/selfsigned"
 	"github.com/golws/lws/plugins/echo"
 )
 
@@ -69,7 +71,13 @@ func golwsConnect(ctx context.Context, rawURL string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Address: u.Hostname(), Port: port, Path: u.RequestURI()}); err != nil {
+	var ssl lws.ClientSSLFlags
+	if u.Scheme == "wss" {
+		// the fuzzing server's certificate is made for the run
+		ssl = lws.ClientUseSSL | lws.ClientAllowSelfsigned
+	}
+	if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Address: u.Hostname(), Port: port, Path: u.RequestURI(),
+		SSLConnection: ssl}); err != nil {
 		return err
 	}
 	if err := cx.Run(ctx); err != nil {
@@ -79,6 +87,27 @@ func golwsConnect(ctx context.Context, rawURL string) error {
 		return errors.New(e.err)
 	}
 	return nil
+}
+
+// TestClientConformanceWSS runs every case against golws's WebSocket
+// client over TLS.
+func TestClientConformanceWSS(t *testing.T) {
+	t.Parallel()
+	certPEM, keyPEM, err := selfsigned.Generate(time.Hour, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := RunServerTLS(t.Context(), &tls.Config{Certificates: []tls.Certificate{cert}}, golwsConnect, caseFilter(t))
+	t.Logf("\n%s", report(rs))
+	for _, r := range rs {
+		if r.Behavior == Failed {
+			t.Errorf("case %s FAILED over wss: %s", r.Case, r.Detail)
+		}
+	}
 }
 
 // TestClientConformance runs every case against golws's WebSocket client.
