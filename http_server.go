@@ -38,6 +38,18 @@ func (c *Conn) serveRequest() error {
 	if err := c.selectVhost(); err != nil || c.closed || c.killAfterWrite {
 		return err
 	}
+	if hs.toHTTPS {
+		c.enterResponse()
+		host := string(ah.Copy(nil, h1.TokenHost))
+		if host == "" {
+			host = c.vhost.name
+		}
+		loc := "https://" + host + string(ah.Fragment(method, 0))
+		if q := c.queryString(); q != "" {
+			loc += "?" + q
+		}
+		return c.HTTPRedirect(301, loc)
+	}
 	if method == h1.TokenGetURI && headerHasToken(ah, h1.TokenUpgrade, "websocket") {
 		return c.wsServerUpgrade()
 	}
@@ -502,6 +514,9 @@ func (c *Conn) appendStatus(b []byte, status int) []byte {
 	hs := c.http
 	hs.status, hs.txLength, hs.txChunked = status, -1, false
 	b = h1.AppendStatusLine(b, hs.http10, status)
+	if c.vhost.info.Options&OptionSTS != 0 {
+		b = append(b, "strict-transport-security: max-age=15768000 ; includeSubDomains\r\n"...)
+	}
 	if m := hs.mount; m != nil {
 		b = append(b, m.allHeaders...)
 	} else {

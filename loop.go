@@ -169,7 +169,7 @@ func (l *loop) wantedEvents(c *Conn) uint32 {
 	case c.connecting:
 		ev = poll.Out
 	default:
-		if !c.rxDisabled && c.rxHold == 0 && !c.rxEOF && !c.readReady {
+		if !c.rxDisabled && (c.rxHold == 0 || c.peekingTLS()) && !c.rxEOF && !c.readReady {
 			ev |= poll.In
 		}
 		if !c.writeReady && (len(c.out) > 0 || c.wantWriteable) {
@@ -423,6 +423,12 @@ func (l *loop) serviceRx(c *Conn) {
 	}
 	if c.rxHold&holdAH != 0 && l.acquireAH(c) {
 		c.rxHold &^= holdAH
+	}
+	if c.rxHold == holdTLS && !c.rxDisabled && c.peekingTLS() {
+		if c.readReady {
+			l.peekTLS(c)
+		}
+		return
 	}
 	if c.rxDisabled || c.rxHold != 0 {
 		return

@@ -52,6 +52,7 @@ type httpState struct {
 	cgi         *cgiState
 	extra       *[]byte // the head the library builds, during ADD_HEADERS
 	handling404 bool
+	toHTTPS     bool           // plain HTTP on a TLS port that redirects to https://
 	callbackVP  *vhostProtocol // the callback mount protocol the connection is bound to
 }
 

@@ -36,6 +36,47 @@ type tlsState struct {
 	more bool
 	// hs is the handshake's duplicate socket while the handshake runs.
 	hs net.Conn
+	// peek: the first byte decides between TLS and plain HTTP
+	// (OptionAllowNonSSLOnSSLPort).
+	peek bool
+	info SSLInfo // the event of CallbackSSLInfo being delivered
+}
+
+// OpenSSL's SSL_CB_* values, for VhostInfo.SSLInfoEventMask and
+// SSLInfo.Where.
+const (
+	SSLCBHandshakeStart = 0x10
+	SSLCBHandshakeDone  = 0x20
+	SSLCBAlert          = 0x4000
+)
+
+// SSLInfo is what CallbackSSLInfo reports (lws's struct lws_ssl_info):
+// Where is one of the SSLCB* events; Err, for SSLCBAlert, is why the
+// handshake failed.
+type SSLInfo struct {
+	Where int
+	Err   error
+}
+
+// SSLInfo returns, during CallbackSSLInfo, the event being reported.
+func (c *Conn) SSLInfo() SSLInfo {
+	if st := c.tlsState(); st != nil {
+		return st.info
+	}
+	return SSLInfo{}
+}
+
+// sslInfo delivers CallbackSSLInfo for an event the vhost asked for; an
+// error from the callback closes the connection.
+func (c *Conn) sslInfo(where int, err error) error {
+	st := c.tlsState()
+	if st == nil || c.vhost.info.SSLInfoEventMask&where == 0 {
+		return nil
+	}
+	st.info = SSLInfo{Where: where, Err: err}
+	cerr := c.callback(CallbackSSLInfo, nil)
+	st.info = SSLInfo{}
+	return cerr
 }
 
 // errWouldBlock is the transport's "nothing to read yet": temporary, so
@@ -155,7 +196,7 @@ func (vh *Vhost) vhostTLS() (*tls.Config, error) {
 			cfg.ClientAuth = tls.VerifyClientCertIfGiven
 		}
 	}
-	if info.Options&OptionRequireValidOpenSSLClientCert != 0 {
+	if info.Options&OptionRequireValidOpenSSLClientCert == OptionRequireValidOpenSSLClientCert {
 		if cfg.ClientCAs == nil {
 			return nil, errors.New("OptionRequireValidOpenSSLClientCert needs SSLCAFilepath (or TLSConfig.ClientCAs)")
 		}
@@ -163,6 +204,9 @@ func (vh *Vhost) vhostTLS() (*tls.Config, error) {
 	}
 	if len(cfg.NextProtos) == 0 {
 		cfg.NextProtos = []string{"http/1.1"}
+	}
+	if err := vh.applyTLSPolicy(cfg); err != nil {
+		return nil, err
 	}
 	vh.tlsCfg = cfg
 	if err := vh.protocols[0].pseudo.callback(CallbackOpenSSLLoadExtraServerVerifyCerts, nil); err != nil {
@@ -238,11 +282,51 @@ func (l *loop) startTLS(c *Conn) {
 	st.conn = tls.Server(&st.tr, base)
 	c.more().tls = st
 	c.rxHold |= holdTLS
+	if c.vhost.info.Options&OptionAllowNonSSLOnSSLPort == OptionAllowNonSSLOnSSLPort {
+		// Wait for the first byte (within the head timeout).
+		st.peek = true
+		return
+	}
 	// Waiting for a worker has no timeout of its own: the queue moves as
 	// fast as the running handshakes end, each within its timeout.
 	c.SetTimeout(NoPendingTimeout, 0)
 	l.tlsWait = append(l.tlsWait, c)
 	l.pumpTLS()
+}
+
+// peekTLS looks at the first byte of a connection on a TLS port that also
+// serves plain HTTP: a TLS handshake record starts with 22.
+func (l *loop) peekTLS(c *Conn) {
+	st := c.tlsState()
+	var b [1]byte
+	n, _, err := unix.Recvfrom(int(c.fd), b[:], unix.MSG_PEEK)
+	switch {
+	case err == unix.EAGAIN || err == unix.EINTR:
+		c.readReady = false
+		l.updateInterest(c)
+		return
+	case err != nil:
+		l.closeConn(c, err)
+		return
+	case n == 0:
+		l.closeConn(c, errPeerClosed)
+		return
+	}
+	st.peek = false
+	if b[0] == 0x16 {
+		c.SetTimeout(NoPendingTimeout, 0)
+		l.tlsWait = append(l.tlsWait, c)
+		l.pumpTLS()
+		return
+	}
+	// Plain HTTP on the TLS port.
+	c.rare.tls = nil
+	c.rxHold &^= holdTLS
+	if c.http != nil && c.vhost.info.Options&OptionRedirectHTTPToHTTPS == OptionRedirectHTTPToHTTPS {
+		c.http.toHTTPS = true
+	}
+	l.queueReady(c)
+	l.updateInterest(c)
 }
 
 // pumpTLS starts waiting handshakes while the pool has room.
@@ -265,6 +349,12 @@ func (l *loop) pumpTLS() {
 		deadline := time.Now().Add(time.Duration(cx.info.TimeoutSecs) * time.Second)
 		_ = dup.SetDeadline(deadline)
 		c.SetTimeout(PendingTimeoutSSLAccept, cx.info.TimeoutSecs+1)
+		if err := c.sslInfo(SSLCBHandshakeStart, nil); err != nil {
+			_ = dup.Close()
+			st.hs, st.tr.hs = nil, nil
+			l.closeConn(c, err)
+			continue
+		}
 		l.tlsRunning++
 		cx.handshakes.Add(1)
 		go func() {
@@ -306,12 +396,23 @@ func (l *loop) handshakeDone(c *Conn, st *tlsState, err error) {
 		return
 	}
 	if err != nil {
+		_ = c.sslInfo(SSLCBAlert, err)
+		if c.closed {
+			return
+		}
 		if c.client != nil {
 			l.clientFail(c, "TLS: "+err.Error())
 			return
 		}
 		logf(LogInfo, "lws: %v: TLS handshake: %v", c, err)
 		l.closeConn(c, fmt.Errorf("lws: TLS handshake: %w", err))
+		return
+	}
+	if err := c.sslInfo(SSLCBHandshakeDone, nil); err != nil {
+		l.closeConn(c, err)
+		return
+	}
+	if c.closed {
 		return
 	}
 	if c.client != nil {
@@ -556,4 +657,10 @@ func (vh *Vhost) InitVhostClientSSL(info VhostInfo) error {
 		return fmt.Errorf("OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS: %w", err)
 	}
 	return nil
+}
+
+// peekingTLS reports whether the connection waits for its first byte to
+// choose between TLS and plain HTTP.
+func (c *Conn) peekingTLS() bool {
+	return c.rare != nil && c.rare.tls != nil && c.rare.tls.peek
 }

@@ -26,6 +26,15 @@ const (
 	// certificate and refuses those without one that the vhost's CA
 	// (SSLCAFilepath) verifies.
 	OptionRequireValidOpenSSLClientCert ServerOption = 1<<1 | 1<<12
+	// OptionAllowNonSSLOnSSLPort serves plain HTTP on a TLS vhost's port
+	// to clients whose first byte is not a TLS handshake.
+	OptionAllowNonSSLOnSSLPort ServerOption = 1<<3 | 1<<12
+	// OptionRedirectHTTPToHTTPS, with OptionAllowNonSSLOnSSLPort,
+	// answers plain HTTP on the TLS port with a redirect to https://.
+	OptionRedirectHTTPToHTTPS ServerOption = 1<<11 | 1<<12
+	// OptionSTS adds Strict-Transport-Security to the vhost's HTTP
+	// responses (lws's max-age of half a year, with subdomains).
+	OptionSTS ServerOption = 1 << 15
 	// OptionDisableIPv6 listens on IPv4 only when no Iface is given.
 	OptionDisableIPv6 ServerOption = 1 << 5
 	// OptionFallbackToApplyListenAcceptConfig applies ListenAcceptRole to a
@@ -131,6 +140,18 @@ type VhostInfo struct {
 	// verification, versions. It is cloned; the files above are added to
 	// the clone. A vhost with TLSConfig and no files serves TLS too.
 	TLSConfig *tls.Config
+	// SSLCipherList is the server's TLS 1.2 cipher list in OpenSSL's
+	// syntax (lws's ssl_cipher_list, lwsws's "ciphers"); see
+	// ParseCipherList. Empty means Go's defaults. TLS 1.3 is on unless
+	// TLSConfig sets MaxVersion; its suites are Go's.
+	SSLCipherList string
+	// ECDHCurve lists the key exchange groups, as OpenSSL names them
+	// ("X25519:P-384", "prime256v1"); empty means Go's defaults.
+	ECDHCurve string
+	// SSLInfoEventMask selects the TLS events delivered as
+	// CallbackSSLInfo (SSLCBHandshakeStart, SSLCBHandshakeDone,
+	// SSLCBAlert).
+	SSLInfoEventMask int
 	// ClientSSLCAFilepath is a PEM file of the CAs that verify the servers
 	// the vhost's TLS clients connect to (lws's client-ssl-ca); empty
 	// means the system's roots. ClientSSLCertFilepath and
