@@ -3,6 +3,7 @@ package lws_test
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -344,5 +345,74 @@ func TestExampleHTTPServer(t *testing.T) {
 	if !strings.HasPrefix(head, "HTTP/1.1 200 ") || !found || rest != "" ||
 		!strings.Contains(strings.ToLower(head), fmt.Sprintf("\r\ncontent-length: %d\r\n", len(atxt))) {
 		t.Errorf("HEAD /a.txt answered %q", raw)
+	}
+}
+
+// startExample runs an example with args and returns the port it listens
+// on; it is stopped with SIGTERM when the test ends.
+func startExample(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	bin := buildExample(t, name)
+	cmd := exec.Command(bin, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("%s exited with %v", name, err)
+		}
+	})
+	re := regexp.MustCompile(`listening on port (\d+)`)
+	sc := bufio.NewScanner(stderr)
+	var port string
+	for sc.Scan() {
+		if m := re.FindStringSubmatch(sc.Text()); m != nil {
+			port = m[1]
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, stderr) }()
+	if port == "" {
+		t.Fatalf("%s never said it was listening", name)
+	}
+	return port
+}
+
+// TestExampleTLSFlags: -s serves wss with a certificate made at start, -C
+// and -K serve https with given files.
+func TestExampleTLSFlags(t *testing.T) {
+	port := startExample(t, "ws-server-echo", "-p", "0", "-d", "7", "-s")
+	d := websocket.Dialer{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
+	conn, _, err := d.Dial("wss://127.0.0.1:"+port+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	tc, ok := conn.UnderlyingConn().(*tls.Conn)
+	if !ok {
+		t.Fatal("wss without TLS")
+	}
+	if cn := tc.ConnectionState().PeerCertificates[0].Subject.CommonName; cn != "localhost" {
+		t.Errorf("-s certificate for %q", cn)
+	}
+	if err := conn.WriteMessage(websocket.TextMessage, []byte("over tls")); err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err := conn.ReadMessage(); err != nil || string(got) != "over tls" {
+		t.Fatalf("wss echo %q %v", got, err)
+	}
+
+	cert, key, _ := tlsCert(t, "localhost")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "index.html"), []byte("secure index"), 0o644)
+	port = startExample(t, "http-server", "-p", "0", "-d", "7", "-r", dir, "-C", cert, "-K", key)
+	out := curl(t, "--cacert", cert, "--resolve", "localhost:"+port+":127.0.0.1", "https://localhost:"+port+"/")
+	if !strings.HasPrefix(out, "HTTP/1.1 200 OK\n") || !strings.HasSuffix(out, "\nsecure index") {
+		t.Errorf("https example: %q", out)
 	}
 }

@@ -3,6 +3,8 @@
 // http://127.0.0.1:PORT/.
 //
 //	go run ./examples/http-server -p 7681 -r ./public
+//	go run ./examples/http-server -s            # https, self-signed certificate made at start
+//	go run ./examples/http-server -C cert.pem -K key.pem
 //
 // It is written the lws way, with no HTTP code of its own: the vhost has a
 // single mount of "/" on the directory, whose index.html answers for "/"
@@ -23,6 +25,7 @@ import (
 	"syscall"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/exampletls"
 )
 
 func main() {
@@ -31,6 +34,7 @@ func main() {
 	root := flag.String("r", ".", "directory served at /")
 	eventLib := flag.String("e", "", "event loop backend: epoll or poll (default: the platform's)")
 	logLevel := flag.Int("d", int(lws.DefaultLogLevel|lws.LogUser), "log level bit mask (lws's -d)")
+	tlsFlags := exampletls.Register()
 	flag.Parse()
 	lws.SetLogLevel(lws.LogLevel(*logLevel), nil)
 
@@ -52,7 +56,7 @@ func main() {
 		os.Exit(1)
 	}
 	defer cx.Destroy()
-	_, err = cx.CreateVhost(lws.VhostInfo{
+	info := lws.VhostInfo{
 		Port:      *port,
 		Iface:     *iface,
 		Protocols: []lws.Protocol{{Name: "http", Callback: lws.CallbackHTTPDummy}},
@@ -61,12 +65,16 @@ func main() {
 			Origin:     "file://" + dir,
 			Default:    "index.html",
 		}},
-	})
+	}
+	scheme, _, err := tlsFlags.Apply(&info)
+	if err == nil {
+		_, err = cx.CreateVhost(info)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	lws.Userf("http-server: http://%s:%d/ serving %s", *iface, *port, dir)
+	lws.Userf("http-server: %s://%s:%d/ serving %s", scheme, *iface, *port, dir)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

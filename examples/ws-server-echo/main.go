@@ -4,6 +4,8 @@
 // subprotocol the client asks for (or none).
 //
 //	go run ./examples/ws-server-echo -p 7681
+//	go run ./examples/ws-server-echo -s        # wss, self-signed certificate made at start
+//	go run ./examples/ws-server-echo -C cert.pem -K key.pem
 //
 // Each connection queues what it received in a small ring of fragments and
 // writes one fragment per SERVER_WRITEABLE; while the ring is nearly full,
@@ -20,6 +22,7 @@ import (
 	"syscall"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/exampletls"
 	"github.com/golws/lws/plugins/echo"
 )
 
@@ -28,6 +31,7 @@ func main() {
 	iface := flag.String("i", "127.0.0.1", "interface or address to listen on")
 	eventLib := flag.String("e", "", "event loop backend: epoll or poll (default: the platform's)")
 	logLevel := flag.Int("d", int(lws.DefaultLogLevel|lws.LogUser), "log level bit mask (lws's -d)")
+	tlsFlags := exampletls.Register()
 	flag.Parse()
 	lws.SetLogLevel(lws.LogLevel(*logLevel), nil)
 
@@ -37,16 +41,20 @@ func main() {
 		os.Exit(1)
 	}
 	defer cx.Destroy()
-	_, err = cx.CreateVhost(lws.VhostInfo{
+	info := lws.VhostInfo{
 		Port:      *port,
 		Iface:     *iface,
 		Protocols: []lws.Protocol{echo.Protocol()},
-	})
+	}
+	_, scheme, err := tlsFlags.Apply(&info)
+	if err == nil {
+		_, err = cx.CreateVhost(info)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	lws.Userf("ws-server-echo: ws://%s:%d/", *iface, *port)
+	lws.Userf("ws-server-echo: %s://%s:%d/", scheme, *iface, *port)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
