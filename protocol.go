@@ -72,8 +72,11 @@ const (
 	// CallbackOpenSSLLoadExtraServerVerifyCerts: add certificates a server uses
 	// to verify clients.
 	CallbackOpenSSLLoadExtraServerVerifyCerts Reason = 22
-	// CallbackOpenSSLPerformClientCertVerification: a client certificate is
-	// being verified; returning an error fails it.
+	// CallbackOpenSSLPerformClientCertVerification: a TLS client presented
+	// a certificate that crypto/tls verified against the vhost's CA;
+	// Conn.PeerCertificates has it, and returning an error refuses the
+	// client (the connection closes before anything of it is served).
+	// Delivered to the vhost's first protocol.
 	CallbackOpenSSLPerformClientCertVerification Reason = 23
 	// CallbackClientAppendHandshakeHeader: add headers to a client request.
 	CallbackClientAppendHandshakeHeader Reason = 24

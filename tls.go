@@ -429,6 +429,15 @@ func (l *loop) handshakeDone(c *Conn, st *tlsState, err error) {
 		return
 	}
 	cs := st.conn.ConnectionState()
+	if len(cs.PeerCertificates) > 0 {
+		// crypto/tls verified the chain against the vhost's CA; the
+		// protocol has the last word (lws's verification callback).
+		if err := c.callbackProto(c.vhost.protocols[0], CallbackOpenSSLPerformClientCertVerification, nil); err != nil {
+			logf(LogInfo, "lws: %v: client certificate refused: %v", c, err)
+			l.closeConn(c, fmt.Errorf("lws: client certificate refused: %w", err))
+			return
+		}
+	}
 	if g := c.vhost.group; g != nil && cs.ServerName != "" {
 		// SNI chose the vhost: the connection belongs to it.
 		for _, v := range g.vhosts {
@@ -663,4 +672,26 @@ func (vh *Vhost) InitVhostClientSSL(info VhostInfo) error {
 // choose between TLS and plain HTTP.
 func (c *Conn) peekingTLS() bool {
 	return c.rare != nil && c.rare.tls != nil && c.rare.tls.peek
+}
+
+// PeerCertificates returns the certificates the TLS peer presented, leaf
+// first (nil for a connection without TLS, or a peer that sent none).
+// Server connections have them from CallbackOpenSSLPerformClientCertVerification
+// on.
+func (c *Conn) PeerCertificates() []*x509.Certificate {
+	st := c.tlsState()
+	if st == nil || st.hs != nil {
+		return nil
+	}
+	return st.conn.ConnectionState().PeerCertificates
+}
+
+// TLSConnectionState returns the connection's TLS state (version, suite,
+// ALPN, SNI name), or false without TLS or during the handshake.
+func (c *Conn) TLSConnectionState() (tls.ConnectionState, bool) {
+	st := c.tlsState()
+	if st == nil || st.hs != nil {
+		return tls.ConnectionState{}, false
+	}
+	return st.conn.ConnectionState(), true
 }

@@ -1,6 +1,7 @@
 package lws_test
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -207,11 +209,21 @@ func TestTLSRefusesPlainAndBadConfig(t *testing.T) {
 // to address and echoes three messages; it returns what happened.
 func tlsClientRun(t *testing.T, info lws.VhostInfo, address string, port int, flags lws.ClientSSLFlags) []string {
 	t.Helper()
+	return tlsClientRunProto(t, info, address, port, flags, "")
+}
+
+// tlsClientRunProto is tlsClientRun offering the subprotocol protocol.
+func tlsClientRunProto(t *testing.T, info lws.VhostInfo, address string, port int, flags lws.ClientSSLFlags, protocol string) []string {
+	t.Helper()
 	rec := newRecorder()
 	msgs := []string{"hello", strings.Repeat("x", 70000), "bye"}
 	sent := 0
 	var got strings.Builder
-	proto := lws.Protocol{Name: "client", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+	name := "client"
+	if protocol != "" {
+		name = protocol
+	}
+	proto := lws.Protocol{Name: name, Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
 		switch reason {
 		case lws.CallbackClientEstablished:
 			c.CallbackOnWritable()
@@ -243,7 +255,7 @@ func tlsClientRun(t *testing.T, info lws.VhostInfo, address string, port int, fl
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Address: address, Port: port, SSLConnection: flags}); err != nil {
+		if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Address: address, Port: port, SSLConnection: flags, Protocol: protocol}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -295,5 +307,171 @@ func TestTLSClient(t *testing.T) {
 	}
 	if got := tlsClientRun(t, lws.VhostInfo{ClientSSLCAFilepath: cert}, "127.0.0.1", vh.Port(), lws.ClientUseSSL|lws.ClientSkipServerCertHostnameCheck); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("skip hostname check: %q", got)
+	}
+}
+
+// TestTLSClientCertificates: with OptionRequireValidOpenSSLClientCert, a
+// client without a certificate, or with one the CA did not sign, is
+// refused; the verification callback refuses by name; and a protocol
+// adds a CA at OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS.
+func TestTLSClientCertificates(t *testing.T) {
+	cert, key, pool := tlsCert(t, "localhost")
+	caCert, caKey, _ := tlsCert(t, "trusted client")
+	otherCert, otherKey, _ := tlsCert(t, "unknown client")
+	refusedCert, refusedKey, _ := tlsCert(t, "refused client")
+	refusedPEM, _ := os.ReadFile(refusedCert)
+	rec := newRecorder()
+	first := lws.Protocol{Name: "http", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		switch reason {
+		case lws.CallbackOpenSSLLoadExtraServerVerifyCerts:
+			// the second client CA comes from the protocol
+			c.Vhost().TLSConfig().ClientCAs.AppendCertsFromPEM(refusedPEM)
+		case lws.CallbackOpenSSLPerformClientCertVerification:
+			cn := c.PeerCertificates()[0].Subject.CommonName
+			rec.add("verify " + cn)
+			if cn == "refused client" {
+				return errors.New("not this one")
+			}
+		}
+		return lws.CallbackHTTPDummy(c, reason, in)
+	}}
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh = httpVhost(t, cx, lws.VhostInfo{SSLCertFilepath: cert, SSLPrivateKeyFilepath: key, SSLCAFilepath: caCert,
+			Options: lws.OptionRequireValidOpenSSLClientCert, Protocols: []lws.Protocol{first},
+			Mounts: []lws.Mount{{Mountpoint: "/", Origin: "file://" + httpSite(t)}}})
+	})
+	fetch := func(certFile, keyFile string) (string, error) {
+		cfg := &tls.Config{RootCAs: pool, ServerName: "localhost"}
+		if certFile != "" {
+			c, err := tls.LoadX509KeyPair(certFile, keyFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Certificates = []tls.Certificate{c}
+		}
+		tc, err := tls.Dial("tcp", addr(vh), cfg)
+		if err != nil {
+			return "", err
+		}
+		defer tc.Close()
+		tc.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(tc, "GET /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		out, err := io.ReadAll(tc)
+		return string(out), err
+	}
+	if out, err := fetch(caCert, caKey); err != nil || !strings.HasSuffix(out, "hello, file\n") {
+		t.Errorf("a trusted client: %q %v", out, err)
+	}
+	if got := rec.await(t, "verify"); got != "verify trusted client" {
+		t.Errorf("verification callback: %q", got)
+	}
+	for _, c := range [][2]string{{"", ""}, {otherCert, otherKey}, {refusedCert, refusedKey}} {
+		if out, err := fetch(c[0], c[1]); err == nil && strings.Contains(out, "hello") {
+			t.Errorf("client %q was served: %q", c[0], out)
+		}
+	}
+	if got := rec.await(t, "verify"); got != "verify refused client" {
+		t.Errorf("verification callback: %q", got)
+	}
+}
+
+// TestTLSNodeWSS runs Node's ws against golws over wss, both ways.
+func TestTLSNodeWSS(t *testing.T) {
+	node, client := nodePeer(t, "client.js")
+	_, server := nodePeer(t, "server.js")
+	cert, key, _ := tlsCert(t, "localhost")
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh = httpVhost(t, cx, lws.VhostInfo{SSLCertFilepath: cert, SSLPrivateKeyFilepath: key, Protocols: []lws.Protocol{echo.Protocol()}})
+	})
+	out, err := exec.Command(node, client, "wss://localhost:"+strconv.Itoa(vh.Port())+"/", cert).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "ok" {
+		t.Fatalf("node wss client: %v\n%s", err, out)
+	}
+
+	cmd := exec.Command(node, server, cert, key)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("node wss server did not start: %v", err)
+	}
+	port, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatalf("node server printed %q", line)
+	}
+	got := tlsClientRunProto(t, lws.VhostInfo{ClientSSLCAFilepath: cert}, "localhost", port, lws.ClientUseSSL, "chat")
+	if strings.Join(got, ",") != "echo 5,echo 70000,echo 3" {
+		t.Errorf("golws wss client to node: %q", got)
+	}
+}
+
+// TestTLSOpenSSLServer connects golws's TLS RAW client to openssl
+// s_server and exchanges a line each way.
+func TestTLSOpenSSLServer(t *testing.T) {
+	openssl := lookPeer(t, "openssl", "openssl")
+	cert, key, _ := tlsCert(t, "localhost")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cmd := exec.Command(openssl, "s_server", "-accept", "127.0.0.1:"+strconv.Itoa(port), "-cert", cert, "-key", key, "-quiet")
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdin.Close(); _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	rec := newRecorder()
+	proto := lws.Protocol{Name: "raw", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		switch reason {
+		case lws.CallbackRawConnected:
+			rec.add("connected")
+			c.CallbackOnWritable()
+		case lws.CallbackRawWriteable:
+			_, err := c.Write([]byte("hello from golws\n"), lws.WriteRaw)
+			return err
+		case lws.CallbackRawRX:
+			rec.add("rx " + string(in))
+		case lws.CallbackClientConnectionError:
+			rec.add("error " + string(in))
+		}
+		return nil
+	}}
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh, err := cx.CreateVhost(lws.VhostInfo{Port: lws.PortNoListen, Protocols: []lws.Protocol{proto}, ClientSSLCAFilepath: cert})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// s_server may not listen yet: connect once it accepts.
+		waitFor(t, "openssl s_server to listen", func() bool {
+			nc, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
+			if err == nil {
+				nc.Close()
+			}
+			return err == nil
+		})
+		if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Address: "localhost", Port: port, Method: "RAW", SSLConnection: lws.ClientUseSSL}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if ev := rec.await(t, ""); ev != "connected" {
+		t.Fatalf("%q", ev)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || line != "hello from golws\n" {
+		t.Fatalf("openssl got %q %v", line, err)
+	}
+	io.WriteString(stdin, "hello from openssl\n")
+	if ev := rec.await(t, "rx"); ev != "rx hello from openssl\n" {
+		t.Fatalf("golws got %q", ev)
 	}
 }

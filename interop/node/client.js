@@ -1,8 +1,10 @@
 // A WebSocket client built on Node's ws, used by golws's tests as a peer:
 // it connects to the echo server at argv[2], sends text, binary, empty,
 // fragmented and 16 MiB messages and a ping, checks every echo, then closes
-// with 1000. It exits 0 on success and 1 with a reason otherwise.
+// with 1000. It exits 0 on success and 1 with a reason otherwise. For a
+// wss:// URL, argv[3] is the PEM file of the CA that signs the server.
 'use strict';
+const fs = require('fs');
 const WebSocket = require('ws');
 
 const url = process.argv[2];
@@ -23,7 +25,8 @@ const steps = [
   { send: (ws) => ws.send(big), expect: { text: false, data: big } },
 ];
 
-const ws = new WebSocket(url, ['lws-echo']);
+const opts = process.argv[3] ? { ca: fs.readFileSync(process.argv[3]) } : {};
+const ws = new WebSocket(url, ['lws-echo'], opts);
 let step = 0;
 ws.on('open', () => {
   if (ws.protocol !== 'lws-echo') fail('protocol ' + JSON.stringify(ws.protocol));
