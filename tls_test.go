@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -473,5 +474,71 @@ func TestTLSOpenSSLServer(t *testing.T) {
 	io.WriteString(stdin, "hello from openssl\n")
 	if ev := rec.await(t, "rx"); ev != "rx hello from openssl\n" {
 		t.Fatalf("golws got %q", ev)
+	}
+}
+
+// TestTLSSlowReader streams to a TLS client that reads a byte at a time:
+// what the library holds for it never exceeds one write's ciphertext, and
+// the producer is slowed (few writes are made), not buffered.
+func TestTLSSlowReader(t *testing.T) {
+	cert, key, pool := tlsCert(t, "localhost")
+	piece := bytes.Repeat([]byte("slow reader "), 16<<10/12)
+	var server *lws.Conn
+	writes := 0
+	stream := lws.Protocol{Name: "stream", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		switch reason {
+		case lws.CallbackHTTP:
+			server = c
+			b, _ := c.AddHTTPCommonHeaders(nil, 200, "application/octet-stream", -1)
+			c.CallbackOnWritable()
+			return c.FinalizeWriteHTTPHeader(b)
+		case lws.CallbackHTTPWriteable:
+			writes++
+			_, err := c.Write(piece, lws.WriteHTTP)
+			c.CallbackOnWritable()
+			return err
+		}
+		return nil
+	}}
+	var vh *lws.Vhost
+	r := newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh = httpVhost(t, cx, lws.VhostInfo{SSLCertFilepath: cert, SSLPrivateKeyFilepath: key,
+			Protocols: []lws.Protocol{httpProtocol(), stream},
+			Mounts:    []lws.Mount{{Mountpoint: "/stream", Origin: "callback://stream"}}})
+	})
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+	}}
+	tc, err := tls.DialWithDialer(&d, "tcp", addr(vh), &tls.Config{RootCAs: pool, ServerName: "localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	tc.SetDeadline(time.Now().Add(20 * time.Second))
+	io.WriteString(tc, "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+	b := make([]byte, 1)
+	maxHeld, maxWrites := 0, 0
+	for i := range 3000 {
+		if _, err := tc.Read(b); err != nil {
+			t.Fatal(err)
+		}
+		if i%300 == 299 {
+			r.do(func() {
+				if server != nil {
+					maxHeld = max(maxHeld, server.BufferedAmount())
+				}
+				maxWrites = writes
+			})
+		}
+	}
+	// At most one pass's batch of writes (corkLimit, 32 KiB), or one write
+	// if larger, with TLS's framing.
+	if maxHeld > max(32<<10, len(piece))+2048 {
+		t.Errorf("the library held %d bytes for a slow reader (one write is %d)", maxHeld, len(piece))
+	}
+	// The kernel's buffers hold a few hundred KiB at most; without
+	// backpressure the producer would have written without bound.
+	if maxWrites > 200 {
+		t.Errorf("%d writes of %d bytes for a reader that took 3000 bytes", maxWrites, len(piece))
 	}
 }
