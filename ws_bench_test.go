@@ -103,9 +103,14 @@ func coderEchoServer(b *testing.B) string {
 }
 
 func runWSLoad(b *testing.B, url string, size, conns int) {
+	runWSLoadWith(b, websocket.DefaultDialer, url, size, conns)
+}
+
+// runWSLoadWith is runWSLoad with the clients' dialer (for wss).
+func runWSLoadWith(b *testing.B, d *websocket.Dialer, url string, size, conns int) {
 	clients := make([]*websocket.Conn, conns)
 	for i := range clients {
-		c, _, err := websocket.DefaultDialer.Dial(url, nil)
+		c, _, err := d.Dial(url, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
