@@ -26,7 +26,9 @@ type ClientConnectInfo struct {
 	// Method selects what the connection becomes: "" for a WebSocket
 	// client (CLIENT_ESTABLISHED, CLIENT_RECEIVE, CLIENT_WRITEABLE,
 	// CLIENT_CLOSED), "RAW" for a RAW socket (RAW_CONNECTED, RAW_RX,
-	// RAW_WRITEABLE, RAW_CLOSE). HTTP clients are not served yet.
+	// RAW_WRITEABLE, RAW_CLOSE), or an HTTP method ("GET", "POST", ...) for
+	// one HTTP request (ESTABLISHED_CLIENT_HTTP, RECEIVE_CLIENT_HTTP_READ,
+	// COMPLETED_CLIENT_HTTP, CLOSED_CLIENT_HTTP; see ClientHTTPBodyPending).
 	Method string
 	// Path is the request path of a WebSocket client; "/" if empty.
 	Path string
@@ -95,6 +97,7 @@ type clientState struct {
 	failed  bool
 	timeout time.Duration
 	ws      *wsClientState // a WebSocket client until it is established
+	httpc   *httpClientState
 	ssl     ClientSSLFlags
 }
 
@@ -135,8 +138,13 @@ func (cx *Context) ClientConnect(info ClientConnectInfo) (*Conn, error) {
 	if vh.destroyed {
 		return nil, errors.New("lws: ClientConnect on a destroyed vhost")
 	}
-	if info.Method != "" && !strings.EqualFold(info.Method, "RAW") {
-		return nil, fmt.Errorf("lws: client method %q is not served yet; use \"\" (WebSocket) or \"RAW\"", info.Method)
+	httpMethod := false
+	switch info.Method {
+	case "", "RAW", "raw":
+	case "GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS":
+		httpMethod = true
+	default:
+		return nil, fmt.Errorf("lws: client method %q is not served; use \"\" (WebSocket), \"RAW\" or an HTTP method (GET, POST, PUT, DELETE, HEAD, PATCH, OPTIONS)", info.Method)
 	}
 	if info.Address == "" {
 		return nil, errors.New("lws: ClientConnect needs an Address")
@@ -163,6 +171,19 @@ func (cx *Context) ClientConnect(info ClientConnectInfo) (*Conn, error) {
 	}
 	if cs.timeout <= 0 {
 		cs.timeout = vh.info.ConnectTimeout
+	}
+	if httpMethod {
+		hc := &httpClientState{method: info.Method, path: info.Path, host: info.Host}
+		if hc.path == "" {
+			hc.path = "/"
+		}
+		if hc.host == "" {
+			hc.host = net.JoinHostPort(info.Address, strconv.Itoa(info.Port))
+		}
+		if strings.ContainsAny(hc.path+hc.host, "\r\n ") {
+			return nil, errors.New("lws: ClientConnect: CR, LF or space in the path or host")
+		}
+		cs.httpc = hc
 	}
 	if info.Method == "" {
 		hs := &wsClientState{path: info.Path, host: info.Host, origin: info.Origin, protocols: info.Protocol}
@@ -371,6 +392,13 @@ func (l *loop) finishConnect(c *Conn) {
 // for a TLS client) is made.
 func (l *loop) connected(c *Conn) {
 	cs := c.client
+	if cs.httpc != nil {
+		l.updateInterest(c)
+		if err := c.httpClientStart(); err != nil {
+			l.clientFail(c, "sending the request: "+err.Error())
+		}
+		return
+	}
 	if cs.ws != nil {
 		l.updateInterest(c)
 		if err := c.wsClientStart(); err != nil {

@@ -563,6 +563,10 @@ func (l *loop) serviceFile(c *Conn) {
 // open until that is sent; otherwise it closes now.
 func (l *loop) onEOF(c *Conn) {
 	c.readReady = false
+	if c.client != nil && c.client.httpc != nil && c.httpClientEOF() {
+		l.closeConn(c, errPeerClosed)
+		return
+	}
 	if c.wantWriteable || len(c.out) > 0 {
 		c.rxEOF = true
 		l.updateInterest(c)

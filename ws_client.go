@@ -107,21 +107,29 @@ func (c *Conn) wsClientStart() error {
 	return err
 }
 
-// AddHandshakeHeader adds a header to a WebSocket client's upgrade request;
+// AddHandshakeHeader adds a header to a client's request (a WebSocket
+// upgrade, or an HTTP client's request);
 // it is only allowed during CallbackClientAppendHandshakeHeader. CR and LF
 // are refused, so a header can never split the request.
 func (c *Conn) AddHandshakeHeader(name, value string) error {
-	if c.client == nil || c.client.ws == nil || !c.client.ws.appending {
+	var extra *[]byte
+	switch {
+	case c.client == nil:
+	case c.client.ws != nil && c.client.ws.appending:
+		extra = &c.client.ws.extra
+	case c.client.httpc != nil && c.client.httpc.appending:
+		extra = &c.client.httpc.extra
+	}
+	if extra == nil {
 		return errors.New("lws: AddHandshakeHeader outside CLIENT_APPEND_HANDSHAKE_HEADER")
 	}
 	if strings.ContainsAny(name, "\r\n:") || strings.ContainsAny(value, "\r\n") || name == "" {
 		return errors.New("lws: bad handshake header")
 	}
-	hs := c.client.ws
-	hs.extra = append(hs.extra, name...)
-	hs.extra = append(hs.extra, ": "...)
-	hs.extra = append(hs.extra, value...)
-	hs.extra = append(hs.extra, "\r\n"...)
+	*extra = append(*extra, name...)
+	*extra = append(*extra, ": "...)
+	*extra = append(*extra, value...)
+	*extra = append(*extra, "\r\n"...)
 	return nil
 }
 

@@ -127,6 +127,8 @@ type Parser struct {
 	vers   [8]byte
 	vlen   int
 
+	headersOnly bool // no request line, no Host rule (ResetHeaders)
+
 	// header line
 	custom bool   // the name is not (or no longer) a known header name
 	cand   uint64 // known header names the name so far is a prefix of
@@ -138,6 +140,15 @@ type Parser struct {
 func (p *Parser) Reset(t *Table) {
 	*p = Parser{t: t}
 	t.Reset()
+}
+
+// ResetHeaders makes the parser read only header lines and the empty line
+// ending them into t, with no request line and no Host rule: the head of
+// a response after its status line (see ParseStatusLine).
+func (p *Parser) ResetHeaders(t *Table) {
+	p.Reset(t)
+	p.state = stLineStart
+	p.headersOnly = true
 }
 
 // Parse consumes request-head bytes from b into the table. It returns how
@@ -834,6 +845,10 @@ func (p *Parser) endValue() {
 // request with more than one.
 func (p *Parser) finish() error {
 	t := p.t
+	if p.headersOnly {
+		p.state = stDone
+		return nil
+	}
 	switch n := t.count[TokenHost]; {
 	case n > 1:
 		return errManyHosts
