@@ -542,3 +542,43 @@ func TestTLSSlowReader(t *testing.T) {
 		t.Errorf("%d writes of %d bytes for a reader that took 3000 bytes", maxWrites, len(piece))
 	}
 }
+
+// TestTLSClientCertAndExpired: a golws client presents the vhost's client
+// certificate to a server that requires one; an expired server
+// certificate is refused unless ClientAllowExpired.
+func TestTLSClientCertAndExpired(t *testing.T) {
+	cert, key, _ := tlsCert(t, "localhost")
+	clientCert, clientKey, _ := tlsCert(t, "a client")
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh = httpVhost(t, cx, lws.VhostInfo{SSLCertFilepath: cert, SSLPrivateKeyFilepath: key, SSLCAFilepath: clientCert,
+			Options: lws.OptionRequireValidOpenSSLClientCert, Protocols: []lws.Protocol{echo.Protocol()}})
+	})
+	want := "echo 5,echo 70000,echo 3"
+	if got := tlsClientRun(t, lws.VhostInfo{ClientSSLCAFilepath: cert, ClientSSLCertFilepath: clientCert, ClientSSLPrivateKeyFilepath: clientKey},
+		"localhost", vh.Port(), lws.ClientUseSSL); strings.Join(got, ",") != want {
+		t.Errorf("with a client certificate: %q", got)
+	}
+	if got := tlsClientRun(t, lws.VhostInfo{ClientSSLCAFilepath: cert}, "localhost", vh.Port(), lws.ClientUseSSL); len(got) != 1 || !strings.HasPrefix(got[0], "error") {
+		t.Errorf("without a client certificate: %q", got)
+	}
+
+	certPEM, keyPEM, err := selfsigned.Generate(-30*time.Minute, "localhost") // expired half an hour ago
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	oldCert, oldKey := filepath.Join(dir, "old.pem"), filepath.Join(dir, "old.key")
+	os.WriteFile(oldCert, certPEM, 0o600)
+	os.WriteFile(oldKey, keyPEM, 0o600)
+	var old *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		old = httpVhost(t, cx, lws.VhostInfo{SSLCertFilepath: oldCert, SSLPrivateKeyFilepath: oldKey, Protocols: []lws.Protocol{echo.Protocol()}})
+	})
+	if got := tlsClientRun(t, lws.VhostInfo{ClientSSLCAFilepath: oldCert}, "localhost", old.Port(), lws.ClientUseSSL); len(got) != 1 || !strings.Contains(got[0], "expired") {
+		t.Errorf("an expired certificate: %q", got)
+	}
+	if got := tlsClientRun(t, lws.VhostInfo{ClientSSLCAFilepath: oldCert}, "localhost", old.Port(), lws.ClientUseSSL|lws.ClientAllowExpired); strings.Join(got, ",") != want {
+		t.Errorf("allow expired: %q", got)
+	}
+}
