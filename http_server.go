@@ -359,7 +359,7 @@ func (c *Conn) HTTPTransactionCompleted() error {
 		return c.closeSoon()
 	}
 	c.SetTimeout(PendingTimeoutHTTPKeepaliveIdle, ka)
-	if len(c.rxHeld) > 0 || c.readReady {
+	if len(c.rxHeld) > 0 || c.readReady || c.rolePending() {
 		c.loop.queueReady(c)
 	}
 	c.loop.updateInterest(c)

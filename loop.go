@@ -531,7 +531,7 @@ func (l *loop) deliverHeld(c *Conn) {
 		return
 	}
 	c.rxHeld = nil
-	if c.readReady && !c.rxDisabled {
+	if (c.readReady || c.rolePending()) && !c.rxDisabled {
 		l.queueReady(c)
 	}
 	l.updateInterest(c)

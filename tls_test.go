@@ -582,3 +582,42 @@ func TestTLSClientCertAndExpired(t *testing.T) {
 		t.Errorf("allow expired: %q", got)
 	}
 }
+
+// TestTLSPipelining: requests pipelined over TLS are answered in order,
+// byte for byte as over plain TCP, though crypto/tls may hold several of
+// them decrypted ahead of the loop.
+func TestTLSPipelining(t *testing.T) {
+	cert, key, pool := tlsCert(t, "localhost")
+	dir := httpSite(t)
+	// big enough to go out over several WRITEABLEs: the next request is
+	// taken up after the loop has left the read that brought it
+	os.WriteFile(filepath.Join(dir, "big.txt"), bytes.Repeat([]byte("pipelined "), 30000), 0o644)
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh = httpVhost(t, cx, lws.VhostInfo{SSLCertFilepath: cert, SSLPrivateKeyFilepath: key,
+			Mounts: []lws.Mount{{Mountpoint: "/", Origin: "file://" + dir}}})
+	})
+	req := "GET /big.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+	closing := "GET /big.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+	fetch := func(reqs ...string) string {
+		tc, err := tls.Dial("tcp", addr(vh), &tls.Config{RootCAs: pool, ServerName: "localhost"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tc.Close()
+		tc.SetDeadline(time.Now().Add(10 * time.Second))
+		for _, r := range reqs { // one TLS record each
+			io.WriteString(tc, r)
+		}
+		out, err := io.ReadAll(tc)
+		if err != nil {
+			t.Fatalf("%v after %q", err, out)
+		}
+		return string(out)
+	}
+	one := fetch(closing)
+	keep := strings.Replace(one, "connection: close\r\n", "", 1)
+	if got := fetch(req, req, req, req, req, req, req, closing); got != strings.Repeat(keep, 7)+one {
+		t.Fatalf("pipelined over TLS:\n%q", got)
+	}
+}
