@@ -286,6 +286,7 @@ func (c *Conn) cgiStdout() error {
 		return nil
 	}
 	st.sent += int64(len(p))
+	hs.txBytes += int64(len(p))
 	if hs.txChunked {
 		_, err = c.sendChunk(p, false)
 	} else {

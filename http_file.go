@@ -251,6 +251,7 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype 
 		logf(LogWarn, "lws: %v: reading %s: %v", c, name, err)
 		return c.ReturnHTTPStatus(500, "")
 	}
+	hs.txBytes += int64(n)
 	if _, err := c.send(b, buf[:n]); err != nil {
 		f.Close()
 		return err
@@ -375,6 +376,7 @@ func (c *Conn) sendFilePiece() error {
 			return err
 		}
 		ft.left -= int64(n)
+		hs.txBytes += int64(n)
 	}
 	if err != nil {
 		return errFileShrank
@@ -422,6 +424,7 @@ func (c *Conn) sendFileZeroCopy(f *os.File) error {
 	}
 	if n > 0 {
 		ft.left -= int64(n)
+		hs.txBytes += int64(n)
 	}
 	if ft.left > 0 {
 		c.CallbackOnWritable()

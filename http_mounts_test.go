@@ -579,3 +579,42 @@ func TestHTTPFilterAndHeaderReasons(t *testing.T) {
 		t.Errorf("CHECK_ACCESS_RIGHTS allowed: %d %q", resp.StatusCode, body)
 	}
 }
+
+// syncBuffer is a bytes.Buffer safe to read while the loop writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestHTTPAccessLog(t *testing.T) {
+	var log syncBuffer
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh = httpVhost(t, cx, lws.VhostInfo{AccessLog: &log, Mounts: []lws.Mount{{Mountpoint: "/", Origin: "file://" + httpSite(t)}}})
+	})
+	exchange(t, addr(vh), "GET /a.txt?x=1 HTTP/1.1\r\nHost: x\r\nUser-Agent: test \"agent\"\r\nReferer: http://r/\r\n\r\n"+
+		"HEAD /nope HTTP/1.0\r\n\r\n")
+	waitFor(t, "two log lines", func() bool { return strings.Count(log.String(), "\n") == 2 })
+	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
+	want := []string{
+		`"GET /a.txt?x=1 HTTP/1.1" 200 12 "http://r/" "test \"agent\""`,
+		`"HEAD /nope HTTP/1.0" 404 - "-" "-"`,
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], "127.0.0.1 - - [") || !strings.HasSuffix(lines[i], "] "+w) {
+			t.Errorf("line %d: %q, want ...%s", i, lines[i], w)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/golws/lws/h1"
 )
@@ -24,7 +25,7 @@ var ErrHTTPNotActive = errors.New("lws: the connection is not serving an HTTP re
 // serveRequest acts on a complete request head.
 func (c *Conn) serveRequest() error {
 	ah, hs := c.ah, c.http
-	hs.status, hs.headersSent, hs.finalSent = 0, false, false
+	hs.status, hs.headersSent, hs.finalSent, hs.txBytes = 0, false, false, 0
 	hs.txLength, hs.txChunked = -1, false
 	hs.mount, hs.handling404 = nil, false
 	hs.http10 = ah.Version() == 10
@@ -345,6 +346,7 @@ func (c *Conn) HTTPTransactionCompleted() error {
 	bodyless := hs.head || hs.status == 204 || hs.status == 304 || hs.status/100 == 1
 	keep := hs.keepAlive && hs.phase == phaseResponse &&
 		(hs.txLength >= 0 || hs.txChunked || bodyless || !hs.headersSent)
+	c.logAccess()
 	ka := c.vhost.info.KeepaliveTimeout
 	if m := hs.mount; m != nil && m.KeepaliveTimeout > 0 {
 		ka = m.KeepaliveTimeout
@@ -683,6 +685,7 @@ func (c *Conn) respond(status int, extra []byte, contentType string, body []byte
 	if hs.head {
 		body = nil
 	}
+	hs.txBytes += int64(len(body))
 	if _, err := c.send(b, body); err != nil {
 		return err
 	}
@@ -746,4 +749,62 @@ func CallbackHTTPDummy(c *Conn, reason Reason, in []byte) error {
 		return c.ReturnHTTPStatus(404, "")
 	}
 	return nil
+}
+
+// logAccess writes the transaction's line to the vhost's access log, in
+// Apache's combined format.
+func (c *Conn) logAccess() {
+	w := c.vhost.info.AccessLog
+	hs := c.http
+	if w == nil || hs == nil || c.ah == nil {
+		return
+	}
+	ah := c.ah
+	b := make([]byte, 0, 256)
+	b = append(b, c.peer.Addr().Unmap().String()...)
+	b = append(b, " - - ["...)
+	b = time.Now().AppendFormat(b, "02/Jan/2006:15:04:05 -0700")
+	b = append(b, "] \""...)
+	uri, method := c.HTTPURIAndMethod()
+	b = append(b, method...)
+	b = append(b, ' ')
+	b = append(b, uri...)
+	if q := c.queryString(); q != "" {
+		b = append(b, '?')
+		b = append(b, q...)
+	}
+	if hs.http10 {
+		b = append(b, " HTTP/1.0\" "...)
+	} else {
+		b = append(b, " HTTP/1.1\" "...)
+	}
+	if hs.status > 0 {
+		b = strconv.AppendInt(b, int64(hs.status), 10)
+	} else {
+		b = append(b, '-')
+	}
+	b = append(b, ' ')
+	if hs.txBytes > 0 {
+		b = strconv.AppendInt(b, hs.txBytes, 10)
+	} else {
+		b = append(b, '-')
+	}
+	for _, tok := range [...]h1.Token{h1.TokenReferer, h1.TokenUserAgent} {
+		b = append(b, " \""...)
+		v := ah.Copy(nil, tok)
+		if len(v) == 0 {
+			b = append(b, '-')
+		}
+		for _, ch := range v {
+			if ch == '"' || ch == '\\' {
+				b = append(b, '\\')
+			}
+			b = append(b, ch)
+		}
+		b = append(b, '"')
+	}
+	b = append(b, '\n')
+	if _, err := w.Write(b); err != nil {
+		logf(LogWarn, "lws: vhost %q: access log: %v", c.vhost.name, err)
+	}
 }

@@ -46,6 +46,7 @@ type httpState struct {
 	headersSent bool
 	txLength    int64 // declared Content-Length, or -1
 	txChunked   bool  // the response is sent chunked: Write frames it
+	txBytes     int64 // body bytes sent, for the access log
 	finalSent   bool
 	mount       *mount
 	file        *fileTx
@@ -154,6 +155,7 @@ func (roleH1) write(c *Conn, p []byte, wt WriteType) (int, error) {
 		if hs.head {
 			return len(p), nil
 		}
+		hs.txBytes += int64(len(p))
 		if hs.txChunked {
 			return c.sendChunk(p, base == WriteHTTPFinal || wt&WriteH2StreamEnd != 0)
 		}
@@ -201,6 +203,9 @@ var (
 // (a callback mount's, then also HTTP_DROP_PROTOCOL, or the vhost's
 // first).
 func (roleH1) closed(c *Conn) {
+	if hs := c.http; hs != nil && hs.phase != phaseHead {
+		c.logAccess() // a transaction cut short
+	}
 	c.endFile()
 	c.cgiClose()
 	if err := c.callback(CallbackClosedHTTP, nil); err != nil {

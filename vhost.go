@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"strconv"
@@ -159,6 +160,11 @@ type VhostInfo struct {
 	// present, if a server asks.
 	ClientSSLCAFilepath                                string
 	ClientSSLCertFilepath, ClientSSLPrivateKeyFilepath string
+	// AccessLog, if set, receives a line in Apache's combined format for
+	// every HTTP transaction (lws's access-log). It is written from the
+	// loop: give it something that does not block for long, such as a
+	// file.
+	AccessLog io.Writer
 	// KeepaliveTimeout is how long, in seconds, an HTTP connection may
 	// stay idle between requests (lws's keepalive_timeout). Zero means 5.
 	KeepaliveTimeout int
