@@ -618,3 +618,30 @@ func TestHTTPAccessLog(t *testing.T) {
 		}
 	}
 }
+
+func TestHTTPUnixSocketVhost(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "lws.sock")
+	r := newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		httpVhost(t, cx, lws.VhostInfo{Name: "uds", UnixSocket: true, Iface: sock,
+			Mounts: []lws.Mount{{Mountpoint: "/", Origin: "file://" + httpSite(t)}}})
+	})
+	st, err := os.Stat(sock)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("socket file: %v %v", st, err)
+	}
+	nc, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(nc, "GET /a.txt HTTP/1.1\r\nHost: uds\r\nConnection: close\r\n\r\n")
+	out, _ := io.ReadAll(nc)
+	if !strings.HasPrefix(string(out), "HTTP/1.1 200 OK\r\n") || !strings.HasSuffix(string(out), "hello, file\n") {
+		t.Fatalf("over the unix socket: %q", out)
+	}
+	r.do(func() { r.cx.VhostByName("uds").Destroy() })
+	if _, err := os.Stat(sock); !os.IsNotExist(err) {
+		t.Errorf("the socket file outlived its vhost: %v", err)
+	}
+}

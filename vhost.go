@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -160,6 +161,11 @@ type VhostInfo struct {
 	// present, if a server asks.
 	ClientSSLCAFilepath                                string
 	ClientSSLCertFilepath, ClientSSLPrivateKeyFilepath string
+	// UnixSocket makes the vhost listen on the unix domain socket whose
+	// path is Iface instead of TCP (lws's LWS_SERVER_OPTION_UNIX_SOCK); a
+	// stale socket file at the path is replaced, the socket is made mode
+	// 0600 as lws does, and it is removed when the vhost is destroyed.
+	UnixSocket bool
 	// AccessLog, if set, receives a line in Apache's combined format for
 	// every HTTP transaction (lws's access-log). It is written from the
 	// loop: give it something that does not block for long, such as a
@@ -291,7 +297,13 @@ func (cx *Context) CreateVhost(info VhostInfo) (*Vhost, error) {
 		g.vhosts = append(g.vhosts, vh)
 		logf(LogNotice, "lws: vhost %q shares port %d", vh.name, g.port)
 	} else if info.Port != PortNoListen {
-		fd, port, err := listenTCP(info.Iface, info.Port, info.Options&OptionDisableIPv6 != 0)
+		var fd, port int
+		var err error
+		if info.UnixSocket {
+			fd, err = listenUnix(info.Iface)
+		} else {
+			fd, port, err = listenTCP(info.Iface, info.Port, info.Options&OptionDisableIPv6 != 0)
+		}
 		if err != nil {
 			vh.closeMounts()
 			return nil, fmt.Errorf("lws: vhost %q: %w", info.Name, err)
@@ -411,6 +423,9 @@ func (vh *Vhost) destroy() {
 		}
 		if len(g.vhosts) == 0 {
 			l.closeConn(g.listener, errVhostDestroyed)
+			if vh.info.UnixSocket {
+				_ = os.Remove(vh.info.Iface)
+			}
 		} else if g.listener.vhost == vh {
 			// The port stays open for the vhosts that share it.
 			heir := g.vhosts[0]
@@ -551,4 +566,31 @@ func addrPortOf(sa unix.Sockaddr) netip.AddrPort {
 		return netip.AddrPortFrom(netip.AddrFrom16(s.Addr).Unmap(), uint16(s.Port))
 	}
 	return netip.AddrPort{}
+}
+
+// listenUnix makes a non-blocking listening unix domain socket at path.
+func listenUnix(path string) (int, error) {
+	if path == "" {
+		return -1, errors.New("a unix-socket vhost needs its path in Iface")
+	}
+	if st, err := os.Lstat(path); err == nil && st.Mode()&os.ModeSocket != 0 {
+		_ = os.Remove(path) // a stale socket from an earlier run
+	}
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("socket: %w", err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("bind %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	if err := unix.Listen(fd, unix.SOMAXCONN); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("listen: %w", err)
+	}
+	return fd, nil
 }
