@@ -79,6 +79,11 @@ type ContextInfo struct {
 	// once (lws's ip_limit_wsi). The limit is hard: connections over it
 	// are closed as soon as they are accepted. Zero means no limit.
 	IPLimitWSI int
+	// KaTime, KaProbes and KaInterval turn on TCP keepalive for accepted
+	// connections (lws's ka_time, ka_probes, ka_interval): after KaTime
+	// seconds idle, KaProbes probes KaInterval seconds apart. Zero KaTime
+	// leaves keepalive off.
+	KaTime, KaProbes, KaInterval int
 	// TLSHandshakeWorkers bounds how many TLS handshakes run at once, each
 	// on its own goroutine; further connections wait, unread, in order.
 	// Zero means 4.

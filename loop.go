@@ -861,6 +861,9 @@ func (l *loop) logLimit(format string, args ...any) {
 // instantiate, then the listen-accept role's adoption.
 func (l *loop) acceptConn(vh *Vhost, fd int, peer netip.AddrPort) {
 	setSocketOptions(fd)
+	if info := &l.cx.info; info.KaTime > 0 {
+		setKeepalive(fd, info.KaTime, info.KaProbes, info.KaInterval)
+	}
 	c := &Conn{loop: l, vhost: vh, vp: vh.protocols[0], fd: int32(fd), kind: kindSocket, writeReady: true}
 	c.peer = peer
 	if !l.admitPeer(c) {
@@ -1108,4 +1111,16 @@ func (l *loop) writev(fd int, hdr, p []byte) (int, error) {
 // algorithm off, since the library writes whole messages.
 func setSocketOptions(fd int) {
 	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+}
+
+// setKeepalive turns on TCP keepalive with lws's three settings.
+func setKeepalive(fd, idle, probes, interval int) {
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
+	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, idle)
+	if probes > 0 {
+		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPCNT, probes)
+	}
+	if interval > 0 {
+		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, interval)
+	}
 }

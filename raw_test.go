@@ -496,3 +496,32 @@ func TestRxOffThenPeerHalfCloses(t *testing.T) {
 		rec.await(t, "close")
 	})
 }
+
+// TestTCPKeepalive: accepted connections get lws's ka_* settings.
+func TestTCPKeepalive(t *testing.T) {
+	var vh *lws.Vhost
+	got := make(chan [4]int, 1)
+	probe := lws.Protocol{Name: "probe", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		if reason == lws.CallbackRawAdopt {
+			fd := c.FD()
+			var v [4]int
+			v[0], _ = unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE)
+			v[1], _ = unix.GetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE)
+			v[2], _ = unix.GetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPCNT)
+			v[3], _ = unix.GetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL)
+			got <- v
+		}
+		return nil
+	}}
+	newContext(t, lws.ContextInfo{KaTime: 30, KaProbes: 4, KaInterval: 7}, func(cx *lws.Context) {
+		vh = rawVhost(t, cx, "ka", probe)
+	})
+	nc, err := net.Dial("tcp", addr(vh))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if v := <-got; v != [4]int{1, 30, 4, 7} {
+		t.Errorf("keepalive, idle, probes, interval = %v", v)
+	}
+}

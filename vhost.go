@@ -161,6 +161,10 @@ type VhostInfo struct {
 	// present, if a server asks.
 	ClientSSLCAFilepath                                string
 	ClientSSLCertFilepath, ClientSSLPrivateKeyFilepath string
+	// BindIface binds the listen socket to the network interface named by
+	// Iface with SO_BINDTODEVICE (lws's bind_iface), so that it serves that
+	// interface only, whatever its addresses; it needs CAP_NET_RAW.
+	BindIface bool
 	// UnixSocket makes the vhost listen on the unix domain socket whose
 	// path is Iface instead of TCP (lws's LWS_SERVER_OPTION_UNIX_SOCK); a
 	// stale socket file at the path is replaced, the socket is made mode
@@ -303,6 +307,12 @@ func (cx *Context) CreateVhost(info VhostInfo) (*Vhost, error) {
 			fd, err = listenUnix(info.Iface)
 		} else {
 			fd, port, err = listenTCP(info.Iface, info.Port, info.Options&OptionDisableIPv6 != 0)
+			if err == nil && info.BindIface {
+				if berr := unix.BindToDevice(fd, info.Iface); berr != nil {
+					unix.Close(fd)
+					err = fmt.Errorf("SO_BINDTODEVICE %q (needs CAP_NET_RAW): %w", info.Iface, berr)
+				}
+			}
 		}
 		if err != nil {
 			vh.closeMounts()
