@@ -1,0 +1,321 @@
+package main
+
+import (
+	"bufio"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/golws/lws/internal/selfsigned"
+)
+
+// buildLwsws builds the command once per test binary.
+var buildOnce = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "lwsws-test")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "lwsws")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		return "", &buildError{string(out)}
+	}
+	return bin, nil
+})
+
+type buildError struct{ out string }
+
+func (e *buildError) Error() string { return "go build: " + e.out }
+
+// startLwsws runs lwsws with args until the test ends and returns its
+// stderr lines as they come.
+func startLwsws(t *testing.T, args ...string) (*exec.Cmd, <-chan string) {
+	t.Helper()
+	bin, err := buildOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 1000)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			default:
+			}
+		}
+		close(lines)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("lwsws exited with %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Error("lwsws did not stop on SIGTERM")
+		}
+	})
+	return cmd, lines
+}
+
+// awaitLine waits for a stderr line matching re and returns its submatches.
+func awaitLine(t *testing.T, lines <-chan string, re string) []string {
+	t.Helper()
+	rx := regexp.MustCompile(re)
+	deadline := time.After(15 * time.Second)
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("lwsws ended before printing %q", re)
+			}
+			if m := rx.FindStringSubmatch(l); m != nil {
+				return m
+			}
+		case <-deadline:
+			t.Fatalf("lwsws did not print %q", re)
+		}
+	}
+}
+
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func TestDefaultSite(t *testing.T) {
+	_, lines := startLwsws(t, "-p", "0", "-d", "7")
+	port := awaitLine(t, lines, `listening on port (\d+)`)[1]
+	base := "http://127.0.0.1:" + port
+	tr := &http.Transport{DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	for path, ctype := range map[string]string{"/": "text/html", "/lws-common.js": "text/javascript", "/error.css": "text/css"} {
+		resp, err := client.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != ctype {
+			t.Errorf("%s: %d %q", path, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+	}
+	req, _ := http.NewRequest("GET", base+"/ziptest/book.html", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("the zip book: %d %v", resp.StatusCode, resp.Header)
+	}
+	resp, err = client.PostForm(base+"/formtest", url.Values{"text": {"hello lwsws"}, "send": {"SEND"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "hello lwsws") {
+		t.Errorf("formtest: %d %q", resp.StatusCode, body)
+	}
+	// dumb-increment counts.
+	d := websocket.Dialer{Subprotocols: []string{"dumb-increment-protocol"}}
+	ws, _, err := d.Dial("ws://127.0.0.1:"+port+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	prev := -1
+	for range 3 {
+		_, msg, err := ws.ReadMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := strconv.Atoi(string(msg))
+		if err != nil || (prev >= 0 && n != prev+1) {
+			t.Fatalf("dumb-increment sent %q after %d", msg, prev)
+		}
+		prev = n
+	}
+}
+
+// TestConfigDir runs lwsws on a configuration directory with two vhosts:
+// file, redirect, callback and CGI mounts on one, TLS on the other.
+func TestConfigDir(t *testing.T) {
+	dir := t.TempDir()
+	www := filepath.Join(dir, "www")
+	os.MkdirAll(www, 0o755)
+	os.WriteFile(filepath.Join(www, "index.html"), []byte("configured site"), 0o644)
+	script := filepath.Join(dir, "hello.sh")
+	os.WriteFile(script, []byte("#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho \"cgi says $QUERY_STRING\"\n"), 0o755)
+	certPEM, keyPEM, err := selfsigned.Generate(time.Hour, "secure.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(cert, certPEM, 0o600)
+	os.WriteFile(key, keyPEM, 0o600)
+	logPath := filepath.Join(dir, "access.log")
+	p1, p2 := freePort(t), freePort(t)
+	conf := filepath.Join(dir, "conf")
+	os.MkdirAll(filepath.Join(conf, "conf.d"), 0o755)
+	os.WriteFile(filepath.Join(conf, "conf"), []byte(`# lwsws global settings
+{
+  "global": {
+    "server-string": "lwsws-test",
+    "timeout-secs": "20",
+    "reject-service-keywords": [ { "badbot": "418 I'm a teapot" } ]
+  }
+}
+`), 0o644)
+	os.WriteFile(filepath.Join(conf, "conf.d", "plain"), []byte(`{
+  "vhosts": [ {
+    "name": "plain.test",
+    "port": "`+strconv.Itoa(p1)+`",
+    "interface": "127.0.0.1",
+    "access-log": "`+logPath+`",
+    "mounts": [
+      { "mountpoint": "/", "origin": "file://`+www+`", "default": "index.html", "cache-max-age": "60", "cache-reuse": "1" },
+      { "mountpoint": "/old", "origin": ">https://example.com/new", "append-path": "1" },
+      { "mountpoint": "/formtest", "origin": "callback://protocol-post-demo" },
+      { "mountpoint": "/cgi", "origin": "cgi://`+script+`" }
+    ],
+    "ws-protocols": [ { "lws-echo": { "status": "ok" }, "protocol-post-demo": {} } ]
+  } ]
+}
+`), 0o644)
+	os.WriteFile(filepath.Join(conf, "conf.d", "secure"), []byte(`{
+  "vhosts": [ {
+    "name": "secure.test",
+    "port": "`+strconv.Itoa(p2)+`",
+    "interface": "127.0.0.1",
+    "host-ssl-cert": "`+cert+`",
+    "host-ssl-key": "`+key+`",
+    "sts": "on",
+    "quic-mtu": "1200",
+    "mounts": [ { "mountpoint": "/", "origin": "file://`+www+`", "default": "index.html" } ],
+    "ws-protocols": [ { "lws-echo": {} } ]
+  } ]
+}
+`), 0o644)
+	_, lines := startLwsws(t, "-c", conf, "-d", "7")
+	awaitLine(t, lines, `secure.*quic-mtu.*not supported`)
+	awaitLine(t, lines, `vhost "secure.test": https://`)
+
+	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	base := "http://127.0.0.1:" + strconv.Itoa(p1)
+	get := func(path string, hdr ...string) (*http.Response, string) {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp, string(b)
+	}
+	if resp, body := get("/"); resp.StatusCode != 200 || body != "configured site" || resp.Header.Get("Server") != "lwsws-test" ||
+		resp.Header.Get("Cache-Control") != "private, max-age=60" {
+		t.Errorf("file mount: %d %q %v", resp.StatusCode, body, resp.Header)
+	}
+	if resp, _ := get("/old/page"); resp.StatusCode != 301 || resp.Header.Get("Location") != "https://example.com/new/page" {
+		t.Errorf("redirect mount: %d %v", resp.StatusCode, resp.Header)
+	}
+	if resp, body := get("/cgi?x=1"); resp.StatusCode != 200 || body != "cgi says x=1\n" {
+		t.Errorf("cgi mount: %d %q", resp.StatusCode, body)
+	}
+	if resp, _ := get("/", "User-Agent", "a badbot here"); resp.StatusCode != 418 {
+		t.Errorf("reject-service-keywords: %d", resp.StatusCode)
+	}
+	resp, err := client.PostForm(base+"/formtest", url.Values{"text": {"posted"}, "send": {"SEND"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "posted") {
+		t.Errorf("callback mount: %d %q", resp.StatusCode, b)
+	}
+	if log, _ := os.ReadFile(logPath); !strings.Contains(string(log), `"GET /cgi?x=1 HTTP/1.1" 200`) {
+		t.Errorf("access log: %q", log)
+	}
+
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	tlsCfg := &tls.Config{RootCAs: pool, ServerName: "secure.test"}
+	tr := &http.Transport{TLSClientConfig: tlsCfg}
+	defer tr.CloseIdleConnections()
+	sresp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get("https://127.0.0.1:" + strconv.Itoa(p2) + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, _ := io.ReadAll(sresp.Body)
+	sresp.Body.Close()
+	if string(sb) != "configured site" || sresp.Header.Get("Strict-Transport-Security") == "" {
+		t.Errorf("TLS vhost: %q %v", sb, sresp.Header)
+	}
+	d := websocket.Dialer{TLSClientConfig: tlsCfg, Subprotocols: []string{"lws-echo"}}
+	ws, _, err := d.Dial("wss://127.0.0.1:"+strconv.Itoa(p2)+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	ws.WriteMessage(websocket.TextMessage, []byte("over wss"))
+	if _, got, err := ws.ReadMessage(); err != nil || string(got) != "over wss" {
+		t.Errorf("wss echo: %q %v", got, err)
+	}
+}
+
+// TestConfigErrors: a malformed file stops start-up with its file, line
+// and what was expected.
+func TestConfigErrors(t *testing.T) {
+	bin, err := buildOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := t.TempDir()
+	os.WriteFile(filepath.Join(conf, "conf"), []byte("{\n  \"global\": {\n    \"server-string\": \"x\"\n    \"timeout-secs\": \"5\"\n  }\n}\n"), 0o644)
+	out, err := exec.Command(bin, "-c", conf).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), filepath.Join(conf, "conf")+":4:") {
+		t.Errorf("a malformed configuration: %v\n%s", err, out)
+	}
+}
