@@ -119,7 +119,11 @@ func (c *Conn) startCGI(m *mount, method h1.Token, uri, rest []byte) error {
 	for _, e := range m.CGIEnv {
 		req.Extra = append(req.Extra, [2]string{e.Name, e.Value})
 	}
-	p, err := cgi.Start(m.target, nil, cgi.Env(req), filepath.Dir(m.target))
+	dir := m.CGIChdir
+	if dir == "" {
+		dir = filepath.Dir(m.target)
+	}
+	p, err := cgi.Start(m.target, nil, cgi.Env(req), dir)
 	if err != nil {
 		logf(LogErr, "lws: %v: starting CGI %s: %v", c, m.target, err)
 		return c.ReturnHTTPStatus(500, "")

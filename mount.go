@@ -43,6 +43,9 @@ type Mount struct {
 	Protocol string
 	// CGIEnv is added to a CGI program's environment (lws's cgi-env).
 	CGIEnv []HTTPHeader
+	// CGIChdir is the working directory of a CGI program (lws's
+	// cgi-chdir); empty means the program's own directory.
+	CGIChdir string
 	// CGITimeout bounds, in seconds, how long a CGI program may run
 	// without producing output; zero means 20.
 	CGITimeout int

@@ -160,6 +160,7 @@ func vhostInfo(v *lwsconf.Vhost, g *lwsconf.Global, allPlugins bool) (lws.VhostI
 			Mountpoint:          m.Mountpoint,
 			Origin:              m.Origin,
 			Default:             m.Default,
+			CGIChdir:            m.CGIChdir,
 			CGITimeout:          m.CGITimeout,
 			CacheMaxAge:         m.CacheMaxAge,
 			CacheReusable:       m.CacheReuse,
@@ -173,6 +174,10 @@ func vhostInfo(v *lwsconf.Vhost, g *lwsconf.Global, allPlugins bool) (lws.VhostI
 		}
 		if strings.HasPrefix(lm.Origin, "http://") || strings.HasPrefix(lm.Origin, "https://") {
 			return fail(fmt.Errorf("%s: mount %s: reverse proxy origins (%s) are not served", m.Pos, m.Mountpoint, lm.Origin))
+		}
+		if strings.HasPrefix(lm.Origin, "file://") || strings.HasPrefix(lm.Origin, "gzip://") {
+			// a file mount's protocol adds headers (ADD_HEADERS)
+			lm.Protocol = m.Protocol
 		}
 		if strings.HasPrefix(lm.Origin, "gzip://") {
 			lm.Origin = "file://" + strings.TrimPrefix(lm.Origin, "gzip://")
