@@ -21,6 +21,13 @@ if ! command -v curl >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; th
 	apt-get update -qq && apt-get install -y -qq curl openssl
 fi
 
+echo "== peers: headless Chromium (the browser test of lwsws's site)"
+if ! command -v chromium >/dev/null 2>&1; then
+	apt-get update -qq && apt-get install -y -qq chromium
+fi
+# The browser test keeps its screenshot here.
+export LWS_ARTIFACT_DIR="$(pwd)/artifacts"
+
 echo "== peers: Node's ws"
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	apt-get update -qq && apt-get install -y -qq nodejs npm
