@@ -425,6 +425,7 @@ func (c *Conn) sendFileZeroCopy(f *os.File) error {
 	if n > 0 {
 		ft.left -= int64(n)
 		hs.txBytes += int64(n)
+		c.loop.txBytes += uint64(n)
 	}
 	if ft.left > 0 {
 		c.CallbackOnWritable()

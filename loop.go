@@ -61,6 +61,8 @@ type loop struct {
 
 	writeCalls uint64 // write system calls made, for tests of batching
 
+	rxBytes, txBytes uint64 // bytes read from and written to sockets, for Stats
+
 	scratch []byte // a response head being built
 	fbuf    []byte // a piece of a file being served
 
@@ -462,6 +464,9 @@ func (l *loop) serviceRx(c *Conn) {
 		}
 	}
 	n, err := unix.Read(int(c.fd), l.rbuf[:size])
+	if n > 0 {
+		l.rxBytes += uint64(n)
+	}
 	switch {
 	case err == unix.EINTR:
 		l.queueReady(c) // try again on the next pass

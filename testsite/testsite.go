@@ -49,7 +49,7 @@ import (
 // FS holds the site's files at its root: error.css, lws-common.js,
 // test.html, test.js and test.css. The book is not in it (see Book).
 //
-//go:embed error.css lws-common.js test.html test.js test.css
+//go:embed error.css lws-common.js test.html test.js test.css server-status.html server-status.js
 var FS embed.FS
 
 // bookFiles holds the book's pages under book/.

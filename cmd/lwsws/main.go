@@ -36,6 +36,7 @@ import (
 	_ "github.com/golws/lws/plugins/mirror"
 	_ "github.com/golws/lws/plugins/postdemo"
 	_ "github.com/golws/lws/plugins/rawtest"
+	_ "github.com/golws/lws/plugins/serverstatus"
 	_ "github.com/golws/lws/plugins/status"
 )
 

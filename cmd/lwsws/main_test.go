@@ -153,6 +153,38 @@ func TestDefaultSite(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), "hello lwsws") {
 		t.Errorf("formtest: %d %q", resp.StatusCode, body)
 	}
+	// The status page and the metrics.
+	resp, err = client.Get(base + "/server-status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "Server status") {
+		t.Errorf("/server-status: %d", resp.StatusCode)
+	}
+	resp, err = client.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `lws_connections{vhost="localhost",port="`+port+`"}`) ||
+		!strings.Contains(string(body), "# TYPE lws_rx_bytes_total counter") {
+		t.Errorf("/metrics: %d %q", resp.StatusCode, body)
+	}
+	sd := websocket.Dialer{Subprotocols: []string{"lws-server-status"}}
+	sws, _, err := sd.Dial("ws://127.0.0.1:"+port+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, status, err := sws.ReadMessage()
+	sws.Close()
+	if err != nil || !strings.Contains(string(status), `"name":"localhost"`) || !strings.Contains(string(status), `"lws-server-status":`) {
+		t.Errorf("lws-server-status: %q %v", status, err)
+	}
+
 	// dumb-increment counts.
 	d := websocket.Dialer{Subprotocols: []string{"dumb-increment-protocol"}}
 	ws, _, err := d.Dial("ws://127.0.0.1:"+port+"/", nil)

@@ -129,7 +129,11 @@ func defaultSite(allPlugins bool, port int) (*server, error) {
 		},
 	}
 	if allPlugins {
-		vi.Mounts = append(vi.Mounts, lws.Mount{Mountpoint: "/formtest", Origin: "callback://protocol-post-demo"})
+		vi.Mounts = append(vi.Mounts,
+			lws.Mount{Mountpoint: "/formtest", Origin: "callback://protocol-post-demo"},
+			lws.Mount{Mountpoint: "/server-status", FS: testsite.Site(), Default: "server-status.html"},
+			lws.Mount{Mountpoint: "/metrics", Origin: "callback://lws-server-status"})
+		vi.ProtocolOptions = map[string]map[string]string{"lws-server-status": {"update-ms": "1000"}}
 	}
 	return &server{info: lws.ContextInfo{ServiceBufferSize: 8192}, vhosts: []lws.VhostInfo{vi}, privs: privileges{-1, -1}}, nil
 }

@@ -1,0 +1,478 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/golws/lws"
+	"github.com/golws/lws/ws"
+)
+
+// app is the state of the run. Everything but signals and the waker is
+// touched only on the loop.
+type app struct {
+	cfg    *config
+	cx     *lws.Context
+	conn   *lws.Conn
+	stdout io.Writer
+	stderr io.Writer
+	stop   context.CancelFunc
+	waker  *waker
+
+	mode        mode
+	in          *inbox // interactive ws and raw
+	established bool
+	closing     bool // a close was started by us
+	ended       bool // the connection is gone
+	exit        int  // -1 until the outcome is known
+	deadline    lws.Sul
+	signals     atomic.Int32 // SIGINT and SIGTERM received (any goroutine)
+	signalsSeen int32
+}
+
+// mode is the behaviour of one kind of run on the one connection. Its
+// methods run on the loop.
+type mode interface {
+	// callback gets every reason of the connection after the common
+	// handling; in is only valid during the call.
+	callback(c *lws.Conn, reason lws.Reason, in []byte) error
+	// interrupt is the first SIGINT or SIGTERM on an established
+	// connection.
+	interrupt(c *lws.Conn)
+	// ended is the end of an established connection that no one decided
+	// the outcome of yet: the mode decides.
+	ended(c *lws.Conn)
+}
+
+// waker calls CancelService for other goroutines until the context is
+// about to be destroyed.
+type waker struct {
+	mu   sync.Mutex
+	cx   *lws.Context
+	dead bool
+}
+
+func (w *waker) wake() {
+	w.mu.Lock()
+	if !w.dead {
+		w.cx.CancelService()
+	}
+	w.mu.Unlock()
+}
+
+func (w *waker) kill() {
+	w.mu.Lock()
+	w.dead = true
+	w.mu.Unlock()
+}
+
+// succeed records a successful outcome, unless one is known already.
+func (a *app) succeed() {
+	if a.exit < 0 {
+		a.exit = 0
+	}
+}
+
+// fail records a failed outcome with its reason on stderr, unless the
+// outcome is known already.
+func (a *app) fail(format string, args ...any) {
+	if a.exit < 0 {
+		a.exit = 1
+		fmt.Fprintf(a.stderr, "lws-client: "+format+"\n", args...)
+	}
+}
+
+// finish ends an established connection from our side: a WebSocket Close
+// with code (which the server answers), or for the other roles a plain
+// close. The run ends when the connection is gone.
+func (a *app) finish(c *lws.Conn, code ws.CloseCode) {
+	if a.closing || a.ended {
+		return
+	}
+	a.closing = true
+	if code != 0 {
+		c.CloseReason(code, "")
+	}
+	c.Close()
+}
+
+// protocol returns the vhost's one protocol, with the mode chosen by the
+// configuration.
+func (a *app) protocol() (lws.Protocol, error) {
+	p := lws.Protocol{Name: "lws-client", Callback: a.callback}
+	switch a.cfg.mode {
+	case modeInteractive:
+		switch a.cfg.scheme {
+		case "http", "https":
+			h, err := newHTTPMode(a)
+			if err != nil {
+				return p, err
+			}
+			a.mode = h
+		case "raw":
+			a.mode = &rawMode{a: a}
+		default:
+			a.mode = &interactiveMode{a: a}
+		}
+	case modeDumb:
+		a.mode = &dumbMode{a: a}
+	case modeMirror:
+		a.mode = newMirrorMode(a)
+	case modeFraggle:
+		f := newFraggleMode(a)
+		p.NewSession = f.proto.NewSession
+		a.mode = f
+	case modePing:
+		a.mode = newPingMode(a)
+	case modeEcho:
+		a.mode = newEchoMode(a)
+	}
+	return p, nil
+}
+
+// callback is the protocol's callback: what every mode shares, then the
+// mode.
+func (a *app) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
+	switch reason {
+	case lws.CallbackEventWaitCancelled:
+		a.wakeup()
+		return nil
+	case lws.CallbackClientConnectionError:
+		a.fail("CLIENT_CONNECTION_ERROR: %s", in)
+		a.ended = true
+		a.stop()
+	case lws.CallbackClientEstablished, lws.CallbackRawConnected, lws.CallbackEstablishedClientHTTP:
+		a.established = true
+		if a.cfg.verbose {
+			fmt.Fprintf(a.stderr, "lws-client: connected to %v\n", c.PeerAddr())
+		}
+	}
+	if c != a.conn {
+		return nil
+	}
+	err := a.mode.callback(c, reason, in)
+	switch reason {
+	case lws.CallbackClientClosed, lws.CallbackRawClose, lws.CallbackClosedClientHTTP:
+		a.ended = true
+		if a.exit < 0 {
+			a.mode.ended(c)
+		}
+		if a.exit < 0 {
+			a.fail("the connection ended")
+		}
+		a.stop()
+	}
+	return err
+}
+
+// wakeup acts on what other goroutines published: signals and standard
+// input.
+func (a *app) wakeup() {
+	n := a.signals.Load()
+	if n > a.signalsSeen {
+		first := a.signalsSeen == 0
+		a.signalsSeen = n
+		switch {
+		case first && a.established && !a.ended && !a.closing:
+			a.mode.interrupt(a.conn)
+		case first && a.closing:
+			// already on the way out
+		default:
+			a.fail("interrupted")
+			a.stop()
+			return
+		}
+	}
+	if a.in != nil && a.established && !a.ended && a.in.pending() {
+		a.conn.CallbackOnWritable()
+	}
+}
+
+// cleanClose reports whether a close code ends a connection without a
+// protocol error.
+func cleanClose(code ws.CloseCode) bool {
+	switch code {
+	case 0, ws.CloseNormal, ws.CloseGoingAway, ws.CloseNoStatus:
+		return true
+	}
+	return false
+}
+
+// endedByServer decides the outcome of a WebSocket connection the server
+// ended: success after a clean close handshake.
+func (a *app) endedByServer(c *lws.Conn) {
+	switch sent, received := c.WSCloseStatus(); {
+	case sent == 0 && received == 0:
+		a.fail("the connection dropped without a close handshake")
+	case !cleanClose(sent) || !cleanClose(received):
+		a.fail("closed with %d sent and %d received", sent, received)
+	default:
+		a.succeed()
+	}
+}
+
+// The interactive WebSocket client.
+
+type interactiveMode struct {
+	a        *app
+	received int
+}
+
+func (m *interactiveMode) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
+	a := m.a
+	switch reason {
+	case lws.CallbackClientEstablished:
+		c.CallbackOnWritable()
+
+	case lws.CallbackClientReceive:
+		if _, err := a.stdout.Write(in); err != nil {
+			return err
+		}
+		if c.IsFinalFragment() {
+			if _, err := io.WriteString(a.stdout, "\n"); err != nil {
+				return err
+			}
+			m.received++
+			if a.cfg.count > 0 && m.received >= a.cfg.count {
+				a.succeed()
+				a.finish(c, ws.CloseNormal)
+			}
+		}
+
+	case lws.CallbackClientWriteable:
+		if a.closing {
+			return nil
+		}
+		ch, ok, eof := a.in.take()
+		if ok {
+			wt := lws.WriteWSFlags(lws.WriteText, ch.first, ch.final)
+			if _, err := c.Write(ch.data, wt); err != nil {
+				return err
+			}
+			if a.in.pending() {
+				c.CallbackOnWritable()
+			}
+			return nil
+		}
+		if eof && a.cfg.count == 0 {
+			if err := a.in.err(); err != nil {
+				a.fail("reading standard input: %v", err)
+			}
+			a.succeed()
+			a.finish(c, ws.CloseNormal)
+		}
+	}
+	return nil
+}
+
+func (m *interactiveMode) interrupt(c *lws.Conn) {
+	m.a.succeed()
+	m.a.finish(c, ws.CloseNormal)
+}
+
+func (m *interactiveMode) ended(c *lws.Conn) { m.a.endedByServer(c) }
+
+// The interactive RAW client.
+
+// rawLinger bounds how long a RAW client waits for the peer to close
+// after its input ended (lws's close-ack timeout is as long).
+const rawLinger = 5
+
+type rawMode struct {
+	a          *app
+	halfClosed bool
+}
+
+func (m *rawMode) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
+	a := m.a
+	switch reason {
+	case lws.CallbackRawConnected:
+		c.CallbackOnWritable()
+
+	case lws.CallbackRawRX:
+		if _, err := a.stdout.Write(in); err != nil {
+			return err
+		}
+
+	case lws.CallbackRawWriteable:
+		if a.closing || m.halfClosed {
+			return nil
+		}
+		ch, ok, eof := a.in.take()
+		if ok {
+			if _, err := c.Write(ch.data, lws.WriteRaw); err != nil {
+				return err
+			}
+			if a.in.pending() {
+				c.CallbackOnWritable()
+			}
+			return nil
+		}
+		if eof {
+			if err := a.in.err(); err != nil {
+				a.fail("reading standard input: %v", err)
+			}
+			// Everything was sent: tell the peer, and read what it still
+			// sends until it closes.
+			m.halfClosed = true
+			c.SetTimeout(lws.PendingTimeoutShutdownFlush, rawLinger)
+			return unix.Shutdown(c.FD(), unix.SHUT_WR)
+		}
+	}
+	return nil
+}
+
+func (m *rawMode) interrupt(c *lws.Conn) {
+	m.a.succeed()
+	m.a.finish(c, 0)
+}
+
+// ended: the peer closed, or the linger after our input ended ran out.
+func (m *rawMode) ended(*lws.Conn) { m.a.succeed() }
+
+// Standard input.
+
+// Bounds of the queue of standard input: pieces of at most maxPiece
+// bytes, at most maxPieces of them waiting.
+const (
+	maxPiece  = 64 << 10
+	maxPieces = 64
+)
+
+// chunk is one piece of standard input: for a WebSocket client a line or
+// a part of a long one (first and final tell where it is in its message).
+type chunk struct {
+	data         []byte
+	first, final bool
+}
+
+// inbox is the bounded queue between the goroutine reading standard input
+// and the loop.
+type inbox struct {
+	waker *waker
+	mu    sync.Mutex
+	space *sync.Cond // signalled when the loop takes a piece
+	q     []chunk
+	eof   bool
+	rerr  error
+	dead  bool
+}
+
+func newInbox(w *waker) *inbox {
+	b := &inbox{waker: w}
+	b.space = sync.NewCond(&b.mu)
+	return b
+}
+
+// read runs on its own goroutine until r ends: lines (raw false) or
+// whatever each read returns (raw true).
+func (b *inbox) read(r io.Reader, raw bool) {
+	if raw {
+		for {
+			buf := make([]byte, 16<<10)
+			n, err := r.Read(buf)
+			if n > 0 && !b.push(chunk{data: buf[:n], first: true, final: true}) {
+				return
+			}
+			if err != nil {
+				b.end(err)
+				return
+			}
+		}
+	}
+	br := bufio.NewReaderSize(r, maxPiece)
+	first := true
+	for {
+		line, err := br.ReadSlice('\n')
+		final := !errors.Is(err, bufio.ErrBufferFull)
+		if len(line) > 0 || (final && !first) {
+			data := line
+			if final && len(data) > 0 && data[len(data)-1] == '\n' {
+				data = data[:len(data)-1]
+				if len(data) > 0 && data[len(data)-1] == '\r' {
+					data = data[:len(data)-1]
+				}
+			}
+			if !b.push(chunk{data: append([]byte(nil), data...), first: first, final: final}) {
+				return
+			}
+			first = final
+		}
+		if err != nil && final {
+			b.end(err)
+			return
+		}
+	}
+}
+
+// push queues a piece, waiting while the queue is full; false means the
+// run is over.
+func (b *inbox) push(ch chunk) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for len(b.q) >= maxPieces && !b.dead {
+		b.space.Wait()
+	}
+	if b.dead {
+		return false
+	}
+	b.q = append(b.q, ch)
+	b.waker.wake()
+	return true
+}
+
+// end records the end of standard input.
+func (b *inbox) end(err error) {
+	b.mu.Lock()
+	b.eof = true
+	if !errors.Is(err, io.EOF) {
+		b.rerr = err
+	}
+	b.mu.Unlock()
+	b.waker.wake()
+}
+
+// take removes the oldest piece (ok), or reports that there is none and
+// whether standard input has ended.
+func (b *inbox) take() (ch chunk, ok, eof bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.q) == 0 {
+		return chunk{}, false, b.eof
+	}
+	ch = b.q[0]
+	n := copy(b.q, b.q[1:])
+	b.q[n] = chunk{}
+	b.q = b.q[:n]
+	b.space.Signal()
+	return ch, true, false
+}
+
+// pending reports whether the loop has something to do: a piece to send
+// or the end of input to act on.
+func (b *inbox) pending() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.q) > 0 || b.eof
+}
+
+func (b *inbox) err() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.rerr
+}
+
+// shutdown releases a reader waiting for room; it pushes nothing more.
+func (b *inbox) shutdown() {
+	b.mu.Lock()
+	b.dead = true
+	b.space.Broadcast()
+	b.mu.Unlock()
+}
