@@ -108,6 +108,7 @@ type Context struct {
 	destroyed     bool
 
 	serverHeader []byte // "server: ...\r\n", or nothing
+	deprecated   func() // Deprecate's done, until the last connection closes
 
 	resolveCtx    context.Context
 	resolveCancel context.CancelFunc

@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/golws/lws"
 	"github.com/golws/lws/h1"
 )
@@ -643,5 +645,80 @@ func TestHTTPUnixSocketVhost(t *testing.T) {
 	r.do(func() { r.cx.VhostByName("uds").Destroy() })
 	if _, err := os.Stat(sock); !os.IsNotExist(err) {
 		t.Errorf("the socket file outlived its vhost: %v", err)
+	}
+}
+
+// TestDeprecateAndListenFD: a second context takes over the first one's
+// listening socket (ListenFD) while the first deprecates: new connections
+// go to the second, the first keeps serving its open ones and says when
+// the last has closed.
+func TestDeprecateAndListenFD(t *testing.T) {
+	dirA, dirB := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(dirA, "index.html"), []byte("old"), 0o644)
+	os.WriteFile(filepath.Join(dirB, "index.html"), []byte("new"), 0o644)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lf, err := ln.(*net.TCPListener).File()
+	ln.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fdA, _ := unix.Dup(int(lf.Fd()))
+	fdB, _ := unix.Dup(int(lf.Fd()))
+	lf.Close()
+	var a, b *lws.Vhost
+	ra := newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		a = httpVhost(t, cx, lws.VhostInfo{ListenFD: fdA, Mounts: []lws.Mount{{Mountpoint: "/", Origin: "file://" + dirA}}})
+	})
+	open := func() net.Conn {
+		nc, err := net.Dial("tcp", addr(a))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc.SetDeadline(time.Now().Add(10 * time.Second))
+		return nc
+	}
+	fetch := func(nc net.Conn) string {
+		io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		return string(body)
+	}
+	kept := open()
+	defer kept.Close()
+	if got := fetch(kept); got != "old" {
+		t.Fatalf("before: %q", got)
+	}
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		b = httpVhost(t, cx, lws.VhostInfo{ListenFD: fdB, Mounts: []lws.Mount{{Mountpoint: "/", Origin: "file://" + dirB}}})
+	})
+	if b.Port() != a.Port() {
+		t.Fatalf("the inherited socket has port %d, not %d", b.Port(), a.Port())
+	}
+	drained := make(chan struct{})
+	ra.do(func() { ra.cx.Deprecate(func() { close(drained) }) })
+	fresh := open()
+	if got := fetch(fresh); got != "new" {
+		t.Errorf("a new connection after the handover: %q", got)
+	}
+	fresh.Close()
+	if got := fetch(kept); got != "old" {
+		t.Errorf("the open connection after deprecation: %q", got)
+	}
+	select {
+	case <-drained:
+		t.Fatal("drained while a connection is open")
+	default:
+	}
+	kept.Close()
+	select {
+	case <-drained:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Deprecate's done never came")
 	}
 }

@@ -1037,6 +1037,10 @@ func (l *loop) closeConn(c *Conn, why error) {
 	l.timers.cancel(&c.validity)
 	l.releaseFD(c)
 	c.out, c.rxHeld = nil, nil
+	if done := l.cx.deprecated; done != nil && c.kind != kindListener && l.cx.liveConns() == 0 {
+		l.cx.deprecated = nil
+		done()
+	}
 	c.wantWriteable, c.permit = false, false
 	if c.client != nil {
 		l.dropFromQueues(c)

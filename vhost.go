@@ -165,6 +165,11 @@ type VhostInfo struct {
 	// Iface with SO_BINDTODEVICE (lws's bind_iface), so that it serves that
 	// interface only, whatever its addresses; it needs CAP_NET_RAW.
 	BindIface bool
+	// ListenFD, if positive, is a listening socket the vhost takes over
+	// instead of binding one (for example inherited from the process that
+	// started this one, so that a restart loses no connection waiting to
+	// be accepted). Port and Iface then only describe it.
+	ListenFD int
 	// UnixSocket makes the vhost listen on the unix domain socket whose
 	// path is Iface instead of TCP (lws's LWS_SERVER_OPTION_UNIX_SOCK); a
 	// stale socket file at the path is replaced, the socket is made mode
@@ -303,9 +308,12 @@ func (cx *Context) CreateVhost(info VhostInfo) (*Vhost, error) {
 	} else if info.Port != PortNoListen {
 		var fd, port int
 		var err error
-		if info.UnixSocket {
+		switch {
+		case info.ListenFD > 0:
+			fd, port, err = adoptListener(info.ListenFD)
+		case info.UnixSocket:
 			fd, err = listenUnix(info.Iface)
-		} else {
+		default:
 			fd, port, err = listenTCP(info.Iface, info.Port, info.Options&OptionDisableIPv6 != 0)
 			if err == nil && info.BindIface {
 				if berr := unix.BindToDevice(fd, info.Iface); berr != nil {
@@ -603,4 +611,53 @@ func listenUnix(path string) (int, error) {
 		return -1, fmt.Errorf("listen: %w", err)
 	}
 	return fd, nil
+}
+
+// adoptListener takes over an inherited listening socket: it checks that
+// it listens, makes it non-blocking and close-on-exec, and reads its port.
+func adoptListener(fd int) (int, int, error) {
+	if v, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ACCEPTCONN); err != nil || v != 1 {
+		return -1, 0, fmt.Errorf("descriptor %d is not a listening socket", fd)
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		return -1, 0, err
+	}
+	unix.CloseOnExec(fd)
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return -1, 0, err
+	}
+	return fd, int(addrPortOf(sa).Port()), nil
+}
+
+// Deprecate stops the context taking new connections, as lws's
+// lws_context_deprecate does when a server is being replaced: every
+// listen socket is closed, and the connections already open go on being
+// served. done, if not nil, is called on the loop once the last of them
+// has closed; the context is then idle and can be destroyed.
+func (cx *Context) Deprecate(done func()) {
+	l := cx.loop
+	for _, vh := range cx.vhosts {
+		if g := vh.group; g != nil && g.listener != nil && !g.listener.closed {
+			l.closeConn(g.listener, errDeprecated)
+		}
+	}
+	cx.deprecated = done
+	if done != nil && cx.liveConns() == 0 {
+		cx.deprecated = nil
+		done()
+	}
+}
+
+var errDeprecated = errors.New("lws: context deprecated")
+
+// liveConns counts the connections still open (listeners excluded).
+func (cx *Context) liveConns() int {
+	n := 0
+	for _, c := range cx.loop.fds {
+		if c != nil && !c.closed && c.kind != kindListener {
+			n++
+		}
+	}
+	return n
 }
