@@ -129,8 +129,16 @@ func chromium(t *testing.T) *cdp {
 		}
 		t.Skip(msg)
 	}
+	// Chromium's helper processes may still write to its profile after
+	// the browser exits: the profile is removed here, after the whole
+	// process group is gone, rather than by t.TempDir.
+	profile, err := os.MkdirTemp("", "golws-chromium")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(bin, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-		"--disable-dev-shm-usage", "--window-size=1280,1600", "--remote-debugging-port=0", "--user-data-dir="+t.TempDir(), "about:blank")
+		"--disable-dev-shm-usage", "--window-size=1280,1600", "--remote-debugging-port=0", "--user-data-dir="+profile, "about:blank")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -139,8 +147,15 @@ func chromium(t *testing.T) *cdp {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 		_ = cmd.Wait()
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		for range 50 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	})
 	re := regexp.MustCompile(`DevTools listening on (ws://\S+)`)
 	sc := bufio.NewScanner(stderr)

@@ -14,6 +14,11 @@
 // Flags, as lws's: -c DIR (--configdir), -d MASK (--debug, lws's log
 // level bits), -n (--no-default-plugins: only the protocols a vhost lists
 // are enabled), -h (--help); and -p PORT for the built-in site's port.
+// With -c, lwsws is two processes, as lws's lwsws is: a parent that binds
+// the listen sockets and stays up, and a child that serves on them.
+// SIGHUP (systemctl reload) reads the configuration again: a new child
+// starts on the same sockets, and the old one stops accepting, serves its
+// open connections until they close, then exits; no connection is lost.
 // SIGTERM and SIGINT stop the server: listeners close at once, open
 // connections are closed with their close reasons.
 package main
@@ -71,6 +76,12 @@ func run(args []string) int {
 	}
 	lws.SetLogLevel(lws.LogLevel(debug), nil)
 
+	switch {
+	case os.Getenv(envWorker) != "":
+		return serveWorker(dir, !noPlugins)
+	case dir != "":
+		return supervise(dir, !noPlugins, args)
+	}
 	srv, err := load(dir, !noPlugins, port)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "lwsws:", err)
