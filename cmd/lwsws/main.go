@@ -13,7 +13,9 @@
 //
 // Flags, as lws's: -c DIR (--configdir), -d MASK (--debug, lws's log
 // level bits), -n (--no-default-plugins: only the protocols a vhost lists
-// are enabled), -h (--help); and -p PORT for the built-in site's port.
+// are enabled), -D (--daemonize: run detached, holding the lock file
+// --lock, /tmp/.lwsws-lock by default), -h (--help); and -p PORT for the
+// built-in site's port.
 // With -c, lwsws is two processes, as lws's lwsws is: a parent that binds
 // the listen sockets and stays up, and a child that serves on them.
 // SIGHUP (systemctl reload) reads the configuration again: a new child
@@ -56,6 +58,8 @@ func run(args []string) int {
 		debug     int
 		noPlugins bool
 		port      int
+		daemon    bool
+		lock      string
 	)
 	fs.StringVar(&dir, "c", "", "configuration directory (DIR/conf, DIR/conf.d/*); none serves the built-in test site")
 	fs.StringVar(&dir, "configdir", "", "same as -c")
@@ -63,6 +67,9 @@ func run(args []string) int {
 	fs.IntVar(&debug, "debug", int(lws.DefaultLogLevel|lws.LogUser), "same as -d")
 	fs.BoolVar(&noPlugins, "n", false, "no default plugins: enable only the protocols a vhost lists")
 	fs.BoolVar(&noPlugins, "no-default-plugins", false, "same as -n")
+	fs.BoolVar(&daemon, "D", false, "run detached (lws's daemonize), holding the lock file")
+	fs.BoolVar(&daemon, "daemonize", false, "same as -D")
+	fs.StringVar(&lock, "lock", "/tmp/.lwsws-lock", "the lock file of -D, holding the daemon's pid")
 	fs.IntVar(&port, "p", 7681, "port of the built-in test site (without -c); 0 lets the kernel choose")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: lwsws [-c DIR] [-d MASK] [-n]\n\n")
@@ -76,10 +83,25 @@ func run(args []string) int {
 	}
 	lws.SetLogLevel(lws.LogLevel(debug), nil)
 
-	switch {
-	case os.Getenv(envWorker) != "":
+	if os.Getenv(envWorker) != "" {
 		return serveWorker(dir, !noPlugins)
-	case dir != "":
+	}
+	if daemon && os.Getenv(envDaemon) == "" {
+		if err := daemonize(args, lock); err != nil {
+			fmt.Fprintln(os.Stderr, "lwsws:", err)
+			return 1
+		}
+		return 0
+	}
+	if l := os.Getenv(envDaemon); l != "" {
+		if err := holdLock(l); err != nil {
+			fmt.Fprintln(os.Stderr, "lwsws:", err)
+			return 1
+		}
+		os.Unsetenv(envDaemon)
+		daemonized = true
+	}
+	if dir != "" {
 		return supervise(dir, !noPlugins, args)
 	}
 	srv, err := load(dir, !noPlugins, port)
@@ -96,6 +118,9 @@ func run(args []string) int {
 		return 1
 	}
 	defer cx.Destroy()
+	if daemonized {
+		detachStderr()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := cx.Run(ctx); err != nil {

@@ -351,3 +351,47 @@ func TestConfigErrors(t *testing.T) {
 		t.Errorf("a malformed configuration: %v\n%s", err, out)
 	}
 }
+
+// TestDaemonize: -D returns at once with lwsws running detached and
+// holding its lock file; a second -D refuses; SIGTERM stops the daemon.
+func TestDaemonize(t *testing.T) {
+	bin, err := buildOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock := filepath.Join(t.TempDir(), "lwsws.lock")
+	port := freePort(t)
+	out, err := exec.Command(bin, "-D", "--lock", lock, "-p", strconv.Itoa(port), "-d", "3").CombinedOutput()
+	if err != nil {
+		t.Fatalf("-D: %v\n%s", err, out)
+	}
+	b, _ := os.ReadFile(lock)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatalf("lock file %q", b)
+	}
+	proc, _ := os.FindProcess(pid)
+	defer proc.Signal(syscall.SIGTERM)
+	resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("the daemon's site: %d", resp.StatusCode)
+	}
+	out, err = exec.Command(bin, "-D", "--lock", lock, "-p", strconv.Itoa(freePort(t))).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "already running as pid "+strconv.Itoa(pid)) {
+		t.Errorf("a second -D: %v %q", err, out)
+	}
+	if err := proc.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for proc.Signal(syscall.Signal(0)) == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the daemon did not stop on SIGTERM")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -70,6 +70,10 @@ func supervise(dir string, allPlugins bool, args []string) int {
 		fmt.Fprintln(os.Stderr, "lwsws:", err)
 		return 1
 	}
+	if daemonized {
+		// Start-up went well: the starting process may return.
+		detachStderr()
+	}
 	w, err := s.spawn()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "lwsws:", err)
