@@ -65,6 +65,9 @@ func loadDir(dir string, allPlugins bool) (*server, error) {
 		IPLimitAH:         g.IPLimitAH,
 		IPLimitWSI:        g.IPLimitWSI,
 		RlimitNofile:      uint64(max(g.RlimitNofile, 0)),
+		KaTime:            g.KaTime,
+		KaProbes:          g.KaProbes,
+		KaInterval:        g.KaInterval,
 	}
 	if s.privs, err = resolvePrivileges(g.UID, g.GID, g.Username, g.Groupname); err != nil {
 		return nil, err
@@ -107,6 +110,7 @@ func vhostInfo(v *lwsconf.Vhost, g *lwsconf.Global, allPlugins bool) (lws.VhostI
 		ListenAcceptProtocol:        v.ListenAcceptProtocol,
 		RejectProtocolLessUpgrades:  v.DisableNoProtocolWSUpgrades,
 		UnixSocket:                  v.UnixSocket,
+		BindIface:                   v.BindIface,
 	}
 	if v.AccessLog != "" {
 		f, err := os.OpenFile(v.AccessLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)

@@ -395,3 +395,68 @@ func TestDaemonize(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestPrivilegeDrop (as root): the serving process runs as the configured
+// uid and gid with no capability left, while the parent, which bound the
+// ports (SO_BINDTODEVICE for bind-iface included), stays root.
+func TestPrivilegeDrop(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to change user")
+	}
+	dir, err := os.MkdirTemp("", "lwsws-drop") // readable by the dropped user
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o755)
+	www := filepath.Join(dir, "www")
+	os.MkdirAll(www, 0o755)
+	os.WriteFile(filepath.Join(www, "index.html"), []byte("as nobody"), 0o644)
+	conf := filepath.Join(dir, "conf")
+	os.MkdirAll(conf, 0o755)
+	port := freePort(t)
+	os.WriteFile(filepath.Join(conf, "conf"), []byte(`{ "global": { "uid": "65534", "gid": "65534", "ka-time": "60" },
+  "vhosts": [ { "name": "drop.test", "port": "`+strconv.Itoa(port)+`", "interface": "lo", "bind-iface": "1",
+    "mounts": [ { "mountpoint": "/", "origin": "file://`+www+`", "default": "index.html" } ] } ] }
+`), 0o644)
+	_, lines := startLwsws(t, "-c", conf, "-d", "7")
+	awaitLine(t, lines, `vhost "drop.test": http://`)
+	resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "as nobody" {
+		t.Errorf("body %q", body)
+	}
+	// The serving child is the process that owns the connection's peer
+	// socket: find it among lwsws processes by its uid.
+	found := false
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		status, err := os.ReadFile("/proc/" + e.Name() + "/status")
+		if err != nil || !strings.Contains(string(status), "Name:\tlwsws") {
+			continue
+		}
+		env, _ := os.ReadFile("/proc/" + e.Name() + "/environ")
+		cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if !strings.Contains(string(env), envWorker+"=1") || !strings.Contains(string(cmdline), conf) {
+			continue // not this test's serving process
+		}
+		found = true
+		if !strings.Contains(string(status), "Uid:\t65534\t65534\t65534\t65534") || !strings.Contains(string(status), "Gid:\t65534\t65534\t65534\t65534") {
+			t.Errorf("serving process %d still has its ids:\n%s", pid, status)
+		}
+		if !strings.Contains(string(status), "CapEff:\t0000000000000000") {
+			t.Errorf("serving process %d kept capabilities:\n%s", pid, status)
+		}
+	}
+	if !found {
+		t.Error("no serving process found")
+	}
+}

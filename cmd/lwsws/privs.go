@@ -10,6 +10,10 @@ import (
 // privileges are who lwsws runs as once its sockets are bound (lws's uid,
 // gid, username and groupname): it starts as root to bind low ports,
 // then drops to them.
+//
+// SO_BINDTODEVICE (bind-iface) needs CAP_NET_RAW, which lws keeps across
+// the drop; here the parent process binds every listen socket, as root,
+// so the serving process needs no capability at all.
 type privileges struct {
 	uid, gid int // -1: unchanged
 }

@@ -135,5 +135,5 @@ func defaultSite(allPlugins bool, port int) (*server, error) {
 			lws.Mount{Mountpoint: "/metrics", Origin: "callback://lws-server-status"})
 		vi.ProtocolOptions = map[string]map[string]string{"lws-server-status": {"update-ms": "1000"}}
 	}
-	return &server{info: lws.ContextInfo{ServiceBufferSize: 8192}, vhosts: []lws.VhostInfo{vi}, privs: privileges{-1, -1}}, nil
+	return &server{info: lws.ContextInfo{ServiceBufferSize: 8192}, vhosts: []lws.VhostInfo{vi}, privs: privileges{uid: -1, gid: -1}}, nil
 }

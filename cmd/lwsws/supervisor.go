@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -220,7 +221,19 @@ func listenFD(vi *lws.VhostInfo) (int, error) {
 	if vi.Options&lws.OptionDisableIPv6 != 0 {
 		network = "tcp4"
 	}
-	ln, err := net.Listen(network, net.JoinHostPort(host, strconv.Itoa(vi.Port)))
+	lc := net.ListenConfig{}
+	if vi.BindIface {
+		// lws's bind_iface: serve that interface only (needs root or
+		// CAP_NET_RAW, which the parent has)
+		lc.Control = func(_, _ string, rc syscall.RawConn) error {
+			var berr error
+			if err := rc.Control(func(fd uintptr) { berr = unix.BindToDevice(int(fd), vi.Iface) }); err != nil {
+				return err
+			}
+			return berr
+		}
+	}
+	ln, err := lc.Listen(context.Background(), network, net.JoinHostPort(host, strconv.Itoa(vi.Port)))
 	if err != nil {
 		return -1, err
 	}
@@ -268,7 +281,9 @@ func (s *supervisor) spawn() (*child, error) {
 	ready := len(files)
 	files = append(files, uintptr(p[1]))
 	env := append(os.Environ(), envWorker+"=1", envListeners+"="+strings.Join(keys, ";"), envReady+"="+strconv.Itoa(ready))
-	pid, err := syscall.ForkExec(self, append([]string{self}, s.args...), &syscall.ProcAttr{Env: env, Files: files})
+	// A child is told to stop if the parent dies without stopping it.
+	pid, err := syscall.ForkExec(self, append([]string{self}, s.args...), &syscall.ProcAttr{Env: env, Files: files,
+		Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}})
 	syscall.Close(p[1])
 	if err != nil {
 		return nil, err

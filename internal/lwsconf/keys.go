@@ -432,6 +432,10 @@ var globalKeys = map[string]spec[Global]{
 	"allow-early-data":        flag(func(g *Global) *bool { return &g.AllowEarlyData }),
 	"quic-only-latest":        flag(func(g *Global) *bool { return &g.QUICOnlyLatest }),
 	"quic-early-key-update":   flag(func(g *Global) *bool { return &g.QUICEarlyKeyUpdate }),
+	// golws's keys for what lws sets in code (info.ka_time, ...):
+	"ka-time":     num(func(g *Global) *int { return &g.KaTime }),
+	"ka-probes":   num(func(g *Global) *int { return &g.KaProbes }),
+	"ka-interval": num(func(g *Global) *int { return &g.KaInterval }),
 }
 
 // vhostKeys is lws's paths_vhosts[] at vhost level.
@@ -440,6 +444,7 @@ var vhostKeys = map[string]spec[Vhost]{
 	"port":              num(func(v *Vhost) *int { return &v.Port }),
 	"interface":         str(func(v *Vhost) *string { return &v.Interface }),
 	"unix-socket":       flag(func(v *Vhost) *bool { return &v.UnixSocket }),
+	"bind-iface":        flag(func(v *Vhost) *bool { return &v.BindIface }),
 	"unix-socket-perms": str(func(v *Vhost) *string { return &v.UnixSocketPerms }),
 	"sts":               flag(func(v *Vhost) *bool { return &v.STS }),
 	"host-ssl-key":      str(func(v *Vhost) *string { return &v.HostSSLKey }),

@@ -137,6 +137,10 @@ type Global struct {
 	PluginDirs        []string // "plugin-dir", repeatable: extra plugin directories, in order
 	WSPingPongSecs    int      // "ws-pingpong-secs": deprecated, ignored by lws
 	TimeoutSecs       int      // "timeout-secs": timeout of network operations
+	// KaTime, KaProbes and KaInterval are golws's "ka-time", "ka-probes"
+	// and "ka-interval": TCP keepalive of accepted connections (lws sets
+	// info.ka_time and friends in code; lwsws has no key for them).
+	KaTime, KaProbes, KaInterval int
 	// RejectServiceKeywords is "reject-service-keywords": an array of
 	// objects whose members map a User-Agent substring (Key) to the status
 	// line to answer with (Value, eg "404 Not Found").
@@ -158,11 +162,15 @@ type Global struct {
 // given are false and strings empty; the TLS cipher lists are left empty
 // (the library's defaults) where lws fills in an OpenSSL list.
 type Vhost struct {
-	Pos             Pos        // where the vhost's '{' is
-	Name            string     // "name": matched against SNI and Host:
-	Port            int        // "port": listen port; required unless UnixSocket
-	Interface       string     // "interface": interface name or address to bind; the socket path with UnixSocket
-	UnixSocket      bool       // "unix-socket": listen on the Unix socket named by Interface
+	Pos        Pos    // where the vhost's '{' is
+	Name       string // "name": matched against SNI and Host:
+	Port       int    // "port": listen port; required unless UnixSocket
+	Interface  string // "interface": interface name or address to bind; the socket path with UnixSocket
+	UnixSocket bool   // "unix-socket": listen on the Unix socket named by Interface
+	// BindIface is golws's "bind-iface": bind the listen socket to the
+	// interface named by "interface" with SO_BINDTODEVICE (lws's
+	// info.bind_iface).
+	BindIface       bool
 	UnixSocketPerms string     // "unix-socket-perms": "user:group" to own the socket
 	STS             bool       // "sts": send Strict-Transport-Security
 	HostSSLKey      string     // "host-ssl-key": server TLS private key file
