@@ -60,6 +60,7 @@ func run(args []string) int {
 		port      int
 		daemon    bool
 		lock      string
+		cert, key string
 	)
 	fs.StringVar(&dir, "c", "", "configuration directory (DIR/conf, DIR/conf.d/*); none serves the built-in test site")
 	fs.StringVar(&dir, "configdir", "", "same as -c")
@@ -70,6 +71,8 @@ func run(args []string) int {
 	fs.BoolVar(&daemon, "D", false, "run detached (lws's daemonize), holding the lock file")
 	fs.BoolVar(&daemon, "daemonize", false, "same as -D")
 	fs.StringVar(&lock, "lock", "/tmp/.lwsws-lock", "the lock file of -D, holding the daemon's pid")
+	fs.StringVar(&cert, "C", "", "serve the built-in site over TLS with this PEM certificate (with -K)")
+	fs.StringVar(&key, "K", "", "the PEM private key of -C")
 	fs.IntVar(&port, "p", 7681, "port of the built-in test site (without -c); 0 lets the kernel choose")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: lwsws [-c DIR] [-d MASK] [-n]\n\n")
@@ -105,6 +108,9 @@ func run(args []string) int {
 		return supervise(dir, !noPlugins, args)
 	}
 	srv, err := load(dir, !noPlugins, port)
+	if err == nil && cert != "" {
+		srv.vhosts[0].SSLCertFilepath, srv.vhosts[0].SSLPrivateKeyFilepath = cert, key
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "lwsws:", err)
 		return 1

@@ -207,6 +207,44 @@ func TestDefaultSite(t *testing.T) {
 	}
 }
 
+// TestDefaultSiteTLS serves the built-in site over https and wss with -C
+// and -K.
+func TestDefaultSiteTLS(t *testing.T) {
+	certPEM, keyPEM, err := selfsigned.Generate(time.Hour, "localhost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(cert, certPEM, 0o600)
+	os.WriteFile(key, keyPEM, 0o600)
+	_, lines := startLwsws(t, "-p", "0", "-d", "7", "-C", cert, "-K", key)
+	port := awaitLine(t, lines, `listening on port (\d+)`)[1]
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	cfg := &tls.Config{RootCAs: pool, ServerName: "localhost"}
+	tr := &http.Transport{TLSClientConfig: cfg}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get("https://127.0.0.1:" + port + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/html" {
+		t.Errorf("https: %d %v", resp.StatusCode, resp.Header)
+	}
+	d := websocket.Dialer{TLSClientConfig: cfg, Subprotocols: []string{"dumb-increment-protocol"}}
+	ws, _, err := d.Dial("wss://127.0.0.1:"+port+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, msg, err := ws.ReadMessage(); err != nil || len(msg) == 0 {
+		t.Errorf("wss dumb-increment: %q %v", msg, err)
+	}
+}
+
 // TestConfigDir runs lwsws on a configuration directory with two vhosts:
 // file, redirect, callback and CGI mounts on one, TLS on the other.
 func TestConfigDir(t *testing.T) {
