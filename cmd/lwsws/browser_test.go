@@ -194,6 +194,7 @@ func TestBrowser(t *testing.T) {
 	p1 := browser.open(t, base+"/?mirror=browsertest")
 	p1.await(t, "dumb-increment", `document.getElementById("wsdi_statustd").textContent`, `"open"`)
 	p1.await(t, "the veil lifted", `getComputedStyle(document.getElementById("lws_gray_out")).display`, `"none"`)
+	p1.await(t, "a first number", `!isNaN(parseInt(document.getElementById("number").textContent))`, `true`)
 	first := p1.eval(t, `parseInt(document.getElementById("number").textContent)`)
 	p1.await(t, "the counter", `parseInt(document.getElementById("number").textContent) > `+first, `true`)
 
