@@ -52,12 +52,14 @@ type supervisor struct {
 	listeners map[string]int // raw descriptors: never handed to os.File, whose Fd would make them blocking
 	worker    *child
 	exited    chan *child // children that ended
+	live      int         // children started and not ended
 }
 
 // child is one serving process.
 type child struct {
 	proc  *os.Process
 	state *os.ProcessState
+	ready bool // it said it serves
 }
 
 func supervise(dir string, allPlugins bool, args []string) int {
@@ -75,43 +77,47 @@ func supervise(dir string, allPlugins bool, args []string) int {
 		// Start-up went well: the starting process may return.
 		detachStderr()
 	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, os.Interrupt)
 	w, err := s.spawn()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "lwsws:", err)
+		s.waitAll()
 		return 1
 	}
 	s.worker = w
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, os.Interrupt)
-	live := 1
 	for {
 		select {
 		case sig := <-sigs:
 			if sig != syscall.SIGHUP {
 				lws.Noticef("lwsws: %v: stopping", sig)
 				s.signalAll(syscall.SIGTERM)
-				for live > 0 {
-					<-s.exited
-					live--
-				}
+				s.waitAll()
 				return 0
 			}
-			if s.reload(allPlugins) {
-				live++
-			}
+			s.reload(allPlugins)
 		case c := <-s.exited:
-			live--
-			if c == s.worker {
+			s.live--
+			switch {
+			case c == s.worker:
 				fmt.Fprintf(os.Stderr, "lwsws: the serving process %d ended: %v\n", c.proc.Pid, c.state)
 				s.signalAll(syscall.SIGTERM)
-				for live > 0 {
-					<-s.exited
-					live--
-				}
+				s.waitAll()
 				return 1
+			case c.ready:
+				lws.Noticef("lwsws: the previous serving process %d has drained and exited", c.proc.Pid)
+			default:
+				lws.Noticef("lwsws: serving process %d, which did not start, ended: %v", c.proc.Pid, c.state)
 			}
-			lws.Noticef("lwsws: the previous serving process %d has drained and exited", c.proc.Pid)
 		}
+	}
+}
+
+// waitAll waits until every child has ended.
+func (s *supervisor) waitAll() {
+	for s.live > 0 {
+		<-s.exited
+		s.live--
 	}
 }
 
@@ -127,8 +133,8 @@ func (s *supervisor) signalAll(sig os.Signal) {
 }
 
 // reload reads the configuration again and replaces the serving child;
-// it reports whether a new child runs.
-func (s *supervisor) reload(allPlugins bool) bool {
+// on any error the running child stays.
+func (s *supervisor) reload(allPlugins bool) {
 	lws.Noticef("lwsws: SIGHUP: reading %s again", s.dir)
 	srv, err := loadDir(s.dir, allPlugins)
 	if err == nil {
@@ -136,13 +142,13 @@ func (s *supervisor) reload(allPlugins bool) bool {
 	}
 	if err != nil {
 		lws.Errf("lwsws: reload refused, the running configuration stays: %v", err)
-		return false
+		return
 	}
 	old := s.worker
 	w, err := s.spawn()
 	if err != nil {
 		lws.Errf("lwsws: reload failed, the running configuration stays: %v", err)
-		return false
+		return
 	}
 	s.worker = w
 	_ = old.proc.Signal(syscall.SIGHUP)
@@ -158,7 +164,6 @@ func (s *supervisor) reload(allPlugins bool) bool {
 		}
 	}
 	lws.Noticef("lwsws: reloaded: process %d serves, %d drains", w.proc.Pid, old.proc.Pid)
-	return true
 }
 
 // bind opens the listen sockets the configuration needs and has not got.
@@ -293,6 +298,7 @@ func (s *supervisor) spawn() (*child, error) {
 		return nil, err
 	}
 	c := &child{proc: proc}
+	s.live++
 	list := []*child{c}
 	if old := children.Load(); old != nil {
 		list = append(list, *old...)
@@ -320,6 +326,7 @@ func (s *supervisor) spawn() (*child, error) {
 		_ = proc.Kill()
 		return nil, errors.New("the serving process did not get ready in 30 s")
 	}
+	c.ready = true
 	return c, nil
 }
 
