@@ -32,7 +32,6 @@ type cgiState struct {
 	headed  bool   // the response head was sent
 	pending []byte // request body the program's input has not taken yet
 	inDone  bool   // the whole body has been received: close stdin once pending is gone
-	sent    int64  // body bytes sent to the client
 	timeout int    // seconds of silence before the program is killed
 }
 
@@ -289,7 +288,6 @@ func (c *Conn) cgiStdout() error {
 	if len(p) == 0 || hs.head {
 		return nil
 	}
-	st.sent += int64(len(p))
 	hs.txBytes += int64(len(p))
 	if hs.txChunked {
 		_, err = c.sendChunk(p, false)
@@ -335,16 +333,12 @@ func (c *Conn) cgiEOF() error {
 		logf(LogWarn, "lws: %v: CGI %s ended without a response head", c, hs.mount.target)
 		return c.cgiFail()
 	}
-	if hs.txLength >= 0 && st.sent != hs.txLength && !hs.head {
+	if hs.txLength >= 0 && hs.txBytes != hs.txLength && !hs.head {
 		// The body does not match its length: the client cannot tell
 		// where it ends, so the connection must.
 		hs.keepAlive = false
 	}
-	err := c.HTTPTransactionCompleted()
-	if err != nil && err != errResponseSent {
-		return err
-	}
-	return err
+	return c.HTTPTransactionCompleted()
 }
 
 // cgiFail answers 502 when nothing was sent yet, else closes.

@@ -224,7 +224,7 @@ func (c *Conn) httpClientHeadDone() error {
 		hc.dec.Reset()
 		hc.dec.MaxTrailer = ah.MaxData()
 	case ah.Has(h1.TokenContentLength):
-		v, ok := parseContentLength(trimOWS(ah.Fragment(h1.TokenContentLength, 0)))
+		v, ok := h1.ParseContentLength(trimOWS(ah.Fragment(h1.TokenContentLength, 0)))
 		if !ok {
 			return c.httpClientFail("bad Content-Length")
 		}

@@ -36,36 +36,13 @@ func buildExample(t *testing.T, name string) string {
 
 // startRawEcho runs the raw-echo example on a kernel-chosen port and
 // returns its address once it listens.
-func startRawEcho(t *testing.T, bin string) string {
+func startRawEcho(t *testing.T) string {
 	t.Helper()
-	cmd := exec.Command(bin, "-p", "0", "-d", "7")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("raw-echo exited with %v after SIGTERM", err)
-		}
-	})
-	re := regexp.MustCompile(`listening on port (\d+)`)
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		if m := re.FindStringSubmatch(sc.Text()); m != nil {
-			go func() { _, _ = io.Copy(io.Discard, stderr) }()
-			return "127.0.0.1:" + m[1]
-		}
-	}
-	t.Fatal("raw-echo never said it was listening")
-	return ""
+	return "127.0.0.1:" + startExample(t, "raw-echo", "-p", "0", "-d", "7")
 }
 
 func TestExampleRawEcho(t *testing.T) {
-	addr := startRawEcho(t, buildExample(t, "raw-echo"))
+	addr := startRawEcho(t)
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +54,7 @@ func TestExampleRawEcho(t *testing.T) {
 }
 
 func TestExampleRawNetcat(t *testing.T) {
-	addr := startRawEcho(t, buildExample(t, "raw-echo"))
+	addr := startRawEcho(t)
 	netcat := buildExample(t, "raw-netcat")
 	host, port, _ := net.SplitHostPort(addr)
 
@@ -155,31 +132,7 @@ func runWithTimeout(t *testing.T, cmd *exec.Cmd) ([]byte, error) {
 }
 
 func TestExampleWSServerEcho(t *testing.T) {
-	bin := buildExample(t, "ws-server-echo")
-	cmd := exec.Command(bin, "-p", "0", "-d", "7")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("ws-server-echo exited with %v", err)
-		}
-	}()
-	re := regexp.MustCompile(`listening on port (\d+)`)
-	sc := bufio.NewScanner(stderr)
-	var port string
-	for sc.Scan() {
-		if m := re.FindStringSubmatch(sc.Text()); m != nil {
-			port = m[1]
-			break
-		}
-	}
-	go func() { _, _ = io.Copy(io.Discard, stderr) }()
+	port := startExample(t, "ws-server-echo", "-p", "0", "-d", "7")
 	conn, _, err := websocket.DefaultDialer.Dial("ws://127.0.0.1:"+port+"/", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -262,7 +215,6 @@ func TestExampleWSClientEchoFailsOnProtocolError(t *testing.T) {
 }
 
 func TestExampleHTTPServer(t *testing.T) {
-	bin := buildExample(t, "http-server")
 	dir := t.TempDir()
 	const index, atxt = "<!doctype html><title>t</title>hello\n", "plain text\n"
 	for name, body := range map[string]string{"index.html": index, "a.txt": atxt} {
@@ -270,33 +222,7 @@ func TestExampleHTTPServer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cmd := exec.Command(bin, "-p", "0", "-d", "7", "-r", dir)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("http-server exited with %v", err)
-		}
-	}()
-	re := regexp.MustCompile(`listening on port (\d+)`)
-	sc := bufio.NewScanner(stderr)
-	var port string
-	for sc.Scan() {
-		if m := re.FindStringSubmatch(sc.Text()); m != nil {
-			port = m[1]
-			break
-		}
-	}
-	go func() { _, _ = io.Copy(io.Discard, stderr) }()
-	if port == "" {
-		t.Fatal("http-server never said it was listening")
-	}
+	port := startExample(t, "http-server", "-p", "0", "-d", "7", "-r", dir)
 	addr := "127.0.0.1:" + port
 	for _, tc := range []struct {
 		path, ctype string

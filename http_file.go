@@ -342,12 +342,7 @@ func acceptsGzip(ah *h1.Table) bool {
 		list := ah.Fragment(h1.TokenAcceptEncoding, i)
 		for len(list) > 0 {
 			var item []byte
-			if j := indexByte(list, ','); j >= 0 {
-				item, list = list[:j], list[j+1:]
-			} else {
-				item, list = list, nil
-			}
-			item = trimOWS(item)
+			item, list = nextListItem(list)
 			q := []byte(nil)
 			if j := indexByte(item, ';'); j >= 0 {
 				item, q = trimOWS(item[:j]), trimOWS(item[j+1:])

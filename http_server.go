@@ -227,27 +227,13 @@ func (c *Conn) bodyFraming() error {
 	}
 	n := ah.FragmentCount(h1.TokenContentLength)
 	for i := range n {
-		v, ok := parseContentLength(trimOWS(ah.Fragment(h1.TokenContentLength, i)))
+		v, ok := h1.ParseContentLength(trimOWS(ah.Fragment(h1.TokenContentLength, i)))
 		if !ok || (i > 0 && v != hs.bodyLeft) {
 			return c.replyStatus(400, "bad Content-Length")
 		}
 		hs.bodyLeft = v
 	}
 	return nil
-}
-
-func parseContentLength(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 18 {
-		return 0, false
-	}
-	var v int64
-	for _, ch := range b {
-		if ch < '0' || ch > '9' {
-			return 0, false
-		}
-		v = v*10 + int64(ch-'0')
-	}
-	return v, true
 }
 
 // httpBody delivers request body bytes from p and reports how many it
@@ -565,7 +551,7 @@ func (c *Conn) noteHeader(name, value string) {
 	}
 	switch {
 	case strings.EqualFold(name, "content-length"):
-		if v, ok := parseContentLength([]byte(strings.TrimSpace(value))); ok {
+		if v, ok := h1.ParseContentLength([]byte(strings.TrimSpace(value))); ok {
 			hs.txLength = v
 		}
 	case strings.EqualFold(name, "transfer-encoding"):

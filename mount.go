@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/golws/lws/h1"
 	"github.com/golws/lws/zipfs"
 )
 
@@ -141,7 +142,7 @@ func (vh *Vhost) prepareMount(m *mount) error {
 	}
 	for _, h := range m.Headers {
 		var err error
-		if m.headers, err = appendHeaderChecked(m.headers, h.Name, h.Value); err != nil {
+		if m.headers, err = h1.AppendHeader(m.headers, h.Name, h.Value); err != nil {
 			return err
 		}
 	}
@@ -153,7 +154,7 @@ func (vh *Vhost) prepareMount(m *mount) error {
 			}
 		}
 		if !overridden {
-			m.allHeaders, _ = appendHeaderChecked(m.allHeaders, vhdr.Name, vhdr.Value)
+			m.allHeaders, _ = h1.AppendHeader(m.allHeaders, vhdr.Name, vhdr.Value)
 		}
 	}
 	m.allHeaders = append(m.allHeaders, m.headers...)

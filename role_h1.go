@@ -146,10 +146,7 @@ func (roleH1) write(c *Conn, p []byte, wt WriteType) (int, error) {
 	base := wt &^ (WriteNoFin | WriteH2StreamEnd)
 	switch base {
 	case WriteHTTPHeaders, WriteHTTPHeadersContinuation:
-		hs.headersSent = true
-		if c.timeoutReason == PendingTimeoutHTTPContent && hs.phase == phaseResponse {
-			c.SetTimeout(NoPendingTimeout, 0)
-		}
+		c.headersGone()
 		return c.send(nil, p)
 	case WriteHTTP, WriteHTTPFinal:
 		if hs.head {
@@ -299,16 +296,21 @@ func headerHasToken(ah *h1.Table, tok h1.Token, token string) bool {
 func listHasToken(list []byte, token string) bool {
 	for len(list) > 0 {
 		var item []byte
-		if i := indexByte(list, ','); i >= 0 {
-			item, list = list[:i], list[i+1:]
-		} else {
-			item, list = list, nil
-		}
-		if equalFoldASCII(trimOWS(item), token) {
+		item, list = nextListItem(list)
+		if equalFoldASCII(item, token) {
 			return true
 		}
 	}
 	return false
+}
+
+// nextListItem splits the first item, without its whitespace, off a
+// comma-separated header list.
+func nextListItem(list []byte) (item, rest []byte) {
+	if i := indexByte(list, ','); i >= 0 {
+		return trimOWS(list[:i]), list[i+1:]
+	}
+	return trimOWS(list), nil
 }
 
 func indexByte(b []byte, c byte) int {

@@ -159,11 +159,12 @@ func (t *tlsTransport) SetWriteDeadline(d time.Time) error {
 // user's TLSConfig (lws's CREATE_VHOST_SSL_CTX), the certificate and key
 // files, the CA that verifies client certificates, then
 // CallbackOpenSSLLoadExtraServerVerifyCerts for the first protocol to add
-// what it wants. It returns nil for a vhost without TLS.
-func (vh *Vhost) vhostTLS() (*tls.Config, error) {
+// what it wants; the result is vh.tlsCfg, left nil for a vhost without
+// TLS.
+func (vh *Vhost) vhostTLS() error {
 	info := &vh.info
 	if info.TLSConfig == nil && info.SSLCertFilepath == "" {
-		return nil, nil
+		return nil
 	}
 	var cfg *tls.Config
 	if info.TLSConfig != nil {
@@ -178,18 +179,18 @@ func (vh *Vhost) vhostTLS() (*tls.Config, error) {
 		}
 		cert, err := tls.LoadX509KeyPair(info.SSLCertFilepath, key)
 		if err != nil {
-			return nil, fmt.Errorf("loading the certificate %s and key %s: %w", info.SSLCertFilepath, key, err)
+			return fmt.Errorf("loading the certificate %s and key %s: %w", info.SSLCertFilepath, key, err)
 		}
 		cfg.Certificates = append(cfg.Certificates, cert)
 	}
 	if info.SSLCAFilepath != "" {
 		pem, err := os.ReadFile(info.SSLCAFilepath)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%s holds no PEM certificate", info.SSLCAFilepath)
+			return fmt.Errorf("%s holds no PEM certificate", info.SSLCAFilepath)
 		}
 		cfg.ClientCAs = pool
 		if cfg.ClientAuth == tls.NoClientCert {
@@ -198,7 +199,7 @@ func (vh *Vhost) vhostTLS() (*tls.Config, error) {
 	}
 	if info.Options&OptionRequireValidOpenSSLClientCert == OptionRequireValidOpenSSLClientCert {
 		if cfg.ClientCAs == nil {
-			return nil, errors.New("OptionRequireValidOpenSSLClientCert needs SSLCAFilepath (or TLSConfig.ClientCAs)")
+			return errors.New("OptionRequireValidOpenSSLClientCert needs SSLCAFilepath (or TLSConfig.ClientCAs)")
 		}
 		cfg.ClientAuth = tls.RequireAndVerifyClientCert
 	}
@@ -206,16 +207,16 @@ func (vh *Vhost) vhostTLS() (*tls.Config, error) {
 		cfg.NextProtos = []string{"http/1.1"}
 	}
 	if err := vh.applyTLSPolicy(cfg); err != nil {
-		return nil, err
+		return err
 	}
 	vh.tlsCfg = cfg
 	if err := vh.protocols[0].pseudo.callback(CallbackOpenSSLLoadExtraServerVerifyCerts, nil); err != nil {
-		return nil, fmt.Errorf("OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS: %w", err)
+		return fmt.Errorf("OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS: %w", err)
 	}
 	if len(cfg.Certificates) == 0 && cfg.GetCertificate == nil && cfg.GetConfigForClient == nil {
-		return nil, errors.New("TLS without a certificate: give SSLCertFilepath or TLSConfig.Certificates")
+		return errors.New("TLS without a certificate: give SSLCertFilepath or TLSConfig.Certificates")
 	}
-	return cfg, nil
+	return nil
 }
 
 // TLSConfig returns, during CallbackOpenSSLLoadExtraServerVerifyCerts, the

@@ -278,14 +278,14 @@ func (cx *Context) CreateVhost(info VhostInfo) (*Vhost, error) {
 	}
 	for _, h := range info.Headers {
 		var err error
-		if vh.headers, err = appendHeaderChecked(vh.headers, h.Name, h.Value); err != nil {
+		if vh.headers, err = h1.AppendHeader(vh.headers, h.Name, h.Value); err != nil {
 			return nil, fmt.Errorf("lws: vhost %q: header %q: %w", info.Name, h.Name, err)
 		}
 	}
 	if err := vh.prepareMounts(); err != nil {
 		return nil, fmt.Errorf("lws: vhost %q: %w", info.Name, err)
 	}
-	if _, err := vh.vhostTLS(); err != nil {
+	if err := vh.vhostTLS(); err != nil {
 		vh.closeMounts()
 		return nil, fmt.Errorf("lws: vhost %q: TLS: %w", info.Name, err)
 	}
@@ -477,11 +477,6 @@ func (cx *Context) listenGroupFor(info VhostInfo) *listenGroup {
 		}
 	}
 	return nil
-}
-
-// appendHeaderChecked renders one configured header.
-func appendHeaderChecked(b []byte, name, value string) ([]byte, error) {
-	return h1.AppendHeader(b, name, value)
 }
 
 var errVhostDestroyed = errors.New("lws: vhost destroyed")

@@ -111,13 +111,8 @@ func (c *Conn) selectWSProtocol() (vp *vhostProtocol, offered bool) {
 	for i := range ah.FragmentCount(h1.TokenWSProtocol) {
 		list := ah.Fragment(h1.TokenWSProtocol, i)
 		for len(list) > 0 {
-			var item []byte
-			if j := indexByte(list, ','); j >= 0 {
-				item, list = list[:j], list[j+1:]
-			} else {
-				item, list = list, nil
-			}
-			name := trimOWS(item)
+			var name []byte
+			name, list = nextListItem(list)
 			if len(name) == 0 {
 				continue
 			}

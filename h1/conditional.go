@@ -119,8 +119,8 @@ func ParseRange(v []byte, size int64) (start, length int64, r RangeResult) {
 	if dash < 0 {
 		return 0, 0, RangeIgnore
 	}
-	first, okFirst := digits(v[:dash])
-	last, okLast := digits(v[dash+1:])
+	first, okFirst := ParseContentLength(v[:dash])
+	last, okLast := ParseContentLength(v[dash+1:])
 	switch {
 	case dash == 0: // suffix: the last N bytes
 		if !okLast {
@@ -148,8 +148,10 @@ func ParseRange(v []byte, size int64) (start, length int64, r RangeResult) {
 	return first, last - first + 1, RangeOK
 }
 
-// digits parses a non-empty run of decimal digits that fits in 62 bits.
-func digits(b []byte) (int64, bool) {
+// ParseContentLength parses a Content-Length value (or any other
+// non-negative decimal of at most 18 digits, which cannot overflow): a
+// non-empty run of digits and nothing else.
+func ParseContentLength(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) > 18 {
 		return 0, false
 	}
@@ -179,7 +181,7 @@ func ParseStatusLine(line []byte) (minor, status int, ok bool) {
 	if len(code) < 3 || (len(code) > 3 && code[3] != ' ') {
 		return 0, 0, false
 	}
-	n, ok := digits(code[:3])
+	n, ok := ParseContentLength(code[:3])
 	if !ok || n < 100 {
 		return 0, 0, false
 	}

@@ -106,6 +106,8 @@ func StatusText(status int) string {
 		return "OK"
 	case 201:
 		return "Created"
+	case 202:
+		return "Accepted"
 	case 204:
 		return "No Content"
 	case 206:
@@ -136,6 +138,10 @@ func StatusText(status int) string {
 		return "Not Acceptable"
 	case 408:
 		return "Request Timeout"
+	case 409:
+		return "Conflict"
+	case 410:
+		return "Gone"
 	case 411:
 		return "Length Required"
 	case 413:

@@ -205,6 +205,31 @@ func cleanClose(code ws.CloseCode) bool {
 	return false
 }
 
+// done ends a WebSocket run that reached what it was asked: success, and
+// a clean close.
+func (a *app) done(c *lws.Conn) {
+	a.succeed()
+	a.finish(c, ws.CloseNormal)
+}
+
+// counted ends a counting mode's run once got reached -n.
+func (a *app) counted(c *lws.Conn, got int) {
+	if a.cfg.count > 0 && got >= a.cfg.count {
+		a.done(c)
+	}
+}
+
+// endedCounting decides the outcome when the server ends a counting
+// mode's connection: short of -n is a failure ("dumb: the server closed
+// after 3 of 5 numbers").
+func (a *app) endedCounting(c *lws.Conn, mode, what string, got int) {
+	if a.cfg.count > 0 {
+		a.fail("%s: the server closed after %d of %d %s", mode, got, a.cfg.count, what)
+		return
+	}
+	a.endedByServer(c)
+}
+
 // endedByServer decides the outcome of a WebSocket connection the server
 // ended: success after a clean close handshake.
 func (a *app) endedByServer(c *lws.Conn) {
@@ -241,8 +266,7 @@ func (m *interactiveMode) callback(c *lws.Conn, reason lws.Reason, in []byte) er
 			}
 			m.received++
 			if a.cfg.count > 0 && m.received >= a.cfg.count {
-				a.succeed()
-				a.finish(c, ws.CloseNormal)
+				a.done(c)
 			}
 		}
 
@@ -265,17 +289,13 @@ func (m *interactiveMode) callback(c *lws.Conn, reason lws.Reason, in []byte) er
 			if err := a.in.err(); err != nil {
 				a.fail("reading standard input: %v", err)
 			}
-			a.succeed()
-			a.finish(c, ws.CloseNormal)
+			a.done(c)
 		}
 	}
 	return nil
 }
 
-func (m *interactiveMode) interrupt(c *lws.Conn) {
-	m.a.succeed()
-	m.a.finish(c, ws.CloseNormal)
-}
+func (m *interactiveMode) interrupt(c *lws.Conn) { m.a.done(c) }
 
 func (m *interactiveMode) ended(c *lws.Conn) { m.a.endedByServer(c) }
 

@@ -48,25 +48,13 @@ func (m *dumbMode) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 	if _, err := fmt.Fprintln(a.stdout, n); err != nil {
 		return err
 	}
-	if a.cfg.count > 0 && m.count >= a.cfg.count {
-		a.succeed()
-		a.finish(c, ws.CloseNormal)
-	}
+	a.counted(c, m.count)
 	return nil
 }
 
-func (m *dumbMode) interrupt(c *lws.Conn) {
-	m.a.succeed()
-	m.a.finish(c, ws.CloseNormal)
-}
+func (m *dumbMode) interrupt(c *lws.Conn) { m.a.done(c) }
 
-func (m *dumbMode) ended(c *lws.Conn) {
-	if m.a.cfg.count > 0 {
-		m.a.fail("dumb: the server closed after %d of %d numbers", m.count, m.a.cfg.count)
-		return
-	}
-	m.a.endedByServer(c)
-}
+func (m *dumbMode) ended(c *lws.Conn) { m.a.endedCounting(c, "dumb", "numbers", m.count) }
 
 // mirror: lws-mirror-protocol, drawing random circles as
 // libwebsockets-test-client does.
@@ -142,8 +130,7 @@ func (m *mirrorMode) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 		}
 		if m.own == a.cfg.count && !a.closing {
 			m.summary()
-			a.succeed()
-			a.finish(c, ws.CloseNormal)
+			a.done(c)
 		}
 	}
 	return nil
@@ -199,25 +186,13 @@ func (m *fraggleMode) report(c *lws.Conn, r fraggle.Result) error {
 	if _, err := fmt.Fprintln(a.stdout, r); err != nil {
 		return err
 	}
-	if a.cfg.count > 0 && m.ok >= a.cfg.count {
-		a.succeed()
-		a.finish(c, ws.CloseNormal)
-	}
+	a.counted(c, m.ok)
 	return nil
 }
 
-func (m *fraggleMode) interrupt(c *lws.Conn) {
-	m.a.succeed()
-	m.a.finish(c, ws.CloseNormal)
-}
+func (m *fraggleMode) interrupt(c *lws.Conn) { m.a.done(c) }
 
-func (m *fraggleMode) ended(c *lws.Conn) {
-	if m.a.cfg.count > 0 {
-		m.a.fail("fraggle: the server closed after %d of %d messages", m.ok, m.a.cfg.count)
-		return
-	}
-	m.a.endedByServer(c)
-}
+func (m *fraggleMode) ended(c *lws.Conn) { m.a.endedCounting(c, "fraggle", "messages", m.ok) }
 
 // ping: libwebsockets-test-ping.
 
@@ -477,8 +452,7 @@ func (m *echoMode) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 		m.received++
 		if m.received == a.cfg.count {
 			m.summary()
-			a.succeed()
-			a.finish(c, ws.CloseNormal)
+			a.done(c)
 		}
 	}
 	return nil

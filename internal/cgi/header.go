@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
+
+	"github.com/golws/lws/h1"
 )
 
 // DefaultMaxHead is the head size limit a [HeaderParser] applies when its
@@ -201,7 +203,7 @@ func (h *HeaderParser) field(line []byte) error {
 		}
 		h.Location = string(value)
 	case asciiEqualFold(name, "Content-Length"):
-		cl, ok := parseLength(value)
+		cl, ok := h1.ParseContentLength(value)
 		if !ok {
 			return h.fail("invalid Content-Length")
 		}
@@ -312,70 +314,10 @@ func (h *HeaderParser) reason(status int) string {
 	if h.Reason != "" && printable(h.Reason) {
 		return h.Reason
 	}
-	if r := reasonPhrase(status); r != "" {
+	if r := h1.StatusText(status); r != "Unknown" {
 		return r
 	}
 	return "Status"
-}
-
-// reasonPhrase returns the common reason phrase of a status code, "" for
-// codes it does not know.
-func reasonPhrase(code int) string {
-	switch code {
-	case 200:
-		return "OK"
-	case 201:
-		return "Created"
-	case 202:
-		return "Accepted"
-	case 204:
-		return "No Content"
-	case 206:
-		return "Partial Content"
-	case 301:
-		return "Moved Permanently"
-	case 302:
-		return "Found"
-	case 303:
-		return "See Other"
-	case 304:
-		return "Not Modified"
-	case 307:
-		return "Temporary Redirect"
-	case 308:
-		return "Permanent Redirect"
-	case 400:
-		return "Bad Request"
-	case 401:
-		return "Unauthorized"
-	case 403:
-		return "Forbidden"
-	case 404:
-		return "Not Found"
-	case 405:
-		return "Method Not Allowed"
-	case 409:
-		return "Conflict"
-	case 410:
-		return "Gone"
-	case 413:
-		return "Content Too Large"
-	case 415:
-		return "Unsupported Media Type"
-	case 429:
-		return "Too Many Requests"
-	case 500:
-		return "Internal Server Error"
-	case 501:
-		return "Not Implemented"
-	case 502:
-		return "Bad Gateway"
-	case 503:
-		return "Service Unavailable"
-	case 504:
-		return "Gateway Timeout"
-	}
-	return ""
 }
 
 // printable reports whether s is all printable ASCII (space included).
@@ -426,19 +368,4 @@ func asciiEqualFold(b []byte, s string) bool {
 		}
 	}
 	return true
-}
-
-// parseLength parses a non-negative decimal Content-Length.
-func parseLength(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 18 {
-		return 0, false
-	}
-	var n int64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
 }
