@@ -81,9 +81,19 @@ func (c *cdp) open(t *testing.T, url string) *page {
 // value as JSON text.
 func (p *page) eval(t *testing.T, expr string) string {
 	t.Helper()
-	r, err := p.c.call(p.session, "Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true, "awaitPromise": true})
+	v, err := p.tryEval(expr)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return v
+}
+
+// tryEval is eval that reports an error (while the page navigates, its
+// context may be gone for a moment).
+func (p *page) tryEval(expr string) (string, error) {
+	r, err := p.c.call(p.session, "Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true, "awaitPromise": true})
+	if err != nil {
+		return "", err
 	}
 	var res struct {
 		Result struct {
@@ -91,7 +101,7 @@ func (p *page) eval(t *testing.T, expr string) string {
 		} `json:"result"`
 	}
 	json.Unmarshal(r, &res)
-	return string(res.Result.Value)
+	return string(res.Result.Value), nil
 }
 
 // await polls expr until it evaluates to want (JSON text).
@@ -99,9 +109,12 @@ func (p *page) await(t *testing.T, what, expr, want string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		got := p.eval(t, expr)
-		if got == want {
+		got, err := p.tryEval(expr)
+		if err == nil && got == want {
 			return
+		}
+		if err != nil {
+			got = err.Error()
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: %s is %s, want %s", what, expr, got, want)
@@ -215,9 +228,14 @@ func TestBrowser(t *testing.T) {
 	p2.await(t, "the drawing in the other page", `parseInt(document.getElementById("mirror_canvas").dataset.ops || "0") > 0`, `true`)
 
 	p3 := browser.open(t, base+"/")
-	p3.await(t, "the form page", `document.readyState`, `"complete"`)
-	p3.eval(t, `document.getElementById("form_urlencoded_text").value = "typed in a browser"; setTimeout(() => document.getElementById("form_urlencoded").submit(), 0); true`)
-	p3.await(t, "the form results", `document.body.innerText.includes("typed in a browser") && document.body.innerText.includes("Form results")`, `true`)
+	if _, err := browser.call(p3.session, "Page.bringToFront", map[string]any{}); err != nil {
+		t.Fatal(err)
+	}
+	p3.await(t, "the form page", `document.readyState === "complete" && !!document.getElementById("form_urlencoded_send")`, `true`)
+	// Type, then press SEND; the click runs after this evaluation returns,
+	// since the navigation it starts ends the page's context.
+	p3.eval(t, `document.getElementById("form_urlencoded_text").value = "typed in a browser"; setTimeout(() => document.getElementById("form_urlencoded_send").click(), 0); true`)
+	p3.await(t, "the form results", `!!document.body && document.body.innerText.includes("typed in a browser") && document.body.innerText.includes("Form results")`, `true`)
 
 	// Stop the server: the page dims.
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
