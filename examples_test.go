@@ -147,6 +147,42 @@ func TestExampleWSServerEcho(t *testing.T) {
 	}
 }
 
+// TestExampleWSServerEchoAnyProtocol: the echo server takes whatever
+// subprotocols a client offers, answering with the first, and a client
+// that offers none gets none back.
+func TestExampleWSServerEchoAnyProtocol(t *testing.T) {
+	port := startExample(t, "ws-server-echo", "-p", "0", "-d", "7")
+	for _, tc := range []struct {
+		offer []string
+		want  string
+	}{
+		{[]string{"foo", "bar"}, "foo"},
+		{nil, ""},
+	} {
+		d := websocket.Dialer{Subprotocols: tc.offer}
+		conn, resp, err := d.Dial("ws://127.0.0.1:"+port+"/", nil)
+		if err != nil {
+			status := 0
+			if resp != nil {
+				status = resp.StatusCode
+			}
+			t.Fatalf("offering %q: %v (status %d)", tc.offer, err, status)
+		}
+		got, answered := resp.Header["Sec-Websocket-Protocol"]
+		if conn.Subprotocol() != tc.want || (tc.want == "") == answered {
+			t.Errorf("offering %q: answered %q (header %v), want %q", tc.offer, conn.Subprotocol(), got, tc.want)
+		}
+		msg := []byte("echo " + strings.Join(tc.offer, ","))
+		if err := conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+			t.Fatal(err)
+		}
+		if mt, echoed, err := conn.ReadMessage(); err != nil || mt != websocket.TextMessage || !bytes.Equal(echoed, msg) {
+			t.Errorf("offering %q: echo %d %q %v", tc.offer, mt, echoed, err)
+		}
+		conn.Close()
+	}
+}
+
 func TestExampleWSClientEcho(t *testing.T) {
 	bin := buildExample(t, "ws-client-echo")
 	// A gorilla server that sends three messages, checks the echoes and

@@ -64,7 +64,9 @@ const (
 	// protocol. Its return value is ignored.
 	CallbackServerNewClientInstantiated Reason = 19
 	// CallbackFilterProtocolConnection: a WebSocket upgrade was parsed, before
-	// the reply; in is the requested protocol. Returning an error rejects it.
+	// the reply; in is the requested protocol (with the per-vhost option
+	// "any", the client's name, which the connection's protocol took).
+	// Returning an error rejects it.
 	CallbackFilterProtocolConnection Reason = 20
 	// CallbackOpenSSLLoadExtraClientVerifyCerts: add CA certificates a client
 	// uses to verify servers.

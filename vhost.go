@@ -80,7 +80,13 @@ type VhostInfo struct {
 	// WSI_CREATE, ...). A vhost needs at least one.
 	Protocols []Protocol
 	// ProtocolOptions holds per-vhost protocol options (lws's pvo), keyed by
-	// protocol name, then by option name.
+	// protocol name, then by option name. The library reads two, whatever
+	// their value: "default" marks the protocol that WebSocket upgrades
+	// asking for no subprotocol bind to (otherwise the first), and "any"
+	// marks the protocol that takes upgrades asking only for subprotocols
+	// the vhost does not serve: the answer names the client's first one
+	// (golws's addition, for echo and test servers that accept every
+	// subprotocol).
 	ProtocolOptions map[string]map[string]string
 	// Options is a set of ServerOption flags.
 	Options ServerOption

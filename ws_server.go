@@ -47,7 +47,7 @@ func (c *Conn) wsServerUpgrade() error {
 	if err := c.callbackProto(vh.protocols[0], CallbackHTTPConfirmUpgrade, []byte("websocket")); err != nil {
 		return c.replyStatus(rejectStatus(err))
 	}
-	vp, offered := c.selectWSProtocol()
+	vp, name, offered := c.selectWSProtocol()
 	if vp == nil {
 		if offered {
 			return c.replyStatus(400, "none of the requested protocols is served")
@@ -60,7 +60,7 @@ func (c *Conn) wsServerUpgrade() error {
 	if c.closed {
 		return nil
 	}
-	if err := c.callback(CallbackFilterProtocolConnection, []byte(vp.proto.Name)); err != nil {
+	if err := c.callback(CallbackFilterProtocolConnection, []byte(name)); err != nil {
 		return c.replyStatus(rejectStatus(err))
 	}
 	var exts []activeExt
@@ -76,7 +76,7 @@ func (c *Conn) wsServerUpgrade() error {
 	resp := append(l.scratch[:0], "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "...)
 	resp = append(append(resp, accept...), "\r\n"...)
 	if offered {
-		resp = append(append(append(resp, "Sec-WebSocket-Protocol: "...), vp.proto.Name...), "\r\n"...)
+		resp = append(append(append(resp, "Sec-WebSocket-Protocol: "...), name...), "\r\n"...)
 	}
 	if extAnswer != "" {
 		resp = append(append(append(resp, "Sec-WebSocket-Extensions: "...), extAnswer...), "\r\n"...)
@@ -88,6 +88,7 @@ func (c *Conn) wsServerUpgrade() error {
 	}
 	l.freeHTTP(c)
 	c.role = wsServer
+	vh.counts.wsUpg++
 	c.ws = newWSState(exts)
 	c.ws.parser.Reset(ws.ParserConfig{
 		Server:     true,
@@ -103,34 +104,64 @@ func (c *Conn) wsServerUpgrade() error {
 }
 
 // selectWSProtocol picks the protocol for an upgrade: the first of the
-// client's list the vhost serves, or with no list the vhost's protocol
-// marked with the per-vhost option "default", else its first. offered
-// tells whether the client sent a list.
-func (c *Conn) selectWSProtocol() (vp *vhostProtocol, offered bool) {
+// client's list the vhost serves; failing that, the vhost's protocol
+// marked with the per-vhost option "any", which takes the client's first
+// name; with no list, the protocol marked "default", else the vhost's
+// first. name is the protocol name agreed (the one answered when offered
+// is true, since the client sent a list).
+func (c *Conn) selectWSProtocol() (vp *vhostProtocol, name string, offered bool) {
 	ah, vh := c.ah, c.vhost
+	var first []byte // the client's first name that is a valid token
 	for i := range ah.FragmentCount(h1.TokenWSProtocol) {
 		list := ah.Fragment(h1.TokenWSProtocol, i)
 		for len(list) > 0 {
-			var name []byte
-			name, list = nextListItem(list)
-			if len(name) == 0 {
+			var item []byte
+			item, list = nextListItem(list)
+			if len(item) == 0 {
 				continue
 			}
 			offered = true
+			if first == nil && isToken(item) {
+				first = item
+			}
 			for _, p := range vh.protocols {
-				if p.proto.Name == string(name) {
-					return p, true
+				if p.proto.Name == string(item) {
+					return p, p.proto.Name, true
 				}
 			}
 		}
 	}
-	if offered || vh.info.RejectProtocolLessUpgrades {
-		return nil, offered
+	if offered {
+		if first != nil {
+			for _, p := range vh.protocols {
+				if _, ok := p.opts["any"]; ok {
+					return p, string(first), true
+				}
+			}
+		}
+		return nil, "", true
+	}
+	if vh.info.RejectProtocolLessUpgrades {
+		return nil, "", false
 	}
 	for _, p := range vh.protocols {
 		if _, ok := p.opts["default"]; ok {
-			return p, false
+			return p, p.proto.Name, false
 		}
 	}
-	return vh.protocols[0], false
+	return vh.protocols[0], vh.protocols[0].proto.Name, false
+}
+
+// isToken reports whether b is an RFC 9110 token, the form of a
+// subprotocol name (RFC 6455 section 4.1).
+func isToken(b []byte) bool {
+	for _, ch := range b {
+		switch {
+		case ch >= 'a' && ch <= 'z', ch >= 'A' && ch <= 'Z', ch >= '0' && ch <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", ch) >= 0:
+		default:
+			return false
+		}
+	}
+	return len(b) > 0
 }

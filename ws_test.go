@@ -305,6 +305,92 @@ func TestWSHandshakeRejections(t *testing.T) {
 	}
 }
 
+// TestWSAnyProtocol: a protocol with the per-vhost option "any" takes
+// upgrades that ask only for subprotocols the vhost does not serve and
+// answers with the client's first; a served one is still preferred, and
+// FILTER_PROTOCOL_CONNECTION sees the name that will be answered.
+func TestWSAnyProtocol(t *testing.T) {
+	filtered := make(chan string, 8)
+	catchAll := echo.Protocol()
+	inner := catchAll.Callback
+	catchAll.Callback = func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		if reason == lws.CallbackFilterProtocolConnection {
+			filtered <- string(in)
+			if string(in) == "refused" {
+				return &lws.StatusError{Status: 403, Reason: "not that one"}
+			}
+		}
+		return inner(c, reason, in)
+	}
+	named := lws.Protocol{Name: "named", Callback: lws.CallbackHTTPDummy}
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		var err error
+		vh, err = cx.CreateVhost(lws.VhostInfo{Port: lws.PortAny, Iface: "127.0.0.1",
+			Protocols:       []lws.Protocol{named, catchAll},
+			ProtocolOptions: map[string]map[string]string{echo.Name: {"any": "1"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, tc := range []struct {
+		offer      []string
+		want, seen string // answered; seen by the catch-all's filter ("" if not bound to it)
+	}{
+		{[]string{"foo", "bar"}, "foo", "foo"},
+		{[]string{"x.y", "named"}, "named", ""},
+		{[]string{echo.Name}, echo.Name, echo.Name},
+	} {
+		conn, resp, err := coderws.Dial(ctx, wsURL(vh), &coderws.DialOptions{Subprotocols: tc.offer})
+		if err != nil {
+			t.Fatalf("offering %q: %v", tc.offer, err)
+		}
+		if conn.Subprotocol() != tc.want || resp.Header.Get("Sec-WebSocket-Protocol") != tc.want {
+			t.Errorf("offering %q: %q answered, want %q", tc.offer, conn.Subprotocol(), tc.want)
+		}
+		if tc.seen != "" {
+			if got := <-filtered; got != tc.seen {
+				t.Errorf("offering %q: FILTER_PROTOCOL_CONNECTION saw %q, want %q", tc.offer, got, tc.seen)
+			}
+			if err := conn.Write(ctx, coderws.MessageText, []byte("hi")); err != nil {
+				t.Fatal(err)
+			}
+			if _, got, err := conn.Read(ctx); err != nil || string(got) != "hi" {
+				t.Errorf("offering %q: echo %q %v", tc.offer, got, err)
+			}
+		}
+		conn.Close(coderws.StatusNormalClosure, "")
+	}
+
+	// What the catch-all refuses is refused, and names that are not
+	// tokens are never answered.
+	upgrade := "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: "
+	for _, tc := range []struct {
+		list   string
+		status int
+		answer string
+	}{
+		{"refused", 403, ""},
+		{"a/b, {c}, ok", 101, "ok"},
+		{"a/b, {c}", 400, ""},
+	} {
+		resp, err := http.ReadResponse(bufioReader(t, addr(vh), upgrade+tc.list+"\r\n\r\n"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || resp.Header.Get("Sec-WebSocket-Protocol") != tc.answer {
+			t.Errorf("offering %q: status %d answer %q, want %d %q", tc.list, resp.StatusCode,
+				resp.Header.Get("Sec-WebSocket-Protocol"), tc.status, tc.answer)
+		}
+		if tc.status != 400 {
+			<-filtered
+		}
+	}
+}
+
 // bufioReader sends a raw request and returns a reader on the answer.
 func bufioReader(t *testing.T, address, req string) *bufio.Reader {
 	t.Helper()

@@ -1,7 +1,9 @@
 // Command ws-server-echo is golws's minimal WebSocket echo server, the
 // target of the conformance tests: on ws://127.0.0.1:PORT/ it sends back
 // every message it receives with the same fragmentation and opcodes, whatever
-// subprotocol the client asks for (or none).
+// subprotocol the client asks for (or none): the echo protocol carries the
+// per-vhost option "any", so the answer names the client's first
+// subprotocol, and no subprotocol when it offered none.
 //
 //	go run ./examples/ws-server-echo -p 7681
 //	go run ./examples/ws-server-echo -s        # wss, self-signed certificate made at start
@@ -45,6 +47,9 @@ func main() {
 		Port:      *port,
 		Iface:     *iface,
 		Protocols: []lws.Protocol{echo.Protocol()},
+		// "any": a client offering subprotocols gets its first one back
+		// (echo's own name when it offers that); with none, none.
+		ProtocolOptions: map[string]map[string]string{echo.Name: {"any": ""}},
 	}
 	_, scheme, err := tlsFlags.Apply(&info)
 	if err == nil {
