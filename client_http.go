@@ -241,31 +241,33 @@ func (c *Conn) httpClientHeadDone() error {
 	return nil
 }
 
-// httpClientBody delivers response body from p.
+// httpClientBody delivers at most one piece of response body from p; the
+// caller checks reception before it asks for the next, so that a
+// RECEIVE_CLIENT_HTTP_READ callback that turns reception off gets no more
+// until it is back on (the loop holds the rest of p meanwhile).
 func (c *Conn) httpClientBody(p []byte) (int, error) {
 	hc := c.client.httpc
+	in := p[:min(len(p), c.rxPieceSize())]
 	var data []byte
 	used := 0
 	if hc.chunked {
-		n, d, err := hc.dec.Next(p)
+		n, d, err := hc.dec.Next(in)
 		used, data = n, d
 		if err != nil {
 			return used, c.httpClientFail("bad chunked body: " + err.Error())
 		}
 	} else {
-		n := len(p)
+		n := len(in)
 		if hc.left >= 0 {
 			n = int(min(int64(n), hc.left))
 			hc.left -= int64(n)
 		}
-		used, data = n, p[:n]
+		used, data = n, in[:n]
 	}
-	for len(data) > 0 {
-		k := min(len(data), c.rxPieceSize())
-		if err := c.callback(CallbackReceiveClientHTTPRead, data[:k]); err != nil {
+	if len(data) > 0 {
+		if err := c.callback(CallbackReceiveClientHTTPRead, data); err != nil {
 			return used, err
 		}
-		data = data[k:]
 		if c.closed {
 			return used, nil
 		}

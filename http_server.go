@@ -237,14 +237,18 @@ func (c *Conn) bodyFraming() error {
 }
 
 // httpBody delivers request body bytes from p and reports how many it
-// used.
+// used. It takes at most one piece of p at a time and checks reception
+// between deliveries: when an HTTP_BODY callback turns reception off (or
+// a CGI program's input is full), what is left of p is not used, and the
+// loop holds it until reception is back on, as for any role.
 func (c *Conn) httpBody(p []byte) (int, error) {
 	hs := c.http
 	used := 0
 	for used < len(p) && hs.phase == phaseBody && !c.closed && !c.rxDisabled && !c.killAfterWrite && c.rxHold&holdCGI == 0 {
+		in := p[used:min(len(p), used+c.rxPieceSize())]
 		var data []byte
 		if hs.chunked {
-			n, d, err := hs.dec.Next(p[used:])
+			n, d, err := hs.dec.Next(in)
 			used += n
 			if err != nil {
 				var he *h1.Error
@@ -255,23 +259,20 @@ func (c *Conn) httpBody(p []byte) (int, error) {
 			}
 			data = d
 		} else {
-			k := int(min(int64(len(p)-used), hs.bodyLeft))
-			data = p[used : used+k]
+			k := int(min(int64(len(in)), hs.bodyLeft))
+			data = in[:k]
 			used += k
 			hs.bodyLeft -= int64(k)
 		}
-		for len(data) > 0 {
-			k := min(len(data), c.rxPieceSize())
-			if err := c.deliverBody(data[:k]); err != nil {
+		if len(data) > 0 {
+			if err := c.deliverBody(data); err != nil {
 				return used, err
 			}
-			data = data[k:]
-			if len(data) > 0 && (c.closed || hs.phase != phaseBody) {
+			if c.closed || hs.phase != phaseBody {
+				// The transaction ended before its body: the connection
+				// closes, and the rest is of no use.
 				return len(p), nil
 			}
-		}
-		if c.closed || hs.phase != phaseBody {
-			break
 		}
 		if (hs.chunked && hs.dec.Done()) || (!hs.chunked && hs.bodyLeft == 0) {
 			if err := c.bodyComplete(); err != nil {
