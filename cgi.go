@@ -127,6 +127,7 @@ func (c *Conn) startCGI(m *mount, method h1.Token, uri, rest []byte) error {
 		logf(LogErr, "lws: %v: starting CGI %s: %v", c, m.target, err)
 		return c.ReturnHTTPStatus(500, "")
 	}
+	l.cgiSpawned++
 	st := &cgiState{p: p, timeout: m.CGITimeout}
 	if st.timeout <= 0 {
 		st.timeout = 20

@@ -39,6 +39,11 @@ func (c *Conn) serveRequest() error {
 	if err := c.selectVhost(); err != nil || c.closed || c.killAfterWrite {
 		return err
 	}
+	c.vhost.counts.h1Trans++
+	if !hs.counted {
+		c.vhost.counts.h1Conns++
+		hs.counted = true
+	}
 	if hs.toHTTPS {
 		c.enterResponse()
 		host := string(ah.Copy(nil, h1.TokenHost))
@@ -68,6 +73,7 @@ func (c *Conn) serveRequest() error {
 	}
 	uri := ah.Fragment(method, 0)
 	if err := c.callbackProto(c.vhost.protocols[0], CallbackFilterHTTPConnection, uri); err != nil {
+		c.vhost.counts.rejected++
 		return c.replyStatus(rejectStatus(err))
 	}
 	m := c.vhost.findMount(uri, ah.Has(h1.TokenUpgrade))

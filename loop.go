@@ -62,6 +62,7 @@ type loop struct {
 	writeCalls uint64 // write system calls made, for tests of batching
 
 	rxBytes, txBytes uint64 // bytes read from and written to sockets, for Stats
+	cgiSpawned       int    // CGI programs started, for Stats
 
 	scratch []byte // a response head being built
 	fbuf    []byte // a piece of a file being served
@@ -465,7 +466,7 @@ func (l *loop) serviceRx(c *Conn) {
 	}
 	n, err := unix.Read(int(c.fd), l.rbuf[:size])
 	if n > 0 {
-		l.rxBytes += uint64(n)
+		c.countRx(n)
 	}
 	switch {
 	case err == unix.EINTR:
@@ -878,6 +879,7 @@ func (l *loop) acceptConn(vh *Vhost, fd int, peer netip.AddrPort) {
 		return
 	}
 	if err := c.callback(CallbackFilterNetworkConnection, nil); err != nil {
+		vh.counts.rejected++
 		l.releasePeer(c)
 		logf(LogInfo, "lws: vhost %q: connection from %v filtered: %v", vh.name, c.peer, err)
 		unix.Close(fd)

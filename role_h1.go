@@ -31,6 +31,7 @@ type httpState struct {
 	started  bool // the parser was reset onto the connection's table
 	fallback bool // apply the listen-accept role if the first bytes are not HTTP
 	phase    httpPhase
+	counted  bool // counted in the vhost's H1Conns
 
 	keepAlive bool // the connection may carry another request after this one
 	http10    bool

@@ -69,6 +69,10 @@ const RoleRawSkt = "raw-skt"
 type VhostInfo struct {
 	// Name identifies the vhost (lws's vhost_name); "default" if empty.
 	Name string
+	// Unlisted leaves the vhost out of Stats' Vhosts (and so out of
+	// lws-server-status): for a vhost a program makes for its own
+	// machinery rather than to serve, such as lwsws's control vhost.
+	Unlisted bool
 	// Port to listen on: a number, PortAny, or PortNoListen.
 	Port int
 	// Iface is the address to listen on: an IP address or a network
@@ -207,6 +211,7 @@ type Vhost struct {
 	mounts    []*mount
 	headers   []byte      // Headers, rendered
 	tlsCfg    *tls.Config // the server TLS configuration, or nil
+	counts    vhostCounts // activity, for Stats
 
 	clientCAs  *x509.CertPool   // verifies servers for TLS clients; nil: the system's
 	clientCert *tls.Certificate // what TLS clients present

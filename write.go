@@ -165,7 +165,7 @@ func (c *Conn) sendWire(hdr, p []byte) (int, error) {
 		}
 		n = 0
 	}
-	c.loop.txBytes += uint64(n)
+	c.countTx(n)
 	if n < total {
 		c.writeReady = false
 		if n < len(hdr) {
@@ -199,7 +199,7 @@ func (c *Conn) flushStage() error {
 		}
 		n = 0
 	}
-	l.txBytes += uint64(n)
+	c.countTx(n)
 	if n < len(st) {
 		c.writeReady = false
 		c.out = append(c.out[:0], st[n:]...)
@@ -225,7 +225,7 @@ func (c *Conn) flush() (bool, error) {
 			return false, err
 		}
 		c.outOff += n
-		c.loop.txBytes += uint64(n)
+		c.countTx(n)
 		if c.outOff < len(c.out) {
 			c.writeReady = false
 			return false, nil

@@ -46,8 +46,8 @@ func serveWorker(dir string, allPlugins bool) int {
 	var deprecated bool
 	// A vhost of its own, without a port, to act on the loop when a
 	// signal arrives (the lws way: CancelService, then act in
-	// EVENT_WAIT_CANCELLED).
-	if _, err := cx.CreateVhost(lws.VhostInfo{Name: "lwsws-control", Port: lws.PortNoListen,
+	// EVENT_WAIT_CANCELLED). It serves nothing: status pages do not list it.
+	if _, err := cx.CreateVhost(lws.VhostInfo{Name: "lwsws-control", Port: lws.PortNoListen, Unlisted: true,
 		Protocols: []lws.Protocol{{Name: "lwsws-control", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
 			if reason == lws.CallbackEventWaitCancelled && deprecate.Load() && !deprecated {
 				deprecated = true
