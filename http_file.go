@@ -54,10 +54,11 @@ func (l *loop) fileBuf() []byte {
 // suffix (application/octet-stream if unknown). extraHeaders, complete
 // header lines each ending in CRLF, are added to the head. Conditional
 // requests (If-None-Match, If-Modified-Since), Range requests and HEAD are
-// answered as for mounts. The library sends the file in WRITEABLE-sized
-// pieces, then delivers CallbackHTTPFileCompletion and completes the
-// transaction itself: do not call HTTPTransactionCompleted after it. A
-// missing file is answered 404.
+// answered as for mounts, and a file with a zero ModTime (embed.FS) is
+// dated from the process start as Mount.FS describes. The library sends
+// the file in WRITEABLE-sized pieces, then delivers
+// CallbackHTTPFileCompletion and completes the transaction itself: do not
+// call HTTPTransactionCompleted after it. A missing file is answered 404.
 func (c *Conn) ServeHTTPFile(fsys fs.FS, name, contentType string, extraHeaders []byte) error {
 	hs := c.http
 	if hs == nil || c.role != h1Server || hs.phase == phaseHead {
@@ -137,7 +138,7 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype 
 		}
 	}
 	l := c.loop
-	size, mod := st.Size(), st.ModTime()
+	size, mod := st.Size(), fileModTime(st)
 	etag := l.etag(size, mod)
 	cc := "no-store"
 	if m != nil {
@@ -299,6 +300,25 @@ func openRegular(fsys fs.FS, name string, m *mount, slashed bool) (fs.File, fs.F
 		return nil, nil, fs.ErrNotExist
 	}
 	return f, st, nil
+}
+
+// processStart stands in for the modification time of files whose file
+// system reports none: the time the process started, to the second.
+var processStart = time.Now().Truncate(time.Second)
+
+// fileModTime is the modification time a served file is described by, in
+// its Last-Modified and ETag and when conditional requests are evaluated.
+// A zero ModTime, which embed.FS reports for every file (and fstest.MapFS
+// when none is given), is no date at all: it would be sent as "Mon, 01 Jan
+// 0001", would make every If-Modified-Since claim the file unchanged, and
+// would leave the ETag the same when a rebuilt binary embeds new content
+// of the same length. Such files are dated from processStart instead, so
+// clients revalidate once after each restart and are then answered 304.
+func fileModTime(st fs.FileInfo) time.Time {
+	if mod := st.ModTime(); !mod.IsZero() {
+		return mod
+	}
+	return processStart
 }
 
 // etag makes a file's entity tag from its length and modification time,

@@ -35,6 +35,15 @@ type Mount struct {
 	// FS is the origin of a file mount: any io/fs.FS, such as an
 	// embed.FS, os.DirFS or a zip archive opened with package zipfs. It
 	// overrides the directory of a file:// Origin.
+	//
+	// Files are sent with an ETag made of their length and modification
+	// time, and a Last-Modified of that time; If-None-Match,
+	// If-Modified-Since and If-Range are evaluated against both. A file
+	// whose ModTime is zero, as every file of an embed.FS reports, is
+	// dated from the time the process started (to the second): it is
+	// never sent as modified in year 1, its ETag changes when a restarted
+	// binary may embed new content, and between restarts clients
+	// revalidate with 304 as for any file.
 	FS fs.FS
 	// Default is the file served for a directory (lws's def); empty means
 	// "index.html".

@@ -12,6 +12,8 @@
 //	               convention), and get_appropriate_ws_url
 //	error.css      the style that status pages made by
 //	               Conn.ReturnHTTPStatus link
+//	favicon.ico    the site's icon (image/x-icon), which browsers ask
+//	               for at /favicon.ico
 //
 // Book returns a short illustrated story as a zip archive, to serve the
 // way lws's test server serves its zip at /ziptest: the members stored
@@ -46,10 +48,12 @@ import (
 	"github.com/golws/lws/zipfs"
 )
 
-// FS holds the site's files at its root: error.css, lws-common.js,
-// test.html, test.js and test.css. The book is not in it (see Book).
+// FS holds the site's files at its root: error.css, favicon.ico,
+// lws-common.js, test.html, test.js and test.css. The book is not in it
+// (see Book). Like every embed.FS it reports no modification times: the
+// files are served dated from the process start (see lws.Mount.FS).
 //
-//go:embed error.css lws-common.js test.html test.js test.css server-status.html server-status.js
+//go:embed error.css favicon.ico lws-common.js test.html test.js test.css server-status.html server-status.js
 var FS embed.FS
 
 // bookFiles holds the book's pages under book/.

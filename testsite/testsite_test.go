@@ -3,8 +3,10 @@ package testsite_test
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"image/png"
 	"io"
 	"io/fs"
 	"mime/multipart"
@@ -222,6 +224,7 @@ func TestSitePages(t *testing.T) {
 		{"/test.css", "test.css", "text/css"},
 		{"/lws-common.js", "lws-common.js", "text/javascript"},
 		{"/error.css", "error.css", "text/css"},
+		{"/favicon.ico", "favicon.ico", "image/x-icon"},
 	} {
 		want, err := fs.ReadFile(testsite.Site(), c.file)
 		if err != nil {
@@ -239,6 +242,70 @@ func TestSitePages(t *testing.T) {
 	// The book is not part of the site root.
 	if resp, _ := s.get(t, "/book/book.html", false); resp.StatusCode != 404 {
 		t.Errorf("/book/book.html: %d, want 404", resp.StatusCode)
+	}
+}
+
+// TestSiteDates checks the validators of the embedded files, which have
+// no modification time of their own: they are dated from the process
+// start, not from year 1, and a browser's copy revalidates with 304.
+func TestSiteDates(t *testing.T) {
+	before := time.Now()
+	s := startSite(t)
+	for _, path := range []string{"/", "/test.js", "/favicon.ico"} {
+		resp, _ := s.get(t, path, false)
+		lastMod, etag := resp.Header.Get("Last-Modified"), resp.Header.Get("ETag")
+		mod, err := http.ParseTime(lastMod)
+		if resp.StatusCode != 200 || err != nil || etag == "" {
+			t.Fatalf("%s: %d, Last-Modified %q (%v), ETag %q", path, resp.StatusCode, lastMod, err, etag)
+		}
+		if mod.After(before) || before.Sub(mod) > 24*time.Hour {
+			t.Errorf("%s: Last-Modified %q, want the process start", path, lastMod)
+		}
+		for _, h := range [][2]string{{"If-None-Match", etag}, {"If-Modified-Since", lastMod}} {
+			req, _ := http.NewRequest("GET", s.base+path, nil)
+			req.Header.Set(h[0], h[1])
+			resp, body := s.do(t, req)
+			if resp.StatusCode != 304 || len(body) != 0 || resp.Header.Get("ETag") != etag {
+				t.Errorf("%s with %s: %d, %d bytes, ETag %q", path, h[0], resp.StatusCode, len(body), resp.Header.Get("ETag"))
+			}
+		}
+		// A copy from before the process started is sent anew.
+		req, _ := http.NewRequest("GET", s.base+path, nil)
+		req.Header.Set("If-Modified-Since", mod.Add(-time.Hour).UTC().Format(http.TimeFormat))
+		if resp, body := s.do(t, req); resp.StatusCode != 200 || len(body) == 0 {
+			t.Errorf("%s with an older If-Modified-Since: %d, %d bytes", path, resp.StatusCode, len(body))
+		}
+	}
+}
+
+// TestFavicon checks the site's icon: an ICO file holding a 32x32 PNG,
+// served at /favicon.ico as an image and named by the test page.
+func TestFavicon(t *testing.T) {
+	s := startSite(t)
+	resp, body := s.get(t, "/favicon.ico", false)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "image/") {
+		t.Fatalf("/favicon.ico: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	// ICONDIR (reserved 0, type 1, one image), then its ICONDIRENTRY:
+	// 32x32, its length and offset, then the PNG it points at.
+	if len(body) < 22 || !bytes.Equal(body[:6], []byte{0, 0, 1, 0, 1, 0}) || body[6] != 32 || body[7] != 32 {
+		t.Fatalf("/favicon.ico is not a 32x32 icon: % x", body[:min(len(body), 22)])
+	}
+	size := int(binary.LittleEndian.Uint32(body[14:18]))
+	off := int(binary.LittleEndian.Uint32(body[18:22]))
+	if off < 22 || off+size != len(body) {
+		t.Fatalf("/favicon.ico: image of %d bytes at %d in %d", size, off, len(body))
+	}
+	img, err := png.Decode(bytes.NewReader(body[off:]))
+	if err != nil || img.Bounds().Dx() != 32 || img.Bounds().Dy() != 32 {
+		t.Fatalf("/favicon.ico's image: %v", err)
+	}
+	page, err := fs.ReadFile(testsite.Site(), "test.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), `<link rel="icon" href="favicon.ico"`) {
+		t.Error("test.html does not name favicon.ico")
 	}
 }
 

@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/golws/lws"
@@ -77,7 +79,7 @@ func loadDir(dir string, allPlugins bool) (*server, error) {
 			g.Set["count-threads"], g.CountThreads))
 	}
 	for i := range cfg.Vhosts {
-		vi, err := vhostInfo(&cfg.Vhosts[i], g, allPlugins)
+		vi, err := vhostInfo(&cfg.Vhosts[i], g, allPlugins, &s.warnings)
 		if err != nil {
 			return nil, err
 		}
@@ -86,10 +88,15 @@ func loadDir(dir string, allPlugins bool) (*server, error) {
 	return s, nil
 }
 
-// vhostInfo maps one configured vhost onto the library.
-func vhostInfo(v *lwsconf.Vhost, g *lwsconf.Global, allPlugins bool) (lws.VhostInfo, error) {
+// vhostInfo maps one configured vhost onto the library. What lws would
+// only log (a protocol it lacks, an origin not on disk) is appended to
+// warnings, with its file and line.
+func vhostInfo(v *lwsconf.Vhost, g *lwsconf.Global, allPlugins bool, warnings *[]string) (lws.VhostInfo, error) {
 	fail := func(err error) (lws.VhostInfo, error) {
 		return lws.VhostInfo{}, fmt.Errorf("%s: vhost %q: %w", v.Pos, v.Name, err)
+	}
+	warn := func(pos lwsconf.Pos, format string, args ...any) {
+		*warnings = append(*warnings, pos.String()+": "+fmt.Sprintf(format, args...))
 	}
 	vi := lws.VhostInfo{
 		Name:                        v.Name,
@@ -142,10 +149,19 @@ func vhostInfo(v *lwsconf.Vhost, g *lwsconf.Global, allPlugins bool) (lws.VhostI
 	for _, h := range v.Headers {
 		vi.Headers = append(vi.Headers, lws.HTTPHeader{Name: h.Key, Value: h.Value})
 	}
-	// ws-protocols: the plugins, with their per-vhost options.
+	// ws-protocols: the plugins, with their per-vhost options. As in lws,
+	// options for a protocol this lwsws lacks are ignored (reported here),
+	// and listing any protocol, known or not, enables only those listed.
 	var listed []string
 	vi.ProtocolOptions = map[string]map[string]string{}
 	for _, p := range v.WSProtocols {
+		if _, ok := lws.LookupProtocol(p.Name); !ok {
+			known := lws.RegisteredProtocols()
+			sort.Strings(known)
+			warn(p.Pos, "protocol %q is not a plugin of this lwsws, its options are ignored (plugins: %s)",
+				p.Name, strings.Join(known, " "))
+			continue
+		}
 		listed = append(listed, p.Name)
 		m := map[string]string{}
 		for _, o := range p.Options {
@@ -153,7 +169,7 @@ func vhostInfo(v *lwsconf.Vhost, g *lwsconf.Global, allPlugins bool) (lws.VhostI
 		}
 		vi.ProtocolOptions[p.Name] = m
 	}
-	protos, err := plugins(listed, allPlugins)
+	protos, err := plugins(listed, allPlugins && len(v.WSProtocols) == 0)
 	if err != nil {
 		return fail(err)
 	}
@@ -186,6 +202,13 @@ func vhostInfo(v *lwsconf.Vhost, g *lwsconf.Global, allPlugins bool) (lws.VhostI
 		if strings.HasPrefix(lm.Origin, "gzip://") {
 			lm.Origin = "file://" + strings.TrimPrefix(lm.Origin, "gzip://")
 		}
+		absentOrigin(&lm, func(format string, args ...any) {
+			pos, ok := m.Set["origin"]
+			if !ok {
+				pos = m.Pos
+			}
+			warn(pos, "mount %s: "+format, append([]any{m.Mountpoint}, args...)...)
+		})
 		for _, e := range m.CGIEnv {
 			lm.CGIEnv = append(lm.CGIEnv, lws.HTTPHeader{Name: e.Key, Value: e.Value})
 		}
@@ -207,4 +230,52 @@ func vhostInfo(v *lwsconf.Vhost, g *lwsconf.Global, allPlugins bool) (lws.VhostI
 		vi.Mounts = append(vi.Mounts, lm)
 	}
 	return vi, nil
+}
+
+// absentOrigin prepares a file:// or cgi:// mount whose origin is not on
+// disk, which the library would refuse when it makes the vhost. lws starts
+// without looking and fails at request time; so does lwsws, with a
+// warning: a missing directory is looked for again at each request, as
+// lws opens its files (404 until it is there), and a missing .zip archive
+// or CGI program answers 404 until lwsws reloads (SIGHUP) with it in
+// place.
+func absentOrigin(lm *lws.Mount, warn func(format string, args ...any)) {
+	scheme, path, _ := strings.Cut(lm.Origin, "://")
+	if scheme != "file" && scheme != "cgi" {
+		return
+	}
+	if _, err := os.Stat(path); err == nil || !os.IsNotExist(err) {
+		return // there, or the library's error says better what is wrong
+	}
+	lm.Origin = "file://" + path
+	switch {
+	case scheme == "cgi":
+		lm.FS = absentDir("")
+		warn("CGI program %s does not exist: requests get 404 until lwsws reloads with it in place", path)
+	case strings.HasSuffix(path, ".zip"):
+		lm.FS = absentDir("")
+		warn("archive %s does not exist: requests get 404 until lwsws reloads with it in place", path)
+	default:
+		lm.FS = absentDir(path)
+		warn("origin %s does not exist: requests get 404 while it is missing", path)
+	}
+}
+
+// absentDir is the file system of a file:// mount whose directory was
+// missing at start-up: each Open looks for the directory again, and
+// opens name inside it as the library would (through an os.Root, so
+// nothing leads out of it). The empty absentDir has nothing.
+type absentDir string
+
+// Open opens name in the directory, if the directory is there now.
+func (d absentDir) Open(name string) (fs.File, error) {
+	if d == "" {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	root, err := os.OpenRoot(string(d))
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	defer root.Close() // files opened from it stay open
+	return root.FS().Open(name)
 }

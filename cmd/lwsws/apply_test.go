@@ -1,0 +1,85 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestLoadDirLikeLws: what lws only logs does not stop lwsws either. A
+// ws-protocols entry for a protocol lwsws lacks is a warning at its line
+// (and, being listed, still keeps the other plugins off the vhost), and
+// file://, .zip and cgi:// origins missing from the disk are warnings at
+// their lines, mounted so that requests fail instead.
+func TestLoadDirLikeLws(t *testing.T) {
+	dir := t.TempDir()
+	absent := filepath.Join(dir, "not-yet")
+	conf := `{ "vhosts": [ {
+  "name": "v", "port": "7681",
+  "mounts": [
+    { "mountpoint": "/a", "origin": "file://` + absent + `" },
+    { "mountpoint": "/z", "origin": "file://` + filepath.Join(dir, "gone.zip") + `" },
+    { "mountpoint": "/c",
+      "origin": "cgi://` + filepath.Join(dir, "gone.sh") + `" }
+  ],
+  "ws-protocols": [ { "no-such-protocol": { "status": "ok" } } ]
+} ] }
+`
+	os.WriteFile(filepath.Join(dir, "conf"), []byte(conf), 0o644)
+	srv, err := loadDir(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "conf")
+	for _, want := range []string{
+		file + `:9:23: protocol "no-such-protocol" is not a plugin of this lwsws, its options are ignored (plugins: `,
+		file + ":4:27: mount /a: origin " + absent + " does not exist: requests get 404 while it is missing",
+		file + ":5:27: mount /z: archive " + filepath.Join(dir, "gone.zip") + " does not exist",
+		file + ":7:7: mount /c: CGI program " + filepath.Join(dir, "gone.sh") + " does not exist",
+	} {
+		found := false
+		for _, w := range srv.warnings {
+			found = found || strings.HasPrefix(w, want)
+		}
+		if !found {
+			t.Errorf("no warning %q in\n%s", want, strings.Join(srv.warnings, "\n"))
+		}
+	}
+	vi := srv.vhosts[0]
+	if len(vi.Protocols) != 1 || vi.Protocols[0].Name != "http-only" {
+		t.Errorf("protocols %v: listing only an unknown protocol enables none", len(vi.Protocols))
+	}
+	if _, ok := vi.ProtocolOptions["no-such-protocol"]; ok {
+		t.Error("the unknown protocol's options were kept")
+	}
+	for _, m := range vi.Mounts {
+		if m.FS == nil {
+			t.Fatalf("mount %s: no stand-in for its missing origin", m.Mountpoint)
+		}
+		if _, err := m.FS.Open("index.html"); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("mount %s: %v, want not found", m.Mountpoint, err)
+		}
+	}
+	// The directory is looked for at each request, as lws does: once it is
+	// there, it serves, and still nothing leads out of it.
+	os.MkdirAll(absent, 0o755)
+	os.WriteFile(filepath.Join(absent, "index.html"), []byte("now here"), 0o644)
+	os.Symlink("/etc/hostname", filepath.Join(absent, "out"))
+	f, err := vi.Mounts[0].FS.Open("index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(f)
+	f.Close()
+	if string(b) != "now here" {
+		t.Errorf("read %q", b)
+	}
+	if f, err := vi.Mounts[0].FS.Open("out"); err == nil {
+		f.Close()
+		t.Error("a symbolic link led out of the origin")
+	}
+}
