@@ -185,8 +185,17 @@ func TestExampleWSServerEchoAnyProtocol(t *testing.T) {
 
 func TestExampleWSClientEcho(t *testing.T) {
 	bin := buildExample(t, "ws-client-echo")
-	// A gorilla server that sends three messages, checks the echoes and
+	// A gorilla server that sends four messages, checks the echoes and
 	// closes normally.
+	messages := []struct {
+		kind int
+		data string
+	}{
+		{websocket.TextMessage, "one"},
+		{websocket.TextMessage, "two"},
+		{websocket.TextMessage, strings.Repeat("3", 100000)},
+		{websocket.BinaryMessage, "\x00\x01\x02\x03\x04"},
+	}
 	result := make(chan error, 1)
 	up := websocket.Upgrader{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -196,14 +205,14 @@ func TestExampleWSClientEcho(t *testing.T) {
 			return
 		}
 		defer conn.Close()
-		for _, m := range []string{"one", "two", strings.Repeat("3", 100000)} {
-			if err := conn.WriteMessage(websocket.TextMessage, []byte(m)); err != nil {
+		for _, m := range messages {
+			if err := conn.WriteMessage(m.kind, []byte(m.data)); err != nil {
 				result <- err
 				return
 			}
-			_, got, err := conn.ReadMessage()
-			if err != nil || string(got) != m {
-				result <- fmt.Errorf("echo of %d bytes: got %d, %v", len(m), len(got), err)
+			kind, got, err := conn.ReadMessage()
+			if err != nil || kind != m.kind || string(got) != m.data {
+				result <- fmt.Errorf("echo of %d bytes: got %d, %v", len(m.data), len(got), err)
 				return
 			}
 		}
@@ -218,12 +227,17 @@ func TestExampleWSClientEcho(t *testing.T) {
 	}))
 	defer srv.Close()
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	// At the default log level, what arrives is printed on stdout.
 	out, err := runWithTimeout(t, exec.Command(bin, "-s", "127.0.0.1", "-p", port, "-u", "/"))
 	if err != nil {
 		t.Fatalf("ws-client-echo: %v\n%s", err, out)
 	}
 	if err := <-result; err != nil {
 		t.Fatal(err)
+	}
+	want := "one\ntwo\n" + strings.Repeat("3", 100000) + "\n(binary message of 5 bytes)\n"
+	if string(out) != want {
+		t.Errorf("ws-client-echo printed %d bytes %.40q..., want %d bytes %.40q...", len(out), out, len(want), want)
 	}
 }
 

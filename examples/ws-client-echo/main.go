@@ -5,10 +5,15 @@
 // protocol error, or a connection that dropped without a close handshake,
 // which makes it usable as the client agent of a conformance test server.
 //
+// Every message received is printed on standard output, one line each: a
+// text message as its text, a binary one as its length. Log lines (the
+// connection, its end; more with -d) go to standard error.
+//
 //	go run ./examples/ws-client-echo -s 127.0.0.1 -p 9001 -u /runCase?case=1
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -25,6 +30,27 @@ type echoClient struct {
 	echo lws.Callback
 	err  string
 	stop context.CancelFunc
+	out  *bufio.Writer // standard output
+	size int           // bytes of the binary message being received
+}
+
+// show prints a received piece on standard output: text as it comes, a
+// binary message as its length once it ends; a line per message.
+func (e *echoClient) show(c *lws.Conn, in []byte) {
+	if c.FrameIsBinary() {
+		e.size += len(in)
+	} else {
+		_, _ = e.out.Write(in)
+	}
+	if !c.IsFinalFragment() {
+		return
+	}
+	if c.FrameIsBinary() {
+		fmt.Fprintf(e.out, "(binary message of %d bytes)", e.size)
+		e.size = 0
+	}
+	_ = e.out.WriteByte('\n')
+	_ = e.out.Flush()
 }
 
 func (e *echoClient) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
@@ -34,6 +60,8 @@ func (e *echoClient) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 		e.stop()
 	case lws.CallbackClientEstablished:
 		lws.Userf("connected to %v", c.PeerAddr())
+	case lws.CallbackClientReceive:
+		e.show(c, in)
 	case lws.CallbackClientClosed:
 		switch sent, received := c.WSCloseStatus(); {
 		case sent == 0 && received == 0:
@@ -61,14 +89,14 @@ func main() {
 	port := flag.Int("p", 7681, "server port")
 	path := flag.String("u", "/", "request path")
 	protocol := flag.String("P", "", "subprotocols to offer, comma-separated")
-	logLevel := flag.Int("d", int(lws.DefaultLogLevel), "log level bit mask (lws's -d)")
+	logLevel := flag.Int("d", int(lws.DefaultLogLevel|lws.LogUser), "log level bit mask (lws's -d)")
 	flag.Parse()
 	lws.SetLogLevel(lws.LogLevel(*logLevel), nil)
 
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	proto := echo.Protocol()
-	e := &echoClient{echo: proto.Callback, stop: stop}
+	e := &echoClient{echo: proto.Callback, stop: stop, out: bufio.NewWriter(os.Stdout)}
 	proto.Callback = e.callback
 	cx, err := lws.NewContext(lws.ContextInfo{ServiceBufferSize: 32 << 10})
 	if err != nil {
