@@ -4,9 +4,16 @@
 // makes the server close with 1001 and the reason "seeya". The per-vhost
 // option "options", an integer whose bit 0 is set, turns the periodic
 // sending off.
+//
+// Received data reaches the protocol in pieces of at most RxBufferSize
+// (10) bytes, and, as in lws, a piece is a command when it starts with
+// one: "reset\nxyz" resets too. Anything else, such as the 9000 bytes of
+// "a" the test page's "Send junk" button sends, is read and ignored: the
+// connection stays open and its counter runs on.
 package dumbincrement
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
 	"time"
@@ -20,6 +27,10 @@ const Name = "dumb-increment-protocol"
 
 // Interval is how often each client is sent its counter.
 const Interval = 50 * time.Millisecond
+
+// RxBufferSize is the protocol's receive buffer size, as in lws: the
+// largest piece of a message handed to the callback at once.
+const RxBufferSize = 10
 
 type session struct {
 	number int
@@ -39,7 +50,7 @@ func Protocol() lws.Protocol {
 		Name:         Name,
 		Callback:     callback,
 		NewSession:   func() any { return new(session) },
-		RxBufferSize: 10,
+		RxBufferSize: RxBufferSize,
 	}
 }
 
@@ -84,10 +95,10 @@ func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 		if len(in) < 6 {
 			return nil
 		}
-		switch string(in) {
-		case "reset\n":
+		if bytes.HasPrefix(in, []byte("reset\n")) {
 			c.User().(*session).number = 0
-		case "closeme\n":
+		}
+		if bytes.HasPrefix(in, []byte("closeme\n")) {
 			c.CloseReason(ws.CloseGoingAway, "seeya")
 			return errCloseMe
 		}
