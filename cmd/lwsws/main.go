@@ -124,9 +124,7 @@ func run(args []string) int {
 		return 1
 	}
 	defer cx.Destroy()
-	if daemonized {
-		detachStderr()
-	}
+	daemonStarted()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := cx.Run(ctx); err != nil {

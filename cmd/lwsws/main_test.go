@@ -390,48 +390,110 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
-// TestDaemonize: -D returns at once with lwsws running detached and
-// holding its lock file; a second -D refuses; SIGTERM stops the daemon.
+// TestDaemonize: -D returns at once, with status 0 and saying nothing
+// (the daemon's notices and warnings are not errors), with lwsws running
+// detached and holding its lock file, for the built-in site and for a
+// configuration directory; a second -D refuses; SIGTERM stops the
+// daemon. A -D whose daemon cannot start fails with the daemon's reason:
+// a malformed configuration, a port already taken, a serving process
+// that cannot load its certificate.
 func TestDaemonize(t *testing.T) {
 	bin, err := buildOnce()
 	if err != nil {
 		t.Fatal(err)
 	}
-	lock := filepath.Join(t.TempDir(), "lwsws.lock")
-	port := freePort(t)
-	out, err := exec.Command(bin, "-D", "--lock", lock, "-p", strconv.Itoa(port), "-d", "3").CombinedOutput()
-	if err != nil {
-		t.Fatalf("-D: %v\n%s", err, out)
-	}
-	b, _ := os.ReadFile(lock)
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatalf("lock file %q", b)
-	}
-	proc, _ := os.FindProcess(pid)
-	defer proc.Signal(syscall.SIGTERM)
-	resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Errorf("the daemon's site: %d", resp.StatusCode)
-	}
-	out, err = exec.Command(bin, "-D", "--lock", lock, "-p", strconv.Itoa(freePort(t))).CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "already running as pid "+strconv.Itoa(pid)) {
-		t.Errorf("a second -D: %v %q", err, out)
-	}
-	if err := proc.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for proc.Signal(syscall.Signal(0)) == nil {
-		if time.Now().After(deadline) {
-			t.Fatal("the daemon did not stop on SIGTERM")
+	tmp := t.TempDir()
+	// started runs -D with the default log level (notices included) and
+	// returns the daemon, which it stops when the test ends.
+	started := func(lock string, args ...string) *os.Process {
+		t.Helper()
+		out, err := exec.Command(bin, append([]string{"-D", "--lock", lock}, args...)...).CombinedOutput()
+		b, _ := os.ReadFile(lock)
+		pid, perr := strconv.Atoi(strings.TrimSpace(string(b)))
+		var proc *os.Process
+		if perr == nil {
+			proc, _ = os.FindProcess(pid)
+			t.Cleanup(func() { proc.Signal(syscall.SIGTERM) })
 		}
-		time.Sleep(20 * time.Millisecond)
+		if err != nil || len(out) != 0 {
+			t.Fatalf("-D %v: %v, want status 0 and no output; output:\n%s", args, err, out)
+		}
+		if perr != nil {
+			t.Fatalf("lock file %q", b)
+		}
+		return proc
 	}
+	// failed runs -D expecting it to fail with want in its output.
+	failed := func(want string, args ...string) {
+		t.Helper()
+		out, err := exec.Command(bin, append([]string{"-D"}, args...)...).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), want) {
+			t.Errorf("-D %v: %v %q, want a failure saying %q", args, err, out, want)
+		}
+	}
+	get := func(port int, want string) {
+		t.Helper()
+		resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("the daemon's site: %d %.60q", resp.StatusCode, body)
+		}
+	}
+	stopped := func(proc *os.Process) {
+		t.Helper()
+		if err := proc.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for proc.Signal(syscall.Signal(0)) == nil {
+			if time.Now().After(deadline) {
+				t.Fatal("the daemon did not stop on SIGTERM")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+
+	// The built-in site.
+	lock := filepath.Join(tmp, "lwsws.lock")
+	port := freePort(t)
+	proc := started(lock, "-p", strconv.Itoa(port))
+	get(port, "<html")
+	failed("already running as pid "+strconv.Itoa(proc.Pid), "--lock", lock, "-p", strconv.Itoa(freePort(t)))
+	// Its port is taken: the daemon fails to listen, and says so.
+	failed("address already in use", "--lock", filepath.Join(tmp, "other.lock"), "-p", strconv.Itoa(port))
+	stopped(proc)
+
+	// A configuration directory, with a warning: still silent.
+	www := filepath.Join(tmp, "www")
+	os.MkdirAll(www, 0o755)
+	os.WriteFile(filepath.Join(www, "index.html"), []byte("daemon site"), 0o644)
+	conf := filepath.Join(tmp, "conf")
+	os.MkdirAll(conf, 0o755)
+	cport := freePort(t)
+	os.WriteFile(filepath.Join(conf, "conf"), []byte(`{ "vhosts": [ { "name": "d.test", "port": "`+strconv.Itoa(cport)+`",
+  "interface": "127.0.0.1", "no-such-key": "1",
+  "mounts": [ { "mountpoint": "/", "origin": "file://`+www+`", "default": "index.html" } ] } ] }
+`), 0o644)
+	cproc := started(filepath.Join(tmp, "conf.lock"), "-c", conf)
+	get(cport, "daemon site")
+	stopped(cproc)
+
+	// A malformed configuration.
+	bad := filepath.Join(tmp, "bad")
+	os.MkdirAll(bad, 0o755)
+	os.WriteFile(filepath.Join(bad, "conf"), []byte("{\n  \"vhosts\": [ {\n    \"port\" \"80\"\n  } ]\n}\n"), 0o644)
+	failed(filepath.Join(bad, "conf")+":3:", "--lock", filepath.Join(tmp, "bad.lock"), "-c", bad)
+	// The serving process fails: its reason is told too.
+	nocert := filepath.Join(tmp, "nocert")
+	os.MkdirAll(nocert, 0o755)
+	os.WriteFile(filepath.Join(nocert, "conf"), []byte(`{ "vhosts": [ { "name": "t.test", "port": "`+strconv.Itoa(freePort(t))+`",
+  "interface": "127.0.0.1", "host-ssl-cert": "`+tmp+`/absent.pem", "host-ssl-key": "`+tmp+`/absent.key" } ] }
+`), 0o644)
+	failed(tmp+"/absent.pem: no such file or directory", "--lock", filepath.Join(tmp, "nocert.lock"), "-c", nocert)
 }
 
 // TestPrivilegeDrop (as root): the serving process runs as the configured

@@ -34,6 +34,10 @@ const (
 	envWorker    = "LWSWS_WORKER"    // set in a child
 	envListeners = "LWSWS_LISTENERS" // key=fd;key=fd...
 	envReady     = "LWSWS_READY_FD"  // the descriptor to say "ready" on
+	// envDetach tells a child of a daemon to point its standard error,
+	// which -D reads until the daemon serves, at /dev/null before it
+	// says it is ready.
+	envDetach = "LWSWS_DETACH"
 )
 
 // listenKey names a vhost's listen socket: vhosts with the same key share
@@ -73,10 +77,6 @@ func supervise(dir string, allPlugins bool, args []string) int {
 		fmt.Fprintln(os.Stderr, "lwsws:", err)
 		return 1
 	}
-	if daemonized {
-		// Start-up went well: the starting process may return.
-		detachStderr()
-	}
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, os.Interrupt)
 	w, err := s.spawn()
@@ -86,6 +86,8 @@ func supervise(dir string, allPlugins bool, args []string) int {
 		return 1
 	}
 	s.worker = w
+	// Start-up went well: -D may return.
+	daemonStarted()
 	for {
 		select {
 		case sig := <-sigs:
@@ -286,6 +288,9 @@ func (s *supervisor) spawn() (*child, error) {
 	ready := len(files)
 	files = append(files, uintptr(p[1]))
 	env := append(os.Environ(), envWorker+"=1", envListeners+"="+strings.Join(keys, ";"), envReady+"="+strconv.Itoa(ready))
+	if daemonized {
+		env = append(env, envDetach+"=1")
+	}
 	// A child is told to stop if the parent dies without stopping it.
 	pid, err := syscall.ForkExec(self, append([]string{self}, s.args...), &syscall.ProcAttr{Env: env, Files: files,
 		Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}})

@@ -71,6 +71,9 @@ func serveWorker(dir string, allPlugins bool) int {
 			stop()
 		}
 	}()
+	if os.Getenv(envDetach) != "" {
+		detachStderr()
+	}
 	sayReady()
 	if err := cx.Run(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "lwsws:", err)
