@@ -21,6 +21,17 @@ import (
 // HTTP/1.1 when it gives no length), read only while the client's socket
 // takes it; its standard error is logged. A program silent for longer than
 // the mount's CGITimeout, or whose client goes away, is killed and reaped.
+//
+// The server owns the framing of the response, as lws does: the
+// program's hop-by-hop headers (Connection, Keep-Alive, Transfer-Encoding,
+// TE, Trailer, Upgrade, Proxy-*) are not passed on. A program that
+// declares "Transfer-Encoding: chunked" describes its output on the pipe:
+// if that output really is chunk-coded it is decoded, as a proxy decodes
+// its upstream, and framed again for the client (chunked on HTTP/1.1,
+// ended by closing on HTTP/1.0), so a program's framing mistakes cannot
+// desynchronise the client's connection and HTTP/1.0 clients and HEAD
+// work too; if it is plain bytes (lws frames whatever the program writes,
+// so programs rely on that) it is sent as the body.
 
 // cgiState is a CGI program serving a transaction.
 type cgiState struct {
@@ -33,7 +44,22 @@ type cgiState struct {
 	pending []byte // request body the program's input has not taken yet
 	inDone  bool   // the whole body has been received: close stdin once pending is gone
 	timeout int    // seconds of silence before the program is killed
+
+	// A program that declared its output chunked: whether it is, and
+	// its decoding.
+	coding cgiCoding
+	sniff  []byte // the start of the body while the coding is undecided
+	dec    *h1.ChunkedDecoder
 }
+
+// cgiCoding is how a program's body is coded on its standard output.
+type cgiCoding uint8
+
+const (
+	cgiPlain     cgiCoding = iota // the bytes are the body
+	cgiUndecided                  // declared chunked: waiting for the first line
+	cgiChunked                    // chunk-coded: decoded before it is framed again
+)
 
 // cgiPipe is the role of the pipes of a CGI program.
 type cgiPipe struct{}
@@ -286,10 +312,66 @@ func (c *Conn) cgiStdout() error {
 			return err
 		}
 	}
+	if len(p) == 0 {
+		return nil
+	}
+	switch st.coding {
+	case cgiUndecided:
+		if len(st.sniff) > 0 {
+			st.sniff = append(st.sniff, p[:min(len(p), cgi.MaxSniff)]...)
+			p = p[min(len(p), cgi.MaxSniff):]
+		} else {
+			st.sniff, p = p, nil
+		}
+		chunked, decided := cgi.SniffChunked(st.sniff)
+		if !decided {
+			// The first line is not complete: keep it for the next read.
+			st.sniff = append([]byte(nil), st.sniff...)
+			return nil
+		}
+		first := st.sniff
+		st.sniff = nil
+		st.coding = cgiPlain
+		if chunked {
+			st.coding = cgiChunked
+			st.dec = new(h1.ChunkedDecoder)
+		}
+		if err := c.cgiBody(first); err != nil || len(p) == 0 {
+			return err
+		}
+	}
+	return c.cgiBody(p)
+}
+
+// cgiBody passes on a piece of the program's body, decoding it first if it
+// is chunk-coded.
+func (c *Conn) cgiBody(p []byte) error {
+	st := c.http.cgi
+	if st.coding != cgiChunked {
+		return c.cgiSend(p)
+	}
+	for len(p) > 0 && !st.dec.Done() {
+		n, data, err := st.dec.Next(p)
+		p = p[n:]
+		if err != nil {
+			logf(LogWarn, "lws: %v: CGI %s: bad chunked output: %v", c, c.http.mount.target, err)
+			return c.cgiCut()
+		}
+		if err := c.cgiSend(data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cgiSend sends body bytes to the client, framed as the response is.
+func (c *Conn) cgiSend(p []byte) error {
+	hs := c.http
 	if len(p) == 0 || hs.head {
 		return nil
 	}
 	hs.txBytes += int64(len(p))
+	var err error
 	if hs.txChunked {
 		_, err = c.sendChunk(p, false)
 	} else {
@@ -298,25 +380,35 @@ func (c *Conn) cgiStdout() error {
 	return err
 }
 
+// cgiCut ends a response whose body the program did not complete: what
+// was sent goes out, then the connection closes without ending the body
+// (no last chunk), so that the client sees it is incomplete.
+func (c *Conn) cgiCut() error {
+	c.http.keepAlive = false
+	c.cgiClose()
+	_ = c.closeSoon()
+	return nil
+}
+
 // cgiHead sends the response head made from the program's.
 func (c *Conn) cgiHead() error {
 	l := c.loop
 	hs := c.http
 	st := hs.cgi
 	st.headed = true
-	// Without a length the body is sent chunked on HTTP/1.1; a program
-	// that chunks its output itself is passed through.
-	chunk := !hs.http10 && st.hp.ContentLength < 0 && !st.hp.Chunked
-	b := st.hp.AppendResponseHead(l.scratch[:0], hs.http10, chunk || st.hp.Chunked)
+	// Without a length the body is sent chunked on HTTP/1.1, whatever the
+	// program said about its own output.
+	chunk := !hs.http10 && st.hp.ContentLength < 0
+	if st.hp.Chunked {
+		st.coding = cgiUndecided
+	}
+	b := st.hp.AppendResponseHead(l.scratch[:0], hs.http10, chunk)
 	if m := hs.mount; m != nil {
 		b = append(b, m.allHeaders...)
 	}
 	b = append(b, l.cx.serverHeader...)
 	hs.status = st.hp.Status
 	hs.txLength, hs.txChunked = st.hp.ContentLength, chunk
-	if st.hp.Chunked {
-		hs.keepAlive = false
-	}
 	b, _ = c.FinalizeHTTPHeader(b)
 	l.scratch = b[:0]
 	if _, err := c.send(nil, b); err != nil {
@@ -333,6 +425,20 @@ func (c *Conn) cgiEOF() error {
 	if !st.headed {
 		logf(LogWarn, "lws: %v: CGI %s ended without a response head", c, hs.mount.target)
 		return c.cgiFail()
+	}
+	switch st.coding {
+	case cgiUndecided:
+		// The output ended within what could have been a size line: it
+		// was plain.
+		if err := c.cgiSend(st.sniff); err != nil {
+			return err
+		}
+		st.sniff = nil
+	case cgiChunked:
+		if !st.dec.Done() {
+			logf(LogWarn, "lws: %v: CGI %s: chunked output ended before its last chunk", c, hs.mount.target)
+			return c.cgiCut()
+		}
 	}
 	if hs.txLength >= 0 && hs.txBytes != hs.txLength && !hs.head {
 		// The body does not match its length: the client cannot tell

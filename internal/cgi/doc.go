@@ -1,7 +1,7 @@
 // Package cgi holds the process and header pieces of golws's cgi:// mounts
 // (lws's LWSMPRO_CGI); the loop owns the descriptors.
 //
-// The package does three things and nothing more:
+// The package does four things and nothing more:
 //
 //   - [Env] turns a [Request] into the RFC 3875 meta-variables handed to
 //     the script.
@@ -13,7 +13,10 @@
 //   - [HeaderParser] parses the response head the script writes to stdout
 //     (RFC 3875 section 6.3) incrementally, so the loop can feed it
 //     whatever each read returned, and renders the HTTP/1 response head
-//     with [HeaderParser.AppendResponseHead].
+//     with [HeaderParser.AppendResponseHead], leaving out the hop-by-hop
+//     headers: the server frames the response itself.
+//   - [SniffChunked] tells whether the body of a script that declared
+//     "Transfer-Encoding: chunked" really is chunk-coded.
 //
 // Nothing here starts goroutines, blocks or polls: every call returns at
 // once, which is what a single-threaded event loop needs.

@@ -48,14 +48,17 @@ type HeaderParser struct {
 	Location string
 	// ContentLength is the script's Content-Length, -1 if it sent none.
 	ContentLength int64
-	// Chunked reports that the script sent "Transfer-Encoding: chunked":
-	// its body is already chunk-encoded.
+	// Chunked reports that the script sent "Transfer-Encoding: chunked".
+	// The header is not passed on: the server frames the response itself.
+	// Whether the script's body really is chunk-coded is for
+	// [SniffChunked] to tell.
 	Chunked bool
 
 	headers   [][2]string
-	line      []byte // a line not yet complete
-	total     int    // head bytes consumed so far
-	fields    int    // header lines seen
+	conn      []string // the field names the script's Connection header lists
+	line      []byte   // a line not yet complete
+	total     int      // head bytes consumed so far
+	fields    int      // header lines seen
 	started   bool
 	done      bool
 	sawStatus bool
@@ -68,6 +71,7 @@ func (h *HeaderParser) Reset() {
 	*h = HeaderParser{
 		MaxHead: h.MaxHead,
 		headers: h.headers[:0],
+		conn:    h.conn[:0],
 		line:    h.line[:0],
 	}
 	h.start()
@@ -164,6 +168,17 @@ func (h *HeaderParser) finish() error {
 	if !h.sawStatus && h.Location != "" {
 		h.Status = 302
 	}
+	if len(h.conn) > 0 {
+		// Fields the Connection header names are hop-by-hop too.
+		kept := h.headers[:0]
+		for _, kv := range h.headers {
+			if !h.connListed(kv[0]) {
+				kept = append(kept, kv)
+			}
+		}
+		clear(h.headers[len(kept):])
+		h.headers = kept
+	}
 	h.done = true
 	return nil
 }
@@ -219,16 +234,50 @@ func (h *HeaderParser) field(line []byte) error {
 			return h.fail("unsupported Transfer-Encoding")
 		}
 		h.Chunked = true
-	case asciiEqualFold(name, "Connection"),
-		asciiEqualFold(name, "Keep-Alive"),
-		asciiEqualFold(name, "Proxy-Connection"),
-		asciiEqualFold(name, "TE"),
-		asciiEqualFold(name, "Upgrade"):
-		// Hop-by-hop: the server manages the connection itself.
+	case asciiEqualFold(name, "Connection"):
+		// Hop-by-hop, as is every field it names.
+		for v := value; len(v) > 0; {
+			var item []byte
+			if i := bytes.IndexByte(v, ','); i >= 0 {
+				item, v = trimOWS(v[:i]), v[i+1:]
+			} else {
+				item, v = trimOWS(v), nil
+			}
+			if len(item) > 0 && len(h.conn) < maxConnTokens {
+				h.conn = append(h.conn, string(item))
+			}
+		}
+	case isHopByHop(name):
+		// The server manages its connection with the client itself.
 	default:
 		h.headers = append(h.headers, [2]string{string(name), string(value)})
 	}
 	return nil
+}
+
+// maxConnTokens bounds how many field names a Connection header may make
+// hop-by-hop; the head's size bounds them anyway.
+const maxConnTokens = 64
+
+// isHopByHop reports whether a field only concerns one connection (RFC
+// 9110 section 7.6.1): Keep-Alive, TE, Trailer, Upgrade and the Proxy-
+// fields. Connection and Transfer-Encoding are handled on their own.
+func isHopByHop(name []byte) bool {
+	return asciiEqualFold(name, "Keep-Alive") ||
+		asciiEqualFold(name, "TE") ||
+		asciiEqualFold(name, "Trailer") ||
+		asciiEqualFold(name, "Upgrade") ||
+		(len(name) >= 6 && asciiEqualFold(name[:6], "Proxy-"))
+}
+
+// connListed reports whether the Connection header named field.
+func (h *HeaderParser) connListed(field string) bool {
+	for _, tok := range h.conn {
+		if strings.EqualFold(tok, field) {
+			return true
+		}
+	}
+	return false
 }
 
 // status parses a Status header value, "404" or "404 Not Found".
@@ -257,8 +306,9 @@ func (h *HeaderParser) status(v []byte) error {
 
 // Headers returns the header fields the script sent other than Status,
 // Location, Content-Length and Transfer-Encoding (those are in the
-// corresponding fields) and the hop-by-hop Connection, Keep-Alive,
-// Proxy-Connection, TE and Upgrade (dropped), in order, names as sent.
+// corresponding fields) and the hop-by-hop ones, which are dropped:
+// Connection and the fields it names, Keep-Alive, TE, Trailer, Upgrade
+// and Proxy-*. They come in order, names as sent.
 // The slice belongs to h and is valid until [HeaderParser.Reset].
 func (h *HeaderParser) Headers() [][2]string {
 	return h.headers
