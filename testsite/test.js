@@ -6,6 +6,18 @@
  * lws-mirror-protocol      a shared canvas: strokes are sent as draw ops
  *                          and drawn only when the server mirrors them back
  * lws-status               the list of connections of that protocol
+ * Close testing            a dumb-increment connection to open and close
+ *                          by hand, showing the close code and reason
+ *
+ * Two checks, as on lws's test page, report in a line of their own with a
+ * data-state of "waiting", "ok" or "failed":
+ *   Send junk                9000 bytes of "a" on the dumb-increment
+ *                            connection, then "reset\n": the counter
+ *                            restarting at 0 shows the server read through
+ *                            the junk and kept the connection
+ *   Send large messages      three large messages on an lws-status
+ *                            connection of its own, then a close: the
+ *                            server answering the close shows it read them
  *
  * Mirror draw ops are ';'-terminated text, several to a message:
  *   d #rrggbb x1 y1 x2 y2;   a line segment
@@ -30,6 +42,19 @@
 		td.className = state;
 	}
 
+	/* report shows the outcome of a check in its line. */
+	function report(id, state, text) {
+		var p = el(id);
+		p.setAttribute("data-state", state);
+		p.className = "result " + state;
+		p.textContent = text;
+	}
+
+	/* closeText describes a close code and reason as received. */
+	function closeText(code, reason) {
+		return String(code) + (reason ? " \u201c" + reason + "\u201d" : " (no reason)");
+	}
+
 	/* open returns a WebSocket for protocol on path, or null if the
 	 * browser refuses to make one. */
 	function open(path, protocol) {
@@ -49,10 +74,23 @@
 	/* ---- dumb-increment-protocol ---- */
 
 	var di = null;
+	var diLast = null;     /* the last number received, null before the first */
+	var junkTimer = null;  /* set while the junk check waits */
+
+	/* junk is what lws's page sends: a message that is no command. */
+	var junkBytes = 9000;
+	var junkWait = 5000;
 
 	function diButtons(enabled) {
 		el("reset").disabled = !enabled;
 		el("closeme").disabled = !enabled;
+		el("junk").disabled = !enabled;
+	}
+
+	function junkDone(ok, text) {
+		clearTimeout(junkTimer);
+		junkTimer = null;
+		report("junk_result", ok ? "ok" : "failed", text);
 	}
 
 	function diDown() {
@@ -67,6 +105,7 @@
 		el("wsdi_closed").hidden = true;
 		var ws = open("/", "dumb-increment-protocol");
 		di = ws;
+		diLast = null;
 		if (!ws) {
 			diDown();
 			return;
@@ -79,12 +118,22 @@
 			lws_gray_out(false);
 		};
 		ws.onmessage = function (ev) {
+			var n = parseInt(ev.data, 10);
 			el("number").textContent = String(ev.data);
+			/* Numbers only grow until a reset: a 0 after the first
+			 * number answers the reset sent behind the junk. */
+			if (junkTimer !== null && n === 0 && diLast !== null)
+				junkDone(true, "The server read through " + junkBytes +
+					" bytes of junk and then the reset: the counter restarted at 0 and the connection is still open.");
+			diLast = n;
 		};
-		ws.onclose = function () {
+		ws.onclose = function (ev) {
 			if (di !== ws)
 				return;
 			di = null;
+			if (junkTimer !== null)
+				junkDone(false, "The connection closed before the counter restarted: " +
+					closeText(ev.code, ev.reason) + ".");
 			diDown();
 		};
 	}
@@ -100,9 +149,100 @@
 	el("closeme").addEventListener("click", function () {
 		diSend("closeme\n");
 	});
+	el("junk").addEventListener("click", function () {
+		if (!di || di.readyState !== WebSocket.OPEN)
+			return;
+		if (diLast === null) {
+			report("junk_result", "failed", "No number has arrived yet: try again once the counter runs.");
+			return;
+		}
+		di.send(new Array(junkBytes + 1).join("a"));
+		di.send("reset\n");
+		clearTimeout(junkTimer);
+		junkTimer = setTimeout(function () {
+			junkDone(false, "The counter did not restart within " + junkWait / 1000 +
+				" s of the junk (is the server's periodic sending off?).");
+		}, junkWait);
+		report("junk_result", "waiting", "Sent " + junkBytes +
+			" bytes of junk, then a reset: waiting for the counter to restart...");
+	});
 	el("wsdi_reconnect").addEventListener("click", function () {
 		if (!di)
 			diConnect();
+	});
+
+	/* ---- Close testing ---- */
+
+	var ot = null;
+	var otCloser = "";  /* who started the close: "browser" or "server" */
+
+	function otButtons(isOpen) {
+		el("ot_open_btn").disabled = isOpen;
+		el("ot_close_btn").disabled = !isOpen;
+		el("ot_req_close_btn").disabled = !isOpen;
+	}
+
+	el("ot_open_btn").addEventListener("click", function () {
+		if (ot)
+			return;
+		setState(el("ot_statustd"), "connecting");
+		el("ot_open_btn").disabled = true;
+		el("ot_close_code").textContent = "-";
+		el("ot_close_reason").textContent = "-";
+		report("ot_result", "waiting", "Opening...");
+		var ws = open("/", "dumb-increment-protocol");
+		ot = ws;
+		otCloser = "";
+		if (!ws) {
+			setState(el("ot_statustd"), "closed");
+			otButtons(false);
+			report("ot_result", "failed", "The browser would not open the connection.");
+			return;
+		}
+		ws.onopen = function () {
+			setState(el("ot_statustd"), "open");
+			otButtons(true);
+			report("ot_result", "ok", "Open: close it from either side.");
+		};
+		ws.onclose = function (ev) {
+			if (ot === ws)
+				ot = null;
+			setState(el("ot_statustd"), "closed");
+			otButtons(false);
+			el("ot_close_code").textContent = String(ev.code);
+			el("ot_close_reason").textContent = ev.reason;
+			var how = otCloser === "browser" ? "The browser closed the connection; the server answered with " :
+				otCloser === "server" ? "The server closed the connection as asked, with " :
+				"The connection closed, with ";
+			report("ot_result", ev.wasClean ? "ok" : "failed", how + closeText(ev.code, ev.reason) +
+				(ev.wasClean ? "." : ", without a closing handshake."));
+		};
+	});
+	el("ot_close_btn").addEventListener("click", function () {
+		if (!ot)
+			return;
+		var code = Number(el("ot_code").value);
+		var reason = el("ot_reason").value;
+		try {
+			ot.close(code, reason);
+		} catch (e) {
+			report("ot_result", "failed", "The browser refuses to close with " +
+				closeText(code, reason) + ": " + e.message);
+			return;
+		}
+		otCloser = "browser";
+		el("ot_close_btn").disabled = true;
+		el("ot_req_close_btn").disabled = true;
+		report("ot_result", "waiting", "Closing with " + closeText(code, reason) + "...");
+	});
+	el("ot_req_close_btn").addEventListener("click", function () {
+		if (!ot || ot.readyState !== WebSocket.OPEN)
+			return;
+		ot.send("closeme\n");
+		otCloser = "server";
+		el("ot_close_btn").disabled = true;
+		el("ot_req_close_btn").disabled = true;
+		report("ot_result", "waiting", "Asked the server to close...");
 	});
 
 	/* ---- lws-mirror-protocol ---- */
@@ -372,6 +512,63 @@
 	}
 
 	setInterval(updateAges, 1000);
+
+	/* The large-message check: messages like requests carrying an image,
+	 * JSON with a long base64 blob of pseudo-random bytes. */
+	var largeSizes = [2000, 18000, 25000];
+	var largeReason = "large messages sent";
+	var largeWs = null;
+
+	function largeMessage(i, size) {
+		var b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		var head = "{\"RequestType\":\"LargeMessage\",\"Index\":\"" + i +
+			"\",\"blob\":\"data:application/octet-stream;base64,";
+		var tail = "\"}";
+		var x = 12345 + i, blob = [];
+		for (var n = size - head.length - tail.length; n > 0; n--) {
+			x = (x * 1103515245 + 12345) % 2147483648;
+			blob.push(b64.charAt(Math.floor(x / 65536) % 64));
+		}
+		return head + blob.join("") + tail;
+	}
+
+	el("large").addEventListener("click", function () {
+		if (largeWs)
+			return;
+		var ws = open("/", "lws-status");
+		if (!ws) {
+			report("large_result", "failed", "The browser would not open the connection.");
+			return;
+		}
+		largeWs = ws;
+		el("large").disabled = true;
+		var sent = 0;
+		report("large_result", "waiting", "Opening a connection of its own...");
+		ws.onopen = function () {
+			for (var i = 0; i < largeSizes.length; i++) {
+				var m = largeMessage(i, largeSizes[i]);
+				ws.send(m);
+				sent += m.length;
+			}
+			ws.close(1000, largeReason);
+			report("large_result", "waiting", "Sent " + largeSizes.length + " messages, " + sent +
+				" bytes, and a close: waiting for the server's answer...");
+		};
+		ws.onclose = function (ev) {
+			largeWs = null;
+			el("large").disabled = false;
+			var ext = ws.extensions ? " with " + ws.extensions : "";
+			if (!sent) {
+				report("large_result", "failed", "The connection did not open: " + closeText(ev.code, ev.reason) + ".");
+			} else if (ev.wasClean && ev.code === 1000 && ev.reason === largeReason) {
+				report("large_result", "ok", "Sent " + largeSizes.length + " messages, " + sent + " bytes" + ext +
+					": the server read them all and answered the close with " + closeText(ev.code, ev.reason) + ".");
+			} else {
+				report("large_result", "failed", "After " + sent + " bytes the connection ended with " +
+					closeText(ev.code, ev.reason) + (ev.wasClean ? "" : ", without a closing handshake") + ".");
+			}
+		};
+	});
 
 	function statusConnect() {
 		var state = el("ws_status_td");

@@ -4,8 +4,12 @@
 // The site root, FS (also given by Site), holds:
 //
 //	test.html      the test page: panels for dumb-increment-protocol,
-//	               lws-mirror-protocol and lws-status, and two forms that
-//	               post to "formtest" (protocol-post-demo)
+//	               lws-mirror-protocol and lws-status, lws's "Close
+//	               testing" panel (a dumb-increment connection closed by
+//	               hand with a code and reason, or by the server when
+//	               asked, showing the code and reason received), lws's
+//	               "Send junk" and large-message checks, and two forms
+//	               that post to "formtest" (protocol-post-demo)
 //	test.js        the page's script; test.css its style
 //	lws-common.js  helpers every page may use: lws_gray_out, which dims a
 //	               page while its WebSocket is down (lws's "dim"

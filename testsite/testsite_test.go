@@ -494,6 +494,97 @@ func TestWebSockets(t *testing.T) {
 	}
 }
 
+// TestPageChecks does what the page's checks and close-testing buttons
+// do, with a real client, and expects what the page reports as success.
+func TestPageChecks(t *testing.T) {
+	s := startSite(t)
+	dial := func(protocol string) *websocket.Conn {
+		t.Helper()
+		d := websocket.Dialer{Subprotocols: []string{protocol}, HandshakeTimeout: 10 * time.Second}
+		c, _, err := d.Dial(s.ws+"/", nil)
+		if err != nil {
+			t.Fatalf("%s: %v", protocol, err)
+		}
+		t.Cleanup(func() { c.Close() })
+		_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		return c
+	}
+	// closed reads until the close and returns its code and reason.
+	closed := func(c *websocket.Conn) (int, string) {
+		t.Helper()
+		for {
+			if _, _, err := c.ReadMessage(); err != nil {
+				var ce *websocket.CloseError
+				if !errors.As(err, &ce) {
+					t.Fatalf("no close frame: %v", err)
+				}
+				return ce.Code, ce.Text
+			}
+		}
+	}
+	send := func(c *websocket.Conn, p string) {
+		t.Helper()
+		if err := c.WriteMessage(websocket.TextMessage, []byte(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Send junk: 9000 bytes, then a reset; the counter restarts.
+	di := dial(dumbincrement.Name)
+	last := -1
+	for last < 2 {
+		_, p, err := di.ReadMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		last, _ = strconv.Atoi(string(p))
+	}
+	send(di, strings.Repeat("a", 9000))
+	send(di, "reset\n")
+	for {
+		_, p, err := di.ReadMessage()
+		if err != nil {
+			t.Fatalf("after the junk: %v", err)
+		}
+		n, _ := strconv.Atoi(string(p))
+		if n == 0 {
+			break
+		}
+		if n != last+1 {
+			t.Fatalf("counter went from %d to %d", last, n)
+		}
+		last = n
+	}
+
+	// Send large messages: three on lws-status, then a close that the
+	// server answers in kind.
+	st := dial(status.Name)
+	for _, n := range []int{2000, 18000, 25000} {
+		send(st, `{"RequestType":"LargeMessage","blob":"`+strings.Repeat("QUJD", n/4)+`"}`)
+	}
+	if err := st.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1000, "large messages sent"), time.Now().Add(10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if code, reason := closed(st); code != 1000 || reason != "large messages sent" {
+		t.Errorf("large messages: closed with %d %q", code, reason)
+	}
+
+	// Close testing: the browser's code and reason come back; closeme has
+	// the server close with 1001 "seeya".
+	ot := dial(dumbincrement.Name)
+	if err := ot.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(3000, "Bye!"), time.Now().Add(10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if code, reason := closed(ot); code != 3000 || reason != "Bye!" {
+		t.Errorf("close from the client: answered %d %q", code, reason)
+	}
+	ot = dial(dumbincrement.Name)
+	send(ot, "closeme\n")
+	if code, reason := closed(ot); code != 1001 || reason != "seeya" {
+		t.Errorf("closeme: %d %q", code, reason)
+	}
+}
+
 // TestPageIDs checks the page against its script and the promises made
 // to browser tests: the element ids, and nothing loaded from elsewhere.
 func TestPageIDs(t *testing.T) {
@@ -517,6 +608,9 @@ func TestPageIDs(t *testing.T) {
 		"mirror_canvas", "mirror_name", "mirror_join", "color", "wslm_statustd",
 		"status_table", "ws_status_td",
 		"form_urlencoded", "form_multipart", "book_link", "server_status_link",
+		"junk", "junk_result", "large", "large_result",
+		"ot_statustd", "ot_close_code", "ot_close_reason", "ot_code", "ot_reason",
+		"ot_open_btn", "ot_close_btn", "ot_req_close_btn", "ot_result",
 	} {
 		if !ids[id] {
 			t.Errorf("test.html has no element %q", id)
