@@ -440,7 +440,7 @@ func (c *Conn) sendFileZeroCopy(f *os.File) error {
 	if n > 0 {
 		ft.left -= int64(n)
 		hs.txBytes += int64(n)
-		c.loop.txBytes += uint64(n)
+		c.countTx(n)
 	}
 	if ft.left > 0 {
 		c.CallbackOnWritable()
