@@ -1,11 +1,14 @@
 package lws_test
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -101,4 +104,132 @@ func exportedRecv(e ast.Expr) bool {
 		return exportedRecv(x.X)
 	}
 	return false
+}
+
+// exampleMarker names the source of the README's next ```go block: a Go
+// file of the module and, optionally, top-level declarations in it (by
+// name; a method as Type.Method). Without names the block is the whole
+// file.
+var exampleMarker = regexp.MustCompile(`^<!-- example: (\S+\.go)((?: [\w.]+)*) -->$`)
+
+// TestREADMEGoBlocksAreTested: every ```go block of README.md is preceded
+// by a marker naming where its code lives, and is that code, up to
+// whitespace; the code is compiled and run by the tests (the examples'
+// "// Output:" and their packages' tests). So the README shows only code
+// that builds and works, and cannot drift from it.
+func TestREADMEGoBlocksAreTested(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(readme), "\n")
+	blocks := 0
+	for i := 0; i < len(lines); i++ {
+		if strings.TrimSpace(lines[i]) != "```go" {
+			continue
+		}
+		blocks++
+		start := i + 1
+		end := start
+		for end < len(lines) && strings.TrimSpace(lines[end]) != "```" {
+			end++
+		}
+		block := strings.Join(lines[start:end], "\n")
+		i = end
+		prev := start - 2
+		for prev >= 0 && strings.TrimSpace(lines[prev]) == "" {
+			prev--
+		}
+		var m []string
+		if prev >= 0 {
+			m = exampleMarker.FindStringSubmatch(strings.TrimSpace(lines[prev]))
+		}
+		if m == nil {
+			t.Errorf("README.md:%d: a ```go block without an <!-- example: FILE [NAME...] --> line before it", start)
+			continue
+		}
+		want, err := goSource(m[1], strings.Fields(m[2]))
+		if err != nil {
+			t.Errorf("README.md:%d: %v", start, err)
+			continue
+		}
+		if normalizeSpace(block) != normalizeSpace(want) {
+			t.Errorf("README.md:%d: the block is not %s %s; the source says:\n%s", start, m[1], m[2], want)
+		}
+	}
+	if blocks == 0 {
+		t.Error("README.md has no ```go block")
+	}
+}
+
+// goSource returns the text of the named top-level declarations of a Go
+// file, doc comments included, separated by blank lines; or the whole
+// file when no name is given.
+func goSource(file string, names []string) (string, error) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	if len(names) == 0 {
+		return string(src), nil
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, file, src, parser.ParseComments)
+	if err != nil {
+		return "", err
+	}
+	text := func(doc *ast.CommentGroup, from, to token.Pos) string {
+		if doc != nil {
+			from = doc.Pos()
+		}
+		return string(src[fset.Position(from).Offset:fset.Position(to).Offset])
+	}
+	found := map[string]string{}
+	for _, decl := range f.Decls {
+		switch d := decl.(type) {
+		case *ast.FuncDecl:
+			name := d.Name.Name
+			if d.Recv != nil && len(d.Recv.List) > 0 {
+				name = recvName(d.Recv.List[0].Type) + "." + name
+			}
+			found[name] = text(d.Doc, d.Pos(), d.End())
+		case *ast.GenDecl:
+			for _, spec := range d.Specs {
+				switch s := spec.(type) {
+				case *ast.TypeSpec:
+					found[s.Name.Name] = text(d.Doc, d.Pos(), d.End())
+				case *ast.ValueSpec:
+					for _, n := range s.Names {
+						found[n.Name] = text(d.Doc, d.Pos(), d.End())
+					}
+				}
+			}
+		}
+	}
+	var parts []string
+	for _, n := range names {
+		s, ok := found[n]
+		if !ok {
+			return "", fmt.Errorf("%s declares no %s", file, n)
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "\n\n"), nil
+}
+
+func recvName(e ast.Expr) string {
+	switch x := e.(type) {
+	case *ast.StarExpr:
+		return recvName(x.X)
+	case *ast.Ident:
+		return x.Name
+	case *ast.IndexExpr:
+		return recvName(x.X)
+	}
+	return ""
+}
+
+// normalizeSpace turns every run of white space into one space.
+func normalizeSpace(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }

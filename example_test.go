@@ -10,60 +10,78 @@ import (
 	"github.com/golws/lws"
 )
 
-// A RAW echo server: what arrives is queued, the connection asks for
-// WRITEABLE, and the queue is written from the WRITEABLE callback. While
-// the queue is full, reception is off and TCP slows the sender.
-func Example() {
-	type session struct{ queue []byte }
-	echo := lws.Protocol{
-		Name:       "echo",
-		NewSession: func() any { return &session{queue: make([]byte, 0, 8192)} },
-		Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
-			s, _ := c.User().(*session)
-			switch reason {
-			case lws.CallbackRawRX:
-				s.queue = append(s.queue, in...)
-				if cap(s.queue)-len(s.queue) < 4096 {
-					_ = c.RxFlowControl(false)
-				}
-				c.CallbackOnWritable()
-			case lws.CallbackRawWriteable:
-				if len(s.queue) == 0 {
-					return nil // an extra WRITEABLE: nothing to do
-				}
-				if _, err := c.Write(s.queue, lws.WriteRaw); err != nil {
-					return err // closes the connection
-				}
-				s.queue = s.queue[:0]
-				return c.RxFlowControl(true)
-			}
-			return nil
-		},
-	}
+// rawEchoSession is one connection's state: what arrived and is not yet
+// echoed. NewSession makes one per connection; c.User() returns it.
+type rawEchoSession struct{ queue []byte }
 
+// rawEcho echoes every byte back. It writes only when called back
+// WRITEABLE, and stops reading while its queue is full, so that TCP slows
+// a sender that does not read its echoes.
+var rawEcho = lws.Protocol{
+	Name:       "raw-echo",
+	NewSession: func() any { return &rawEchoSession{} },
+	Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		switch reason {
+		case lws.CallbackRawRX: // in is only valid during the callback
+			s := c.User().(*rawEchoSession)
+			s.queue = append(s.queue, in...)
+			if len(s.queue) > 64<<10 {
+				_ = c.RxFlowControl(false) // stop reading: TCP slows the sender
+			}
+			c.CallbackOnWritable() // ask; write when called back
+		case lws.CallbackRawWriteable:
+			s := c.User().(*rawEchoSession)
+			if len(s.queue) == 0 {
+				return nil // extra WRITEABLEs happen: decide, don't assume
+			}
+			if _, err := c.Write(s.queue, lws.WriteRaw); err != nil {
+				return err // an error closes the connection
+			}
+			s.queue = s.queue[:0]
+			return c.RxFlowControl(true)
+		}
+		// Other reasons, PROTOCOL_INIT among them, come with no connection
+		// data: c.User() is nil there.
+		return nil
+	},
+}
+
+// serveRawEcho serves rawEcho on port (lws.PortAny: one the kernel
+// chooses) until ctx is done. Once the vhost listens, it tells listening
+// its port.
+func serveRawEcho(ctx context.Context, port int, listening func(port int)) error {
 	cx, err := lws.NewContext(lws.ContextInfo{})
 	if err != nil {
-		panic(err)
+		return err
 	}
+	defer cx.Destroy() // closes every connection, then PROTOCOL_DESTROY
 	vh, err := cx.CreateVhost(lws.VhostInfo{
-		Port: lws.PortAny, Iface: "127.0.0.1",
-		ListenAcceptRole: lws.RoleRawSkt,
-		Protocols:        []lws.Protocol{echo},
+		Port: port, Iface: "127.0.0.1",
+		ListenAcceptRole: lws.RoleRawSkt, // every accepted connection is RAW
+		Protocols:        []lws.Protocol{rawEcho},
 	})
 	if err != nil {
-		panic(err)
+		return err // the port is taken, or a PROTOCOL_INIT failed
 	}
+	listening(vh.Port())
+	return cx.Run(ctx) // the loop: every callback runs on this goroutine
+}
 
-	port := vh.Port() // read before the loop's goroutine starts owning vh
-
+// The model in one example: a RAW echo server, and a client of it.
+func Example() {
 	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		_ = cx.Run(ctx)
-		cx.Destroy()
-		close(done)
-	}()
+	ports := make(chan int, 1)
+	served := make(chan error, 1)
+	go func() { served <- serveRawEcho(ctx, lws.PortAny, func(p int) { ports <- p }) }()
 
+	var port int
+	select {
+	case port = <-ports:
+	case err := <-served:
+		fmt.Println("serve:", err)
+		stop()
+		return
+	}
 	nc, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
 	if err != nil {
 		panic(err)
@@ -75,6 +93,8 @@ func Example() {
 	nc.Close()
 
 	stop()
-	<-done
-	// Output: hello, lws
+	fmt.Println("served:", <-served)
+	// Output:
+	// hello, lws
+	// served: <nil>
 }

@@ -328,7 +328,14 @@ func TestExampleHTTPServer(t *testing.T) {
 // on; it is stopped with SIGTERM when the test ends.
 func startExample(t *testing.T, name string, args ...string) string {
 	t.Helper()
-	bin := buildExample(t, name)
+	return startServer(t, buildExample(t, name), args...)
+}
+
+// startServer runs the server program bin with args and returns the port
+// it says it listens on; it is stopped with SIGTERM when the test ends.
+func startServer(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	name := filepath.Base(bin)
 	cmd := exec.Command(bin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
