@@ -233,3 +233,80 @@ func recvName(e ast.Expr) string {
 func normalizeSpace(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// TestLwswsDocNamesEveryPlugin: the Plugins section of docs/lwsws.md
+// names the protocol (its package's Name constant) of every plugin
+// package cmd/lwsws imports.
+func TestLwswsDocNamesEveryPlugin(t *testing.T) {
+	doc, err := os.ReadFile("docs/lwsws.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "\n## Plugins\n")
+	if !ok {
+		t.Fatal("docs/lwsws.md has no Plugins section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	fset := token.NewFileSet()
+	main, err := parser.ParseFile(fset, "cmd/lwsws/main.go", nil, parser.ImportsOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const prefix = "github.com/golws/lws/"
+	plugins := 0
+	for _, imp := range main.Imports {
+		path := strings.Trim(imp.Path.Value, `"`)
+		if !strings.HasPrefix(path, prefix+"plugins/") {
+			continue
+		}
+		plugins++
+		name, err := pluginName(strings.TrimPrefix(path, prefix))
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if !strings.Contains(section, "`"+name+"`") {
+			t.Errorf("docs/lwsws.md's Plugins section does not name %s (%s)", name, path)
+		}
+	}
+	if plugins == 0 {
+		t.Error("cmd/lwsws/main.go imports no plugin")
+	}
+}
+
+// pluginName returns the value of the Name constant of the plugin
+// package in dir.
+func pluginName(dir string) (string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return "", err
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			return "", err
+		}
+		for _, decl := range f.Decls {
+			d, ok := decl.(*ast.GenDecl)
+			if !ok || d.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range d.Specs {
+				s := spec.(*ast.ValueSpec)
+				for i, n := range s.Names {
+					if n.Name != "Name" || i >= len(s.Values) {
+						continue
+					}
+					if lit, ok := s.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						return strings.Trim(lit.Value, `"`), nil
+					}
+				}
+			}
+		}
+	}
+	return "", fmt.Errorf("%s has no Name constant", dir)
+}
