@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -309,4 +310,44 @@ func pluginName(dir string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s has no Name constant", dir)
+}
+
+// TestPackageDocCodeCompiles: the code block of the package doc (doc.go)
+// compiles, with myProtocol and ctx defined around it, so that go doc
+// never shows code the library no longer takes.
+func TestPackageDocCodeCompiles(t *testing.T) {
+	src, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var code []string
+	for _, l := range strings.Split(string(src), "\n") {
+		if rest, ok := strings.CutPrefix(l, "//\t"); ok {
+			code = append(code, rest)
+		}
+	}
+	if len(code) == 0 {
+		t.Fatal("doc.go has no code block")
+	}
+	prog := "package docsnippet\n\nimport (\n\t\"context\"\n\n\t\"github.com/golws/lws\"\n)\n\n" +
+		"var myProtocol lws.Protocol\n\nfunc run(ctx context.Context) error {\n" + strings.Join(code, "\n") + "\n}\n\nvar _ = run\n"
+	root, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "snippet.go")
+	if err := os.WriteFile(file, []byte(prog), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The snippet becomes a package of the module without touching the tree.
+	target := filepath.Join(root, "internal", "docsnippet", "snippet.go")
+	overlay := fmt.Sprintf(`{"Replace": {%q: %q}}`, target, file)
+	if err := os.WriteFile(filepath.Join(dir, "overlay.json"), []byte(overlay), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("go", "build", "-overlay", filepath.Join(dir, "overlay.json"), "-o", os.DevNull, "./internal/docsnippet").CombinedOutput()
+	if err != nil {
+		t.Errorf("the package doc's code does not compile: %v\n%s\n%s", err, out, prog)
+	}
 }
