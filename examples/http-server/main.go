@@ -2,7 +2,7 @@
 // minimal-http-server): it serves the files of one directory at
 // http://127.0.0.1:PORT/.
 //
-//	go run ./examples/http-server -p 7681 -r ./public
+//	go run ./examples/http-server -p 7681 -r ./testsite/book   # then open http://127.0.0.1:7681/book.html
 //	go run ./examples/http-server -s            # https, self-signed certificate made at start
 //	go run ./examples/http-server -C cert.pem -K key.pem
 //
