@@ -55,6 +55,18 @@ echo "== the comparison harness (its own module, bench/): vet, staticcheck, buil
 echo "== the comparison harness, a quick smoke run (fails if a golws run fails)"
 ./bench/run.sh -quick -check -out "$(mktemp -d)" >/dev/null
 
+# Every fuzz target, found by name, runs for a bounded time from its seed
+# corpus (f.Add and testdata/fuzz); a crasher fails the run and is saved
+# under testdata/fuzz for the package's ordinary tests to replay.
+FUZZTIME="${FUZZTIME:-3s}"
+echo "== fuzz targets, $FUZZTIME each"
+grep -rl --include='*_test.go' --exclude-dir=bench --exclude-dir=node_modules '^func Fuzz' . | xargs -n1 dirname | sort -u | while read -r dir; do
+	for target in $(grep -h '^func Fuzz' "$dir"/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do
+		echo "-- $dir $target"
+		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" "$dir"
+	done
+done
+
 echo "== go test -race"
 go test -race -count=1 -timeout 25m ./...
 
