@@ -378,7 +378,8 @@ func (c *Conn) closeSoon() error {
 // nearest vhost whose name is a suffix of the host at a dot boundary
 // ("cats.abc.com" matches vhost "abc.com"). With none, the connection
 // stays on the vhost that accepted it, unless that vhost checks hosts
-// strictly.
+// strictly. A vhost whose TLS settings differ from those the connection's
+// handshake was made with is answered 421 Misdirected Request.
 func (c *Conn) selectVhost() error {
 	vh := c.vhost
 	g := vh.group
@@ -408,6 +409,9 @@ func (c *Conn) selectVhost() error {
 		}
 	}
 	if target != vh {
+		if c.misdirected(target) {
+			return c.replyStatus(421, "the Host header names a vhost this connection's TLS does not reach")
+		}
 		c.unbindProtocol()
 		c.user = nil
 		c.vhost = target

@@ -1,6 +1,7 @@
 package lws
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -34,6 +35,10 @@ type tlsState struct {
 	// more: crypto/tls may hold decrypted or undecrypted records the
 	// loop has not asked for, because reception was turned off.
 	more bool
+	// vh is the vhost whose TLS configuration the server handshake used
+	// (set by the handshake goroutine, read by the loop once it ended);
+	// the Host header may only choose vhosts with the same TLS settings.
+	vh *Vhost
 	// hs is the handshake's duplicate socket while the handshake runs.
 	hs net.Conn
 	// peek: the first byte decides between TLS and plain HTTP
@@ -226,10 +231,11 @@ func (vh *Vhost) vhostTLS() error {
 func (vh *Vhost) TLSConfig() *tls.Config { return vh.tlsCfg }
 
 // sniEntry is one vhost of a listen group, as the handshake goroutines see
-// it: they read the group's list atomically, never the vhosts.
+// it: they read the group's list atomically, never the vhosts' fields.
 type sniEntry struct {
 	name string
 	cfg  *tls.Config
+	vh   *Vhost
 }
 
 // publishSNI rebuilds the group's list of vhost names and TLS
@@ -238,7 +244,7 @@ func (g *listenGroup) publishSNI() {
 	var list []sniEntry
 	for _, v := range g.vhosts {
 		if v.tlsCfg != nil {
-			list = append(list, sniEntry{name: v.name, cfg: v.tlsCfg})
+			list = append(list, sniEntry{name: v.name, cfg: v.tlsCfg, vh: v})
 		}
 	}
 	g.sni.Store(&list)
@@ -246,38 +252,102 @@ func (g *listenGroup) publishSNI() {
 
 // configForClient chooses the vhost's configuration by the client's SNI
 // name with the rules of the Host header: an exact name, then the longest
-// vhost name that is a suffix at a dot, else the group's first TLS vhost.
-func configForClient(sni *atomic.Pointer[[]sniEntry]) func(*tls.ClientHelloInfo) (*tls.Config, error) {
+// vhost name that is a suffix at a dot, else (no SNI, or a name no vhost
+// has) the group's first TLS vhost. The chosen vhost is noted in st.vh,
+// which the loop reads once the handshake has ended.
+func configForClient(sni *atomic.Pointer[[]sniEntry], st *tlsState) func(*tls.ClientHelloInfo) (*tls.Config, error) {
 	return func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 		list := sni.Load()
 		if list == nil || len(*list) == 0 {
 			return nil, errors.New("lws: no TLS vhost on this port")
 		}
 		host := strings.ToLower(hello.ServerName)
-		var wild *sniEntry
+		var exact, wild *sniEntry
 		for i := range *list {
 			e := &(*list)[i]
 			if strings.EqualFold(host, e.name) {
-				return e.cfg, nil
+				exact = e
+				break
 			}
 			if n := len(e.name); len(host) > n+1 && host[len(host)-n-1] == '.' &&
 				strings.EqualFold(host[len(host)-n:], e.name) && (wild == nil || n > len(wild.name)) {
 				wild = e
 			}
 		}
-		if wild != nil {
-			return wild.cfg, nil
+		e := exact
+		if e == nil {
+			e = wild
 		}
-		return (*list)[0].cfg, nil
+		if e == nil {
+			e = &(*list)[0]
+		}
+		st.vh = e.vh
+		return e.cfg, nil
 	}
+}
+
+// sameTLS reports whether vhosts a and b present the same certificates
+// and ask for client certificates the same way, with the same CAs: only
+// then may the Host header move a connection between them, since the
+// handshake was made with one of them. Configurations that choose at
+// handshake time (GetCertificate, GetConfigForClient, verification
+// functions) cannot be compared and count as different.
+func sameTLS(a, b *Vhost) bool {
+	if a == b {
+		return true
+	}
+	x, y := a.tlsCfg, b.tlsCfg
+	if x == nil || y == nil {
+		return x == y
+	}
+	if x.GetCertificate != nil || y.GetCertificate != nil || x.GetConfigForClient != nil || y.GetConfigForClient != nil ||
+		x.VerifyPeerCertificate != nil || y.VerifyPeerCertificate != nil || x.VerifyConnection != nil || y.VerifyConnection != nil {
+		return false
+	}
+	if x.ClientAuth != y.ClientAuth || len(x.Certificates) != len(y.Certificates) {
+		return false
+	}
+	if (x.ClientCAs == nil) != (y.ClientCAs == nil) || (x.ClientCAs != nil && !x.ClientCAs.Equal(y.ClientCAs)) {
+		return false
+	}
+	for i := range x.Certificates {
+		cx, cy := x.Certificates[i].Certificate, y.Certificates[i].Certificate
+		if len(cx) != len(cy) {
+			return false
+		}
+		for j := range cx {
+			if !bytes.Equal(cx[j], cy[j]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// misdirected reports whether a request of c may not be served by vhost
+// v, which its Host header chose (answered with 421 Misdirected
+// Request): over TLS, v's TLS settings differ from those of the vhost the
+// handshake was made with (the SNI's, or the port's first vhost without
+// SNI); without TLS on a TLS port (OptionAllowNonSSLOnSSLPort), v
+// requires a client certificate.
+func (c *Conn) misdirected(v *Vhost) bool {
+	st := c.tlsState()
+	if st == nil {
+		if c.http != nil && c.http.toHTTPS {
+			return false // redirected, not served
+		}
+		return v.tlsCfg != nil && (v.tlsCfg.ClientAuth == tls.RequireAnyClientCert ||
+			v.tlsCfg.ClientAuth == tls.RequireAndVerifyClientCert)
+	}
+	return st.vh != nil && !sameTLS(st.vh, v)
 }
 
 // startTLS begins the server handshake of an accepted connection: the
 // connection is not read by the loop until it is done.
 func (l *loop) startTLS(c *Conn) {
 	g := c.vhost.group
-	base := &tls.Config{GetConfigForClient: configForClient(&g.sni)}
 	st := &tlsState{}
+	base := &tls.Config{GetConfigForClient: configForClient(&g.sni, st)}
 	st.tr.local = &net.TCPAddr{}
 	st.tr.peer = net.TCPAddrFromAddrPort(c.peer)
 	st.conn = tls.Server(&st.tr, base)
@@ -429,26 +499,25 @@ func (l *loop) handshakeDone(c *Conn, st *tlsState, err error) {
 		}
 		return
 	}
-	cs := st.conn.ConnectionState()
-	if len(cs.PeerCertificates) > 0 {
+	if v := st.vh; v != nil && v != c.vhost {
+		// SNI chose the vhost (exactly or by suffix): the connection
+		// belongs to it.
+		if v.destroyed || v.group != c.vhost.group {
+			l.closeConn(c, errVhostDestroyed)
+			return
+		}
+		c.unbindProtocol()
+		c.user = nil
+		c.vhost = v
+		c.bindProtocol(v.protocols[0], nil)
+	}
+	if len(st.conn.ConnectionState().PeerCertificates) > 0 {
 		// crypto/tls verified the chain against the vhost's CA; the
 		// protocol has the last word (lws's verification callback).
 		if err := c.callbackProto(c.vhost.protocols[0], CallbackOpenSSLPerformClientCertVerification, nil); err != nil {
 			logf(LogInfo, "lws: %v: client certificate refused: %v", c, err)
 			l.closeConn(c, fmt.Errorf("lws: client certificate refused: %w", err))
 			return
-		}
-	}
-	if g := c.vhost.group; g != nil && cs.ServerName != "" {
-		// SNI chose the vhost: the connection belongs to it.
-		for _, v := range g.vhosts {
-			if v.tlsCfg != nil && strings.EqualFold(v.name, cs.ServerName) && v != c.vhost {
-				c.unbindProtocol()
-				c.user = nil
-				c.vhost = v
-				c.bindProtocol(v.protocols[0], nil)
-				break
-			}
 		}
 	}
 	c.rxHold &^= holdTLS

@@ -154,6 +154,8 @@ func StatusText(status int) string {
 		return "Range Not Satisfiable"
 	case 417:
 		return "Expectation Failed"
+	case 421:
+		return "Misdirected Request"
 	case 426:
 		return "Upgrade Required"
 	case 429:
