@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -28,6 +31,7 @@ type app struct {
 
 	mode        mode
 	in          *inbox // interactive ws and raw
+	upgrading   bool   // the WebSocket upgrade request was sent
 	established bool
 	closing     bool // a close was started by us
 	ended       bool // the connection is gone
@@ -103,7 +107,49 @@ func (a *app) finish(c *lws.Conn, code ws.CloseCode) {
 	c.Close()
 }
 
-// protocol returns the vhost's one protocol, with the mode chosen by the
+// clientExtensions are the WebSocket extensions the client offers (its
+// vhost's registry): none yet.
+var clientExtensions []lws.Extension
+
+// protocols returns the vhost's protocols, with the mode chosen by the
+// configuration: lws-client, which the connection binds to first, then one
+// per subprotocol offered, so that the connection is bound to the one the
+// server chose, as lws binds a client (the same callback serves them all).
+func (a *app) protocols() ([]lws.Protocol, error) {
+	p, err := a.protocol()
+	if err != nil || (a.cfg.scheme != "ws" && a.cfg.scheme != "wss") {
+		return []lws.Protocol{p}, err
+	}
+	protos := []lws.Protocol{p}
+	for _, name := range offered(a.cfg.protocol) {
+		if slices.ContainsFunc(protos, func(q lws.Protocol) bool { return q.Name == name }) {
+			continue
+		}
+		q := p
+		q.Name = name
+		q.Callback = func(c *lws.Conn, reason lws.Reason, in []byte) error {
+			if reason == lws.CallbackEventWaitCancelled {
+				return nil // the first protocol acts on wake-ups, once
+			}
+			return a.callback(c, reason, in)
+		}
+		protos = append(protos, q)
+	}
+	return protos, nil
+}
+
+// offered splits a comma-separated list of subprotocols into names.
+func offered(list string) []string {
+	var names []string
+	for n := range strings.SplitSeq(list, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+// protocol returns the vhost's first protocol, with the mode chosen by the
 // configuration.
 func (a *app) protocol() (lws.Protocol, error) {
 	p := lws.Protocol{Name: "lws-client", Callback: a.callback}
@@ -144,14 +190,27 @@ func (a *app) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 	case lws.CallbackEventWaitCancelled:
 		a.wakeup()
 		return nil
+	case lws.CallbackClientAppendHandshakeHeader:
+		a.upgrading = a.cfg.scheme == "ws" || a.cfg.scheme == "wss"
 	case lws.CallbackClientConnectionError:
-		a.fail("CLIENT_CONNECTION_ERROR: %s", in)
+		if a.upgrading && a.cfg.protocol != "" {
+			// A server drops or refuses an upgrade asking only for
+			// subprotocols it does not serve (lws closes, golws answers
+			// 400): say which were asked for.
+			a.fail("CLIENT_CONNECTION_ERROR: %s\nlws-client: the server refused the upgrade that offered subprotocol %q: "+
+				"it probably does not serve it (-P chooses the subprotocols offered)", in, a.cfg.protocol)
+		} else {
+			a.fail("CLIENT_CONNECTION_ERROR: %s", in)
+		}
 		a.ended = true
 		a.stop()
 	case lws.CallbackClientEstablished, lws.CallbackRawConnected, lws.CallbackEstablishedClientHTTP:
 		a.established = true
 		if a.cfg.verbose {
 			fmt.Fprintf(a.stderr, "lws-client: connected to %v\n", c.PeerAddr())
+			if reason == lws.CallbackClientEstablished {
+				a.printAgreed(c)
+			}
 		}
 	}
 	if c != a.conn {
@@ -170,6 +229,27 @@ func (a *app) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 		a.stop()
 	}
 	return err
+}
+
+// printAgreed prints the subprotocol and the extensions the server agreed
+// to.
+func (a *app) printAgreed(c *lws.Conn) {
+	proto := "none"
+	if a.cfg.protocol != "" {
+		// The server named one of ours, and the connection is bound to
+		// the vhost protocol of that name.
+		proto = c.Protocol().Name
+	}
+	var exts []string
+	for _, e := range clientExtensions {
+		if c.ExtensionActive(e.Name) {
+			exts = append(exts, e.Name)
+		}
+	}
+	if len(exts) == 0 {
+		exts = append(exts, "none")
+	}
+	fmt.Fprintf(a.stderr, "lws-client: protocol %s, extensions: %s\n", proto, strings.Join(exts, ", "))
 }
 
 // wakeup acts on what other goroutines published: signals and standard
@@ -245,9 +325,17 @@ func (a *app) endedByServer(c *lws.Conn) {
 
 // The interactive WebSocket client.
 
+// wsLinger bounds how long an interactive WebSocket client whose input
+// ended waits for answers to what it sent before it closes: at most this
+// long after its last send or the last message that arrived (lws's
+// close-ack timeout is as long).
+const wsLinger = 5 * time.Second
+
 type interactiveMode struct {
-	a        *app
-	received int
+	a          *app
+	sent       int  // messages sent
+	received   int  // messages received
+	inputEnded bool // standard input ended and all of it was sent
 }
 
 func (m *interactiveMode) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
@@ -265,13 +353,16 @@ func (m *interactiveMode) callback(c *lws.Conn, reason lws.Reason, in []byte) er
 				return err
 			}
 			m.received++
-			if a.cfg.count > 0 && m.received >= a.cfg.count {
+			switch {
+			case a.cfg.count > 0 && m.received >= a.cfg.count:
 				a.done(c)
+			case m.inputEnded:
+				m.closeWhenAnswered(c)
 			}
 		}
 
 	case lws.CallbackClientWriteable:
-		if a.closing {
+		if a.closing || m.inputEnded {
 			return nil
 		}
 		ch, ok, eof := a.in.take()
@@ -279,6 +370,9 @@ func (m *interactiveMode) callback(c *lws.Conn, reason lws.Reason, in []byte) er
 			wt := lws.WriteWSFlags(lws.WriteText, ch.first, ch.final)
 			if _, err := c.Write(ch.data, wt); err != nil {
 				return err
+			}
+			if ch.final {
+				m.sent++
 			}
 			if a.in.pending() {
 				c.CallbackOnWritable()
@@ -288,11 +382,36 @@ func (m *interactiveMode) callback(c *lws.Conn, reason lws.Reason, in []byte) er
 		if eof && a.cfg.count == 0 {
 			if err := a.in.err(); err != nil {
 				a.fail("reading standard input: %v", err)
+				a.done(c)
+				return nil
+			}
+			// What was sent may not be answered yet: the Close waits
+			// for the answers (a Close sent now would end the
+			// connection before they arrive).
+			m.inputEnded = true
+			m.closeWhenAnswered(c)
+		}
+
+	case lws.CallbackTimer:
+		if m.inputEnded && !a.closing {
+			if a.cfg.verbose {
+				fmt.Fprintf(a.stderr, "lws-client: %d messages received for %d sent when the wait for answers ended\n", m.received, m.sent)
 			}
 			a.done(c)
 		}
 	}
 	return nil
+}
+
+// closeWhenAnswered closes once as many messages have been received as
+// were sent; until then it (re)arms the wait for the rest, so the client
+// closes at most wsLinger after the last message that arrived.
+func (m *interactiveMode) closeWhenAnswered(c *lws.Conn) {
+	if m.received >= m.sent {
+		m.a.done(c)
+		return
+	}
+	c.SetTimer(wsLinger)
 }
 
 func (m *interactiveMode) interrupt(c *lws.Conn) { m.a.done(c) }

@@ -12,14 +12,17 @@
 // message (without its line end) and every message received is printed on
 // standard output, followed by a newline. For raw, standard input is sent
 // as it is read and what arrives is printed unchanged, like netcat. The end
-// of standard input closes cleanly: a WebSocket Close with 1000 (the
-// program exits 0 once the server answered it), or for raw the sending
-// side of the socket is shut down and the program exits when the peer
-// closes (after at most 5 seconds). With -n N a WebSocket client instead
-// stays until it has received N messages, then closes.
+// of standard input closes cleanly. A WebSocket client first waits for the
+// answers to what it sent: once it has received as many messages as it
+// sent, or when none arrived for 5 seconds, it sends a Close with 1000 (and
+// exits 0 once the server answered it), so input from a pipe is echoed in
+// full. For raw the sending side of the socket is shut down and the
+// program exits when the peer closes (after at most 5 seconds). With -n N
+// a WebSocket client instead stays until it has received N messages, then
+// closes.
 //
 //	lws-client ws://127.0.0.1:7681/
-//	echo hello | lws-client -n 1 ws://127.0.0.1:7681/
+//	printf 'hello\nworld\n' | lws-client -P lws-echo ws://127.0.0.1:7681/
 //	lws-client -k -P dumb-increment-protocol wss://localhost:7681/
 //	lws-client raw://127.0.0.1:7681
 //
@@ -35,8 +38,11 @@
 // # Test modes
 //
 // -mode selects one of lws's test clients instead (WebSocket URLs only).
-// Each offers the subprotocol of its lws counterpart unless -P is given
-// (-P "" offers none):
+// Each offers the subprotocol of its lws counterpart (for echo, golws's
+// echo protocol) unless -P is given (-P "" offers none). A server that
+// serves none of the subprotocols offered refuses the upgrade (lws drops
+// the connection, golws answers 400): the run fails at once and says which
+// subprotocols were offered.
 //
 //   - dumb: dumb-increment-protocol. Prints each number received, one per
 //     line, and checks that each is one more than the one before; -n N
@@ -64,12 +70,15 @@
 //     a/b/c ms". Offers lws-mirror-protocol, as lws's tool does. Exits 1
 //     if no PONG came back.
 //
-//   - echo: sends -n binary messages (1024 by default) of -s bytes (12288
-//     by default, lws's 3 x 4096) filled from the deterministic generator of
+//   - echo: lws-echo, golws's echo protocol (plugins/echo: served by lwsws
+//     and ws-server-echo; libwebsockets-test-server has no echo protocol).
+//     Sends -n binary messages (1024 by default) of -s bytes (12288 by
+//     default, lws's 3 x 4096) filled from the deterministic generator of
 //     libwebsockets-test-client's echo mode, and checks that each comes
 //     back byte for byte. Prints a summary; exits 1 on a mismatch.
 //
-// For example, against libwebsockets-test-server or golws's plugins:
+// For example, against lwsws's built-in site (or, but for echo,
+// libwebsockets-test-server):
 //
 //	lws-client -mode dumb -n 5 ws://127.0.0.1:7681/
 //	lws-client -mode mirror -n 100 -r 20 ws://127.0.0.1:7681/?mirror=x
@@ -84,8 +93,9 @@
 // -A a PEM file of the CAs that verify the server (instead of the system's),
 // -t a deadline for the whole run (exit 1 when it passes; in ping mode it
 // is the length of the run, as ping -w, and ends with the summary), -d
-// lws's log level mask, -v more detail on standard error. Flags come before
-// the URL.
+// lws's log level mask, -v more detail on standard error (for WebSocket,
+// the subprotocol and extensions the server agreed to: "lws-client:
+// protocol lws-echo, extensions: none"). Flags come before the URL.
 //
 // A connection that cannot be made is reported on standard error with the
 // text of CLIENT_CONNECTION_ERROR and exit status 1. SIGINT or SIGTERM
@@ -95,7 +105,9 @@
 // # How it is built
 //
 // One golws context with one client-only vhost (PortNoListen) and one
-// ClientConnect. Standard input is read on its own goroutine, which hands
+// ClientConnect. The vhost's protocols are lws-client and one per
+// subprotocol offered, all with the same callback, so that the connection
+// ends bound to the one the server chose, as an lws client does. Standard input is read on its own goroutine, which hands
 // what it read to the loop the lws way: it publishes it under a lock in a
 // bounded queue (and blocks while the queue is full, so a fast producer is
 // held back rather than buffered), calls Context.CancelService, and the
@@ -118,6 +130,7 @@ import (
 	"time"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/plugins/echo"
 )
 
 // config is what the command line asks for.
@@ -224,7 +237,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Float64Var(&cfg.rate, "r", 0, "mirror: circles per second (0: one per WRITEABLE, as fast as the connection takes them)")
 	fs.StringVar(&cfg.method, "m", "", "http: request method (default GET, or POST with -b)")
 	fs.StringVar(&cfg.body, "b", "", "http: file whose content is the request body")
-	fs.BoolVar(&cfg.verbose, "v", false, "verbose: the HTTP response head and connection details on stderr")
+	fs.BoolVar(&cfg.verbose, "v", false, "verbose: connection details on stderr (the HTTP response head; the WebSocket subprotocol and extensions agreed)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: lws-client [flags] ws://HOST[:PORT]/PATH | wss://... | raw://HOST:PORT | http://... | https://...")
 		fs.PrintDefaults()
@@ -335,6 +348,8 @@ func (cfg *config) check() error {
 			cfg.protocol = "lws-mirror-protocol"
 		case modeFraggle:
 			cfg.protocol = "fraggle-protocol"
+		case modeEcho:
+			cfg.protocol = echo.Name
 		}
 	}
 	switch cfg.mode {
@@ -385,7 +400,7 @@ func run(cfg *config, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	a := &app{cfg: cfg, stdout: stdout, stderr: stderr, stop: stop, exit: -1}
-	proto, err := a.protocol()
+	protos, err := a.protocols()
 	if err != nil {
 		fmt.Fprintln(stderr, "lws-client:", err)
 		return 1
@@ -402,7 +417,8 @@ func run(cfg *config, stdin io.Reader, stdout, stderr io.Writer) int {
 	vh, err := cx.CreateVhost(lws.VhostInfo{
 		Name:                "lws-client",
 		Port:                lws.PortNoListen,
-		Protocols:           []lws.Protocol{proto},
+		Protocols:           protos,
+		Extensions:          clientExtensions,
 		ClientSSLCAFilepath: cfg.caFile,
 	})
 	if err != nil {

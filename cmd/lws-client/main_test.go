@@ -231,6 +231,64 @@ func TestInteractiveWS(t *testing.T) {
 	awaitClose(t, codes, ws.CloseNormal)
 }
 
+// TestInteractiveWSPipeEnd: input from a pipe ends at once, before any
+// echo can arrive; the Close waits until every message sent has been
+// answered, so everything comes back and is printed.
+func TestInteractiveWSPipeEnd(t *testing.T) {
+	proto, codes := closeRecorder(echo.Protocol())
+	port := serve(t, lws.VhostInfo{Protocols: []lws.Protocol{proto}})
+	if out := mustRun(t, "hello\nworld\n", wsURL(port)); out != "hello\nworld\n" {
+		t.Fatalf("printed %q, want both lines", out)
+	}
+	awaitClose(t, codes, ws.CloseNormal)
+
+	var in strings.Builder
+	for i := range 2000 {
+		fmt.Fprintf(&in, "line %d\n", i)
+	}
+	if out := mustRun(t, in.String(), wsURL(port)); out != in.String() {
+		t.Fatalf("%d lines came back, want 2000", strings.Count(out, "\n"))
+	}
+	awaitClose(t, codes, ws.CloseNormal)
+}
+
+// TestInteractiveWSPipeEndUnanswered: a server that answers only part of
+// what was sent gets the Close once the wait for answers ran out, and
+// what it did answer is printed.
+func TestInteractiveWSPipeEndUnanswered(t *testing.T) {
+	type session struct{ answered, owed bool }
+	proto, codes := closeRecorder(lws.Protocol{
+		Name:       "answers-once",
+		NewSession: func() any { return new(session) },
+		Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+			s, _ := c.User().(*session)
+			switch reason {
+			case lws.CallbackReceive:
+				if !s.answered {
+					s.answered, s.owed = true, true
+					c.CallbackOnWritable()
+				}
+			case lws.CallbackServerWriteable:
+				if s.owed {
+					s.owed = false
+					_, err := c.Write([]byte("only answer"), lws.WriteText)
+					return err
+				}
+			}
+			return nil
+		},
+	})
+	port := serve(t, lws.VhostInfo{Protocols: []lws.Protocol{proto}})
+	start := time.Now()
+	if out := mustRun(t, "one\ntwo\nthree\n", wsURL(port)); out != "only answer\n" {
+		t.Fatalf("printed %q", out)
+	}
+	if el := time.Since(start); el < wsLinger || el > wsLinger+10*time.Second {
+		t.Errorf("closed after %v, want after the %v wait for answers", el, wsLinger)
+	}
+	awaitClose(t, codes, ws.CloseNormal)
+}
+
 // TestInteractiveWSPipe: with -n the end of input does not close: the
 // client stays for the answers. Many lines pass the bounded queue
 // between the stdin reader and the loop, in order; long lines go out as
@@ -627,6 +685,103 @@ func TestModeEcho(t *testing.T) {
 		t.Fatalf("summary %q", out)
 	}
 	awaitClose(t, codes, ws.CloseNormal)
+
+	// -P "" offers no subprotocol: the server binds its default, and -v
+	// says that none was agreed.
+	out, errOut, code := runCmd(t, "", "-v", "-mode", "echo", "-n", "1", "-P", "", wsURL(port))
+	if code != 0 || !strings.HasPrefix(out, "echo: 1 messages") || !strings.Contains(errOut, "lws-client: protocol none, extensions: none\n") {
+		t.Fatalf("-P \"\": exit %d, stdout %q; stderr:\n%s", code, out, errOut)
+	}
+}
+
+// lwswsSite runs lwsws, built from ../lwsws, on its built-in test site on
+// a free loopback port until the test ends, and returns the port.
+func lwswsSite(t *testing.T) int {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "lwsws")
+	if out, err := exec.Command("go", "build", "-o", bin, "../lwsws").CombinedOutput(); err != nil {
+		t.Fatalf("go build lwsws: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "-p", "0", "-d", "7")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	ports := make(chan string, 1)
+	go func() {
+		re := regexp.MustCompile(`listening on port (\d+)`)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				ports <- m[1]
+				break
+			}
+		}
+		close(ports)
+		_, _ = io.Copy(io.Discard, stderr)
+	}()
+	select {
+	case p, ok := <-ports:
+		if !ok {
+			t.Fatal("lwsws ended before listening")
+		}
+		port, _ := strconv.Atoi(p)
+		return port
+	case <-time.After(30 * time.Second):
+		t.Fatal("lwsws did not say it was listening")
+	}
+	return 0
+}
+
+// TestModeEchoAgainstLwsws: echo mode offers the echo protocol, so the
+// README's example works against lwsws's built-in site, whose first
+// protocol (http-only) would otherwise take the connection and never
+// answer; -v names the protocol and extensions the server agreed to.
+func TestModeEchoAgainstLwsws(t *testing.T) {
+	port := lwswsSite(t)
+	out, errOut, code := runCmd(t, "", "-mode", "echo", "-n", "20", "-s", "3000", "-v", "-t", "20", wsURL(port))
+	if code != 0 || !strings.HasPrefix(out, "echo: 20 messages of 3000 bytes sent, 20 echoed and verified") {
+		t.Fatalf("exit %d, stdout %q; stderr:\n%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "lws-client: protocol "+echo.Name+", extensions: none\n") {
+		t.Errorf("-v did not name the protocol and extensions:\n%s", errOut)
+	}
+	// -P still chooses; the server's choice among those offered is shown.
+	_, errOut, code = runCmd(t, "x\n", "-v", "-n", "1", "-t", "20", "-P", "nope, "+dumbincrement.Name+", "+echo.Name, wsURL(port))
+	if code != 0 || !strings.Contains(errOut, "lws-client: protocol "+dumbincrement.Name+", extensions: none\n") {
+		t.Errorf("exit %d; stderr:\n%s", code, errOut)
+	}
+}
+
+// checkRefusedEcho checks that echo mode failed at once, saying that the
+// upgrade offering the echo protocol was refused.
+func checkRefusedEcho(t *testing.T, url string) {
+	t.Helper()
+	start := time.Now()
+	_, errOut, code := runCmd(t, "", "-mode", "echo", "-n", "3", "-t", "30", url)
+	if code != 1 || !strings.Contains(errOut, "CLIENT_CONNECTION_ERROR") ||
+		!strings.Contains(errOut, `offered subprotocol "`+echo.Name+`"`) {
+		t.Fatalf("exit %d after %v; stderr:\n%s", code, time.Since(start), errOut)
+	}
+	if el := time.Since(start); el > 10*time.Second {
+		t.Errorf("the failure took %v", el)
+	}
+}
+
+// TestModeEchoNotServed: a server that does not serve the echo protocol
+// fails the run at once with a message that says so, instead of binding
+// the connection to a protocol that never answers.
+func TestModeEchoNotServed(t *testing.T) {
+	port := serve(t, lws.VhostInfo{Protocols: []lws.Protocol{
+		{Name: "http-only", Callback: lws.CallbackHTTPDummy}, dumbincrement.Protocol()}})
+	checkRefusedEcho(t, wsURL(port))
 }
 
 // TestModeEchoMismatch: an echo server that changes one byte fails the
@@ -638,7 +793,7 @@ func TestModeEchoMismatch(t *testing.T) {
 		count int
 	}
 	port := serve(t, lws.VhostInfo{Protocols: []lws.Protocol{{
-		Name:       "bad-echo",
+		Name:       echo.Name, // served under the echo protocol's name
 		NewSession: func() any { return new(session) },
 		Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
 			s, _ := c.User().(*session)
@@ -755,6 +910,11 @@ func TestAgainstLwsTestServer(t *testing.T) {
 	port := lwsTestServer(t)
 	t.Run("dumb", func(t *testing.T) {
 		checkNumbers(t, mustRun(t, "", "-mode", "dumb", "-n", "5", wsURL(port)), 5)
+	})
+	t.Run("echo", func(t *testing.T) {
+		// libwebsockets-test-server serves no echo protocol: it drops an
+		// upgrade asking only for one.
+		checkRefusedEcho(t, wsURL(port))
 	})
 	t.Run("mirror", func(t *testing.T) {
 		out := mustRun(t, "", "-mode", "mirror", "-n", "10", wsURL(port))
