@@ -65,7 +65,9 @@ func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 		s.reply = s.reply[:0]
 		return c.RxFlowControl(true)
 	}
-	return nil
+	// Requests for pages reach a vhost's first protocol: this one serves
+	// none, so it answers 404 (lws_callback_http_dummy).
+	return lws.CallbackHTTPDummy(c, reason, in)
 }
 
 // greeting returns the vhost's greeting; a vhost made with

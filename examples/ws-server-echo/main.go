@@ -3,7 +3,9 @@
 // every message it receives with the same fragmentation and opcodes, whatever
 // subprotocol the client asks for (or none): the echo protocol carries the
 // per-vhost option "any", so the answer names the client's first
-// subprotocol, and no subprotocol when it offered none.
+// subprotocol, and no subprotocol when it offered none. A plain HTTP
+// request (a page, a form) is answered 404 at once by the echo protocol,
+// the vhost's first, which ends with the HTTP dummy.
 //
 //	go run ./examples/ws-server-echo -p 7681
 //	go run ./examples/ws-server-echo -s        # wss, self-signed certificate made at start

@@ -103,7 +103,9 @@ func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 			return errCloseMe
 		}
 	}
-	return nil
+	// Requests for pages reach a vhost's first protocol: this one serves
+	// none, so it answers 404 (lws_callback_http_dummy).
+	return lws.CallbackHTTPDummy(c, reason, in)
 }
 
 // vhost returns the vhost's settings, or the defaults when PROTOCOL_INIT

@@ -94,5 +94,7 @@ func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 			c.CallbackOnWritable()
 		}
 	}
-	return nil
+	// Requests for pages reach a vhost's first protocol: this one serves
+	// none, so it answers 404 (lws_callback_http_dummy).
+	return lws.CallbackHTTPDummy(c, reason, in)
 }

@@ -196,7 +196,9 @@ func serverCallback(c *lws.Conn, reason lws.Reason, in []byte) error {
 		}
 		return c.User().(*serverSession).writeable(c, sv)
 	}
-	return nil
+	// Requests for pages reach a vhost's first protocol: this one serves
+	// none, so it answers 404 (lws_callback_http_dummy).
+	return lws.CallbackHTTPDummy(c, reason, in)
 }
 
 // writeable sends the next frame of the sequence.
