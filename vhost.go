@@ -123,8 +123,14 @@ type VhostInfo struct {
 	// clients and offers as a client (lws's extensions).
 	Extensions []Extension
 	// WSMaxFrame and WSMaxMessage cap the payload of one received
-	// WebSocket frame and of one message; a peer exceeding them is closed
-	// with 1009. Zero means no cap: data streams to RECEIVE in pieces.
+	// WebSocket frame and of one message (as announced by frame headers);
+	// a peer exceeding them is closed with 1009 as soon as the length of
+	// the frame that goes over is read, before any of its payload is
+	// taken. Zero means 256 MiB each (ws.DefaultMaxFrame and
+	// ws.DefaultMaxMessage: lws refuses frames over 0x10000000 bytes);
+	// a negative value means no cap. Under the cap data streams to
+	// RECEIVE in pieces, so the caps bound what a peer may announce, not
+	// memory.
 	WSMaxFrame, WSMaxMessage int64
 	// Mounts map parts of the vhost's URL space to files, CGI programs,
 	// redirects or protocols (lws's mounts).

@@ -31,6 +31,11 @@ func rejectStatus(err error) (int, string) {
 // "Upgrade: websocket".
 func (c *Conn) wsServerUpgrade() error {
 	ah, vh := c.ah, c.vhost
+	if ah.Version() < 11 {
+		// RFC 6455 4.1: the opening handshake is an HTTP/1.1 (or later)
+		// request; HTTP/1.0 has no Upgrade mechanism to rely on.
+		return c.replyStatus(400, "WebSocket upgrade needs HTTP/1.1")
+	}
 	if !headerHasToken(ah, h1.TokenConnection, "upgrade") {
 		return c.replyStatus(400, "WebSocket upgrade without Connection: Upgrade")
 	}

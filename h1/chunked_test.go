@@ -62,7 +62,36 @@ func TestChunkedCases(t *testing.T) {
 		{"extensions", "5;name=val\r\nhello\r\n3 ; x\r\nabc\r\n0;last\r\n\r\n", "helloabc", 0},
 		{"uppercase-hex", "A\r\n0123456789\r\n0\r\n\r\n", "0123456789", 0},
 		{"trailers", "2\r\nhi\r\n0\r\nX-A: 1\r\nX-B: 2\r\n\r\n", "hi", 0},
-		{"bare-lf", "2\nhi\n0\n\n", "hi", 0},
+		{"bare-lf", "2\nhi\n0\n\n", "", 400},
+		{"bare-lf-after-size", "2\nhi\r\n0\r\n\r\n", "", 400},
+		{"bare-lf-after-data", "2\r\nhi\n0\r\n\r\n", "hi", 400},
+		{"bare-lf-after-last-size", "2\r\nhi\r\n0\n\r\n", "hi", 400},
+		{"bare-lf-after-extension", "2;a=b\nhi\r\n0\r\n\r\n", "", 400},
+		{"bare-lf-ending-body", "2\r\nhi\r\n0\r\n\n", "hi", 400},
+		{"bare-lf-after-trailer", "2\r\nhi\r\n0\r\nX: 1\n\r\n", "hi", 400},
+		{"bare-cr-after-size", "2\rhi\r\n0\r\n\r\n", "", 400},
+		{"bare-cr-after-data", "2\r\nhi\rX0\r\n\r\n", "hi", 400},
+		{"bare-cr-in-extension", "2;a\rb\r\nhi\r\n0\r\n\r\n", "", 400},
+		{"bare-cr-in-trailer", "2\r\nhi\r\n0\r\nX: a\rb\r\n\r\n", "hi", 400},
+		{"space-after-size", "2 \r\nhi\r\n0\r\n\r\n", "", 400},
+		{"tab-after-size", "2\t\r\nhi\r\n0\r\n\r\n", "", 400},
+		{"space-after-last-size", "2\r\nhi\r\n0 \r\n\r\n", "hi", 400},
+		{"space-then-digit", "2 2\r\nhi\r\n0\r\n\r\n", "", 400},
+		{"bws-before-extension", "2 \t;\t a = b ; c=\"q\\\"d\" ;e\r\nhi\r\n0\r\n\r\n", "hi", 0},
+		{"quoted-extension", "2;a=\"x;y\\\\ z\"\r\nhi\r\n0\r\n\r\n", "hi", 0},
+		{"space-after-extension", "2;a \r\nhi\r\n0\r\n\r\n", "", 400},
+		{"space-after-extension-value", "2;a=b \r\nhi\r\n0\r\n\r\n", "", 400},
+		{"empty-extension-name", "2;\r\nhi\r\n0\r\n\r\n", "", 400},
+		{"empty-extension-value", "2;a=\r\nhi\r\n0\r\n\r\n", "", 400},
+		{"extension-name-not-token", "2;a/b\r\nhi\r\n0\r\n\r\n", "", 400},
+		{"extension-value-not-token", "2;a=b/c\r\nhi\r\n0\r\n\r\n", "", 400},
+		{"unterminated-quote", "2;a=\"b\r\nhi\r\n0\r\n\r\n", "", 400},
+		{"text-after-quote", "2;a=\"b\"c\r\nhi\r\n0\r\n\r\n", "", 400},
+		{"control-in-extension", "2;a=\"\x01\"\r\nhi\r\n0\r\n\r\n", "", 400},
+		{"trailer-without-colon", "2\r\nhi\r\n0\r\nX-A\r\n\r\n", "hi", 400},
+		{"trailer-folded", "2\r\nhi\r\n0\r\nX: a\r\n b\r\n\r\n", "hi", 400},
+		{"trailer-control", "2\r\nhi\r\n0\r\nX: \x00\r\n\r\n", "hi", 400},
+		{"trailer-empty-value", "2\r\nhi\r\n0\r\nX:\r\n\r\n", "hi", 0},
 		{"no-digits", "\r\nhi\r\n", "", 400},
 		{"bad-digit", "2x\r\nhi\r\n0\r\n\r\n", "", 400},
 		{"negative", "-1\r\n", "", 400},
@@ -115,6 +144,8 @@ func TestChunkedLeavesPipelinedBytes(t *testing.T) {
 func FuzzChunked(f *testing.F) {
 	f.Add([]byte("5\r\nhello\r\n0\r\n\r\n"))
 	f.Add([]byte("2;a=b\r\nhi\r\n0\r\nX: y\r\n\r\n"))
+	f.Add([]byte("2 ; a = \"b\\\"\" ;c\r\nhi\r\n0\r\n\r\n"))
+	f.Add([]byte("2\nhi\n0\n\n"))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		whole, err1 := decodeAll(body, len(body)+1)
 		bytewise, err2 := decodeAll(body, 1)

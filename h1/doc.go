@@ -24,7 +24,19 @@
 // A request the parser refuses is reported as an *Error carrying the HTTP
 // status to answer with before closing the connection.
 //
+// Line ends in the head are CRLF, and a single LF is taken as one too
+// (with any CR before it), which RFC 9112 section 2.2 allows a recipient
+// and lws's parser does for what it calls broken peers: no field value
+// may hold an LF (RFC 9110 section 5.5), so an LF in a head can mean
+// nothing else. A bare CR (one not
+// followed by LF) is refused with 400, as section 2.2 requires. The
+// chunked framing of a body is stricter, as lws's own chunk parser is:
+// there a bare LF is refused too (see ChunkedDecoder).
+//
 // ChunkedDecoder decodes a chunked request body the same way: fed in any
 // pieces, handing back the body's data as sub-slices of its input without
 // copying, its memory fixed, its refusals *Error values with the status.
+// Its lines must end in CRLF, and whitespace after a chunk size is
+// allowed only as the BWS before a chunk extension's ';' (RFC 9112 section
+// 7.1.1), so a body is framed one way only.
 package h1

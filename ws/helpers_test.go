@@ -3,6 +3,7 @@ package ws
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"testing"
 )
 
@@ -266,15 +267,15 @@ func refParse(cfg ParserConfig, data []byte) parseResult {
 			}
 			length = int64(u)
 		}
-		if cfg.MaxFrame > 0 && length > cfg.MaxFrame {
+		if length > refLimit(cfg.MaxFrame, DefaultMaxFrame) {
 			return fail(CloseMessageTooBig, pos+hs-1)
 		}
-		if !control && cfg.MaxMessage > 0 {
+		if !control {
 			total := length
 			if op == OpContinuation {
 				total += msgLen
 			}
-			if total > cfg.MaxMessage || total < 0 {
+			if total > refLimit(cfg.MaxMessage, DefaultMaxMessage) || total < 0 {
 				return fail(CloseMessageTooBig, pos+hs-1)
 			}
 		}
@@ -319,4 +320,16 @@ func refParse(cfg ParserConfig, data []byte) parseResult {
 		r.Frames = append(r.Frames, g)
 	}
 	return r
+}
+
+// refLimit is the limit a configured value stands for, written apart from
+// the parser's: 0 is the default, a negative value no limit.
+func refLimit(v, def int64) int64 {
+	if v == 0 {
+		return def
+	}
+	if v < 0 {
+		return math.MaxInt64
+	}
+	return v
 }

@@ -8,13 +8,16 @@ type ParserConfig struct {
 	// frame must then be masked. Otherwise (a client reading a server)
 	// no frame may be masked.
 	Server bool
-	// MaxFrame is the largest payload of one frame; 0 or less means no
-	// limit. A larger frame is a ProtocolError with CloseMessageTooBig.
+	// MaxFrame is the largest payload of one frame; 0 means
+	// DefaultMaxFrame and a negative value means no limit. A larger frame
+	// is a ProtocolError with CloseMessageTooBig, raised on the last byte
+	// of its length, before any of its payload is taken.
 	MaxFrame int64
 	// MaxMessage is the largest total payload of one data message across
-	// its fragments; 0 or less means no limit. A larger message is a
-	// ProtocolError with CloseMessageTooBig, raised at the header of the
-	// frame that goes over.
+	// its fragments; 0 means DefaultMaxMessage and a negative value means
+	// no limit. A larger message is a ProtocolError with
+	// CloseMessageTooBig, raised at the header of the frame that goes
+	// over.
 	MaxMessage int64
 	// AllowedRSV holds the reserved bits negotiated extensions may set
 	// (RSV1, that is 4, for permessage-deflate). Any other reserved bit
@@ -23,6 +26,28 @@ type ParserConfig struct {
 	// (RFC 7692 section 6: the compressed bit belongs to a message's first
 	// frame only).
 	AllowedRSV byte
+}
+
+// The limits a zero ParserConfig applies. lws refuses a frame announcing
+// more than 0x10000000 bytes (256 MiB) and a permessage-deflate message
+// inflating to more than that; golws caps both a frame and a message at
+// that figure unless told otherwise, so that no peer can announce a
+// payload without end.
+const (
+	DefaultMaxFrame   = 256 << 20
+	DefaultMaxMessage = 256 << 20
+)
+
+// limit turns a configured limit into the one enforced: 0 is def, a
+// negative value none (the largest length a frame can have).
+func limit(v, def int64) int64 {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 1<<63 - 1
+	}
+	return v
 }
 
 // Fragment is what one call of Parser.Next reports: the current frame's
@@ -99,6 +124,8 @@ var errNotReset = &ProtocolError{Code: CloseInternalError, Reason: "parser used 
 // frame, message or error in progress.
 func (p *Parser) Reset(cfg ParserConfig) {
 	cfg.AllowedRSV &= 7
+	cfg.MaxFrame = limit(cfg.MaxFrame, DefaultMaxFrame)
+	cfg.MaxMessage = limit(cfg.MaxMessage, DefaultMaxMessage)
 	*p = Parser{cfg: cfg, state: stateHeader}
 }
 
@@ -284,7 +311,7 @@ func (p *Parser) checkLength() *ProtocolError {
 		}
 		l = int64(u)
 	}
-	if p.cfg.MaxFrame > 0 && l > p.cfg.MaxFrame {
+	if l > p.cfg.MaxFrame {
 		return protoErr(CloseMessageTooBig, "frame too big")
 	}
 	if op := Opcode(p.hdr[0] & 0xF); !op.IsControl() {
@@ -292,7 +319,7 @@ func (p *Parser) checkLength() *ProtocolError {
 		if op == OpContinuation {
 			sofar = p.msgLen
 		}
-		if p.cfg.MaxMessage > 0 && l > p.cfg.MaxMessage-sofar {
+		if l > p.cfg.MaxMessage-sofar {
 			return protoErr(CloseMessageTooBig, "message too big")
 		}
 	}

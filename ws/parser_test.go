@@ -234,7 +234,16 @@ func TestValidation(t *testing.T) {
 		tc{"unmasked close from client", serverCfg, sf(true, OpClose, ""), CloseProtocolError, 1},
 
 		tc{"64-bit length top bit", clientCfg, hexBytes(0x82, 127, 0x80, 0, 0, 0, 0, 0, 0, 0), CloseProtocolError, 9},
-		tc{"64-bit length maximum", clientCfg, hexBytes(0x82, 127, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 'x'), 0, 0},
+		tc{"64-bit length maximum without limits", ParserConfig{MaxFrame: -1, MaxMessage: -1},
+			hexBytes(0x82, 127, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 'x'), 0, 0},
+		tc{"64-bit length maximum by default", clientCfg,
+			hexBytes(0x82, 127, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 'x'), CloseMessageTooBig, 9},
+		tc{"masked 64-bit length maximum by default", serverCfg,
+			hexBytes(0x82, 0x80|127, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3, 4, 'x'), CloseMessageTooBig, 9},
+		tc{"frame at DefaultMaxFrame", clientCfg, hexBytes(0x82, 127, 0, 0, 0, 0, 0x10, 0, 0, 0, 'x'), 0, 0},
+		tc{"frame over DefaultMaxFrame", clientCfg, hexBytes(0x82, 127, 0, 0, 0, 0, 0x10, 0, 0, 1, 'x'), CloseMessageTooBig, 9},
+		tc{"frame over DefaultMaxFrame, message limit only", ParserConfig{MaxFrame: -1},
+			hexBytes(0x82, 127, 0, 0, 0, 0, 0x10, 0, 0, 1, 'x'), CloseMessageTooBig, 9},
 
 		tc{"frame at MaxFrame", ParserConfig{Server: true, MaxFrame: 100}, cf(true, OpBinary, string(make([]byte, 100))), 0, 0},
 		tc{"frame over MaxFrame", ParserConfig{Server: true, MaxFrame: 100}, cf(true, OpBinary, string(make([]byte, 101))), CloseMessageTooBig, 1},
@@ -492,7 +501,7 @@ func TestRoundTripRandomHeaders(t *testing.T) {
 			t.Fatalf("%+v: encoded in %d bytes, want %d (minimal)", h, len(enc), wantSize)
 		}
 		var p Parser
-		p.Reset(ParserConfig{Server: server, AllowedRSV: 7})
+		p.Reset(ParserConfig{Server: server, AllowedRSV: 7, MaxFrame: -1, MaxMessage: -1})
 		// Give the header and a little payload, in two pieces.
 		extra := min(h.Length, 3)
 		in := append(enc, make([]byte, extra)...)
