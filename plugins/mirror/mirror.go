@@ -7,13 +7,22 @@
 // position per client. When fewer than 4 slots are free, reception is
 // switched off for every client of the instance, so senders meet TCP
 // backpressure instead of growing the ring; it is switched back on when two
-// thirds of the ring are free. The client furthest behind then has 3
-// seconds to catch up before it is hung up, so one stalled reader cannot
-// stop the others for long.
+// thirds of the ring are free. While reception is off, every client too
+// far behind for that (more than 11 messages behind the newest) has a
+// deadline, 3 seconds by default, to catch up before it is hung up; one
+// that catches up loses its deadline. So stalled readers cannot stop the
+// others for long, however many they are: while reception is off, some
+// client always has a deadline running, and all the clients that stalled
+// together are hung up together.
+//
+// The per-vhost option (ProtocolOptions) "slow-timeout-ms" sets the
+// deadline in milliseconds.
 package mirror
 
 import (
 	"errors"
+	"strconv"
+	"time"
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/ws"
@@ -27,9 +36,14 @@ const (
 	rxflowMin    = 4               // switch reception off below this many free slots
 	rxflowMax    = ringLen * 2 / 3 // and back on at this many
 	maxInstances = 3               // per vhost
-	slowTimeout  = 3               // seconds the slowest client has to drain
+	maxLag       = ringLen - rxflowMax
 	slowReason   = lws.PendingTimeoutUserReasonBase
 )
+
+// SlowTimeout is how long, by default, a client that keeps reception off
+// for its instance has to catch up before it is hung up. The per-vhost
+// option "slow-timeout-ms" changes it.
+const SlowTimeout = 3 * time.Second
 
 type instance struct {
 	name    string
@@ -37,6 +51,8 @@ type instance struct {
 	head    uint64 // sequence number of the next message
 	members map[*member]struct{}
 	rxOff   bool
+	slow    int           // members with a deadline running
+	slowTO  time.Duration // the deadline
 }
 
 type member struct {
@@ -44,11 +60,12 @@ type member struct {
 	inst    *instance
 	tail    uint64 // sequence number of the next message to send
 	partial []byte // a message still arriving in pieces
-	slow    bool   // given the deadline as the slowest when the ring filled
+	slow    bool   // has the deadline: reception is off and it is too far behind
 }
 
 type vhostData struct {
 	instances map[string]*instance
+	slowTO    time.Duration
 }
 
 func init() { lws.RegisterProtocol(Name, Protocol) }
@@ -67,6 +84,8 @@ var errTooMany = errors.New("mirror: too many mirror instances on this vhost")
 
 var errTooBig = errors.New("mirror: message too big")
 
+var errSlowTimeout = errors.New("mirror: slow-timeout-ms must be a positive number of milliseconds")
+
 // MaxMessage is the largest message the mirror relays; a client sending a
 // larger one is closed with 1009.
 const MaxMessage = 64 << 10
@@ -74,7 +93,15 @@ const MaxMessage = 64 << 10
 func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 	switch reason {
 	case lws.CallbackProtocolInit:
-		c.SetVhostData(&vhostData{instances: map[string]*instance{}})
+		vd := &vhostData{instances: map[string]*instance{}, slowTO: SlowTimeout}
+		if v, ok := c.ProtocolOption("slow-timeout-ms"); ok {
+			ms, err := strconv.Atoi(v)
+			if err != nil || ms <= 0 {
+				return errSlowTimeout
+			}
+			vd.slowTO = time.Duration(ms) * time.Millisecond
+		}
+		c.SetVhostData(vd)
 
 	case lws.CallbackEstablished:
 		vd := c.VhostData().(*vhostData)
@@ -84,7 +111,7 @@ func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 			if len(vd.instances) >= maxInstances {
 				return errTooMany
 			}
-			inst = &instance{name: name, members: map[*member]struct{}{}}
+			inst = &instance{name: name, members: map[*member]struct{}{}, slowTO: vd.slowTO}
 			vd.instances[name] = inst
 		}
 		m := c.User().(*member)
@@ -102,6 +129,10 @@ func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 		}
 		delete(inst.members, m)
 		m.inst = nil
+		if m.slow {
+			m.slow = false
+			inst.slow--
+		}
 		if len(inst.members) == 0 {
 			delete(c.VhostData().(*vhostData).instances, inst.name)
 			return nil
@@ -147,11 +178,6 @@ func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 				break
 			}
 		}
-		if m.slow && m.tail > inst.oldest() {
-			// It was only momentarily behind: someone else holds the ring.
-			m.slow = false
-			c.SetTimeout(lws.NoPendingTimeout, 0)
-		}
 		inst.updateFlow()
 		if m.tail < inst.head {
 			c.CallbackOnWritable()
@@ -172,24 +198,38 @@ func (inst *instance) oldest() uint64 {
 func (inst *instance) free() int { return ringLen - int(inst.head-inst.oldest()) }
 
 // updateFlow switches reception of every member off or on as the ring
-// fills and drains, and gives the slowest members their deadline.
+// fills and drains and, while it is off, keeps a deadline running for
+// every member that holds it off. It runs after every change of the ring,
+// of a read position or of the members, so that while reception is off
+// some member always has a deadline: the instance cannot freeze.
 func (inst *instance) updateFlow() {
-	free, oldest := inst.free(), inst.oldest()
+	free := inst.free()
 	switch {
 	case !inst.rxOff && free < rxflowMin:
 		inst.rxOff = true
 		for m := range inst.members {
 			_ = m.conn.RxFlowControl(false)
-			if m.tail == oldest {
-				m.slow = true
-				m.conn.SetTimeout(slowReason, slowTimeout)
-			}
 		}
 	case inst.rxOff && free >= rxflowMax:
 		inst.rxOff = false
 		for m := range inst.members {
 			_ = m.conn.RxFlowControl(true)
+		}
+	}
+	if !inst.rxOff && inst.slow == 0 {
+		return
+	}
+	for m := range inst.members {
+		// Reception comes back once no member is more than maxLag behind.
+		holding := inst.rxOff && inst.head-m.tail > maxLag
+		switch {
+		case holding && !m.slow:
+			m.slow = true
+			inst.slow++
+			m.conn.SetTimeoutDuration(slowReason, inst.slowTO)
+		case !holding && m.slow:
 			m.slow = false
+			inst.slow--
 			m.conn.SetTimeout(lws.NoPendingTimeout, 0)
 		}
 	}
