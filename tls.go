@@ -11,16 +11,24 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// TLS is crypto/tls, unforked, used in two ways. The handshake runs on a
-// goroutine of a bounded pool (ContextInfo.TLSHandshakeWorkers), over a
-// duplicate of the socket that Go's own poller serves, with a deadline;
-// connections beyond the pool's size wait their turn, unread. Once the
-// handshake is done the goroutine ends, and the loop processes records:
+// TLS is crypto/tls, unforked, used in two ways. A server connection
+// first waits on the loop, costing no goroutine, until its whole first
+// record (the ClientHello) is in the kernel's buffer; only then does its
+// handshake run on a goroutine, over a duplicate of the socket that Go's
+// own poller serves. At most ContextInfo.TLSHandshakeWorkers handshakes
+// compute at once: a handshake that must wait for its peer gives its
+// worker back while it waits and queues for one again when the peer's
+// bytes have come, so stalled peers cannot hold the workers. Connections
+// beyond the pool's size wait their turn in order. Everything, from the
+// accept on, is bounded by one deadline (ContextInfo.TimeoutSecs, lws's
+// timeout_secs for PENDING_TIMEOUT_SSL_ACCEPT). Once the handshake is
+// done the goroutine ends, and the loop processes records:
 // ciphertext it reads is handed to the tls.Conn through an in-memory
 // transport whose Read reports a temporary "would block" error when it is
 // empty (crypto/tls keeps a partial record across such errors), and what
@@ -41,10 +49,18 @@ type tlsState struct {
 	vh *Vhost
 	// hs is the handshake's duplicate socket while the handshake runs.
 	hs net.Conn
-	// peek: the first byte decides between TLS and plain HTTP
-	// (OptionAllowNonSSLOnSSLPort).
-	peek bool
-	info SSLInfo // the event of CallbackSSLInfo being delivered
+	// peek: the loop waits for the whole first record (the ClientHello)
+	// before the handshake is given a worker; with plainOK
+	// (OptionAllowNonSSLOnSSLPort) the first byte also decides between
+	// TLS and plain HTTP. lowat: SO_RCVLOWAT is raised meanwhile.
+	peek, plainOK, lowat bool
+	// deadline ends the handshake: TimeoutSecs from the accept (or the
+	// client's connect).
+	deadline time.Time
+	// grant hands a worker to a handshake goroutine that gave its own
+	// back while waiting for its peer (false: the connection closed).
+	grant chan bool
+	info  SSLInfo // the event of CallbackSSLInfo being delivered
 }
 
 // OpenSSL's SSL_CB_* values, for VhostInfo.SSLInfoEventMask and
@@ -353,24 +369,31 @@ func (l *loop) startTLS(c *Conn) {
 	st.conn = tls.Server(&st.tr, base)
 	c.more().tls = st
 	c.rxHold |= holdTLS
-	if c.vhost.info.Options&OptionAllowNonSSLOnSSLPort == OptionAllowNonSSLOnSSLPort {
-		// Wait for the first byte (within the head timeout).
-		st.peek = true
-		return
-	}
-	// Waiting for a worker has no timeout of its own: the queue moves as
-	// fast as the running handshakes end, each within its timeout.
-	c.SetTimeout(NoPendingTimeout, 0)
-	l.tlsWait = append(l.tlsWait, c)
-	l.pumpTLS()
+	st.plainOK = c.vhost.info.Options&OptionAllowNonSSLOnSSLPort == OptionAllowNonSSLOnSSLPort
+	// The loop waits for the ClientHello; the handshake, waiting
+	// included, ends within TimeoutSecs of the accept.
+	st.peek = true
+	secs := l.cx.info.TimeoutSecs
+	st.deadline = time.Now().Add(time.Duration(secs) * time.Second)
+	c.SetTimeout(PendingTimeoutSSLAccept, secs)
 }
 
-// peekTLS looks at the first byte of a connection on a TLS port that also
-// serves plain HTTP: a TLS handshake record starts with 22.
+// maxHelloRecord is the largest first record the loop waits for: a TLS
+// record's header and its largest plaintext (2^14 bytes, RFC 8446 5.1).
+const maxHelloRecord = 5 + 16384
+
+// peekTLS looks, without reading, at what a new connection on a TLS port
+// has sent. A connection is given a handshake worker only once its whole
+// first record (the ClientHello's) is in the kernel's buffer; until then
+// SO_RCVLOWAT makes the poller report it only when that much has come (or
+// the peer closed). On a port that also serves plain HTTP
+// (OptionAllowNonSSLOnSSLPort), a first byte other than 22 (a TLS
+// handshake record) means plain HTTP.
 func (l *loop) peekTLS(c *Conn) {
 	st := c.tlsState()
-	var b [1]byte
-	n, _, err := unix.Recvfrom(int(c.fd), b[:], unix.MSG_PEEK)
+	fd := int(c.fd)
+	var h [5]byte
+	n, _, err := unix.Recvfrom(fd, h[:], unix.MSG_PEEK)
 	switch {
 	case err == unix.EAGAIN || err == unix.EINTR:
 		c.readReady = false
@@ -383,31 +406,80 @@ func (l *loop) peekTLS(c *Conn) {
 		l.closeConn(c, errPeerClosed)
 		return
 	}
-	st.peek = false
-	if b[0] == 0x16 {
-		c.SetTimeout(NoPendingTimeout, 0)
-		l.tlsWait = append(l.tlsWait, c)
-		l.pumpTLS()
+	if st.plainOK && h[0] != 0x16 {
+		// Plain HTTP on the TLS port.
+		l.unsetLowat(c, st)
+		c.rare.tls = nil
+		c.rxHold &^= holdTLS
+		if c.http != nil && c.vhost.info.Options&OptionRedirectHTTPToHTTPS == OptionRedirectHTTPToHTTPS {
+			c.http.toHTTPS = true
+		}
+		c.SetTimeout(PendingTimeoutHoldingAH, c.vhost.info.AHIdleTimeoutSecs)
+		l.queueReady(c)
+		l.updateInterest(c)
 		return
 	}
-	// Plain HTTP on the TLS port.
-	c.rare.tls = nil
-	c.rxHold &^= holdTLS
-	if c.http != nil && c.vhost.info.Options&OptionRedirectHTTPToHTTPS == OptionRedirectHTTPToHTTPS {
-		c.http.toHTTPS = true
+	need := len(h)
+	if n == len(h) {
+		need += int(h[3])<<8 | int(h[4])
 	}
-	l.queueReady(c)
-	l.updateInterest(c)
+	if h[0] == 0x16 && need <= maxHelloRecord {
+		if avail, err := unix.IoctlGetInt(fd, unix.SIOCINQ); err == nil && avail < need {
+			// Wait for the rest: raise the low-water mark first, so
+			// that bytes arriving after the count wake the poller.
+			if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVLOWAT, need) == nil {
+				st.lowat = true
+			}
+			if avail, err = unix.IoctlGetInt(fd, unix.SIOCINQ); err == nil && avail < need {
+				if ti, err := unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO); err == nil &&
+					ti.State != unix.BPF_TCP_ESTABLISHED {
+					// The peer closed (or shut down its side) without
+					// finishing its ClientHello.
+					l.closeConn(c, errPeerClosed)
+					return
+				}
+				c.readReady = false
+				l.updateInterest(c)
+				return
+			}
+		}
+	}
+	// The first record is whole (or is not a ClientHello, which
+	// crypto/tls refuses at once): the handshake may have a worker.
+	l.unsetLowat(c, st)
+	st.peek = false
+	l.tlsWait = append(l.tlsWait, c)
+	l.pumpTLS()
 }
 
-// pumpTLS starts waiting handshakes while the pool has room.
+// unsetLowat puts SO_RCVLOWAT back to 1 once the loop no longer waits for
+// a whole ClientHello.
+func (l *loop) unsetLowat(c *Conn, st *tlsState) {
+	if st.lowat {
+		_ = unix.SetsockoptInt(int(c.fd), unix.SOL_SOCKET, unix.SO_RCVLOWAT, 1)
+		st.lowat = false
+	}
+}
+
+// pumpTLS gives workers, while the pool has room, to the connections
+// waiting in order: a new handshake starts on a goroutine; a running one
+// that gave its worker back while waiting for its peer resumes.
 func (l *loop) pumpTLS() {
 	cx := l.cx
 	for l.tlsRunning < cx.info.TLSHandshakeWorkers && len(l.tlsWait) > 0 {
 		c := l.tlsWait[0]
 		l.tlsWait[0] = nil
 		l.tlsWait = l.tlsWait[1:]
-		if c.closed || c.tlsState() == nil {
+		st := c.tlsState()
+		if c.closed || st == nil {
+			continue
+		}
+		if st.hs != nil {
+			select {
+			case st.grant <- true:
+				l.tlsRunning++
+			default: // already told the connection closed
+			}
 			continue
 		}
 		dup, err := dupConn(int(c.fd))
@@ -415,11 +487,16 @@ func (l *loop) pumpTLS() {
 			l.killLater(c, err)
 			continue
 		}
-		st := c.tlsState()
-		st.hs, st.tr.hs = dup, dup
-		deadline := time.Now().Add(time.Duration(cx.info.TimeoutSecs) * time.Second)
-		_ = dup.SetDeadline(deadline)
-		c.SetTimeout(PendingTimeoutSSLAccept, cx.info.TimeoutSecs+1)
+		rc, err := dup.(syscall.Conn).SyscallConn()
+		if err != nil {
+			_ = dup.Close()
+			l.killLater(c, err)
+			continue
+		}
+		hc := &hsConn{Conn: dup, rc: rc, l: l, c: c, st: st, held: true}
+		st.hs, st.tr.hs = dup, hc
+		st.grant = make(chan bool, 1)
+		_ = dup.SetDeadline(st.deadline)
 		if err := c.sslInfo(SSLCBHandshakeStart, nil); err != nil {
 			_ = dup.Close()
 			st.hs, st.tr.hs = nil, nil
@@ -431,15 +508,130 @@ func (l *loop) pumpTLS() {
 		go func() {
 			defer cx.handshakes.Done()
 			err := st.conn.Handshake()
-
+			held := hc.held
 			_ = dup.SetDeadline(time.Time{})
 			l.post(func() {
-				l.tlsRunning--
+				if held {
+					l.tlsRunning--
+				}
 				l.handshakeDone(c, st, err)
 				l.pumpTLS()
 			})
 		}()
 	}
+}
+
+// resumeTLS queues, for a worker, a handshake whose peer's bytes have come
+// while it waited without one.
+func (l *loop) resumeTLS(c *Conn, st *tlsState) {
+	if c.closed || c.tlsState() != st {
+		select {
+		case st.grant <- false:
+		default:
+		}
+		return
+	}
+	l.tlsWait = append(l.tlsWait, c)
+	l.pumpTLS()
+}
+
+// hsConn is the handshake goroutine's socket, a duplicate served by Go's
+// poller. A read or write that would block gives the goroutine's worker
+// back to the pool before waiting for the peer, and takes one again (in
+// turn, from the loop) before the handshake goes on computing, so a peer
+// that stalls mid-handshake costs a parked goroutine, not a worker.
+type hsConn struct {
+	net.Conn // the duplicate: deadlines, addresses, Close
+	rc       syscall.RawConn
+	l        *loop
+	c        *Conn
+	st       *tlsState
+	held     bool // the goroutine holds a worker; only it touches this
+}
+
+// release gives the worker back while the peer is awaited.
+func (h *hsConn) release() {
+	if h.held {
+		h.held = false
+		l := h.l
+		l.post(func() {
+			l.tlsRunning--
+			l.pumpTLS()
+		})
+	}
+}
+
+// acquire waits for a worker after the peer's bytes have come.
+func (h *hsConn) acquire() error {
+	if h.held {
+		return nil
+	}
+	l, c, st := h.l, h.c, h.st
+	l.post(func() { l.resumeTLS(c, st) })
+	if !<-st.grant {
+		return net.ErrClosed
+	}
+	h.held = true
+	return nil
+}
+
+func (h *hsConn) Read(p []byte) (int, error) {
+	var n int
+	var rerr error
+	err := h.rc.Read(func(fd uintptr) bool {
+		for {
+			n, rerr = unix.Read(int(fd), p)
+			if rerr != unix.EINTR {
+				break
+			}
+		}
+		if rerr == unix.EAGAIN {
+			h.release()
+			return false
+		}
+		return true
+	})
+	if err == nil {
+		err = h.acquire()
+	}
+	switch {
+	case err != nil:
+		return 0, err
+	case rerr != nil:
+		return 0, rerr
+	case n == 0 && len(p) > 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+func (h *hsConn) Write(p []byte) (int, error) {
+	var done int
+	var werr error
+	err := h.rc.Write(func(fd uintptr) bool {
+		for done < len(p) {
+			n, err := unix.SendmsgN(int(fd), p[done:], nil, nil, unix.MSG_NOSIGNAL)
+			switch err {
+			case nil:
+				done += n
+			case unix.EINTR:
+			case unix.EAGAIN:
+				h.release()
+				return false
+			default:
+				werr = err
+				return true
+			}
+		}
+		return true
+	})
+	if err == nil {
+		err = h.acquire()
+	}
+	if err == nil {
+		err = werr
+	}
+	return done, err
 }
 
 // dupConn wraps a duplicate of a socket descriptor in a net.Conn served by
@@ -629,10 +821,15 @@ func (c *Conn) tlsState() *tlsState {
 }
 
 // closeTLS ends a handshake in progress when its connection closes: the
-// goroutine blocked on the duplicate socket returns at once.
+// goroutine blocked on the duplicate socket, or waiting for a worker,
+// returns at once.
 func (c *Conn) closeTLS() {
 	if st := c.tlsState(); st != nil && st.hs != nil {
 		_ = st.hs.Close()
+		select {
+		case st.grant <- false:
+		default:
+		}
 	}
 }
 
@@ -701,6 +898,9 @@ func (l *loop) startClientTLS(c *Conn) {
 	st.conn = tls.Client(&st.tr, c.clientTLSConfig())
 	c.more().tls = st
 	c.rxHold |= holdTLS
+	secs := l.cx.info.TimeoutSecs
+	st.deadline = time.Now().Add(time.Duration(secs) * time.Second)
+	c.SetTimeout(PendingTimeoutSSLAccept, secs)
 	l.tlsWait = append(l.tlsWait, c)
 	l.pumpTLS()
 }

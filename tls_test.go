@@ -149,8 +149,9 @@ func TestTLSSNI(t *testing.T) {
 }
 
 // TestTLSHandshakePool: with one handshake worker, a client that never
-// speaks holds it until the timeout; a real client behind it waits (is
-// not dropped) and is served then. The silent one is closed.
+// speaks and one that stops mid-ClientHello do not hold it: a real client
+// is served at once, and the stalled ones are closed at the timeout
+// (reset, as the loop never read what they sent).
 func TestTLSHandshakePool(t *testing.T) {
 	cert, key, pool := tlsCert(t, "localhost")
 	var vh *lws.Vhost
@@ -179,7 +180,7 @@ func TestTLSHandshakePool(t *testing.T) {
 	}
 	for _, nc := range []net.Conn{silent, half} {
 		nc.SetReadDeadline(time.Now().Add(10 * time.Second))
-		if _, err := io.ReadAll(nc); err != nil {
+		if _, err := io.ReadAll(nc); err != nil && !errors.Is(err, syscall.ECONNRESET) {
 			t.Errorf("a stalled handshake was not closed: %v", err)
 		}
 	}
