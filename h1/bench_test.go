@@ -1,6 +1,9 @@
 package h1
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // browserGET is what a browser sends for a page: a GET with about ten
 // headers.
@@ -65,3 +68,32 @@ func BenchmarkBrowserGETBytewise(b *testing.B) {
 		}
 	}
 }
+
+// benchChunked decodes a 64 KiB body sent in chunks of size bytes, each
+// size line carrying ext.
+func benchChunked(b *testing.B, size int, ext string) {
+	var body []byte
+	for range (64 << 10) / size {
+		body = fmt.Appendf(body, "%x%s\r\n", size, ext)
+		body = append(body, make([]byte, size)...)
+		body = append(body, "\r\n"...)
+	}
+	body = append(body, "0\r\n\r\n"...)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	var d ChunkedDecoder
+	for b.Loop() {
+		d.Reset()
+		for in := body; len(in) > 0 && !d.Done(); {
+			n, _, err := d.Next(in)
+			if err != nil {
+				b.Fatal(err)
+			}
+			in = in[n:]
+		}
+	}
+}
+
+func BenchmarkChunked1K(b *testing.B)    { benchChunked(b, 1<<10, "") }
+func BenchmarkChunked16(b *testing.B)    { benchChunked(b, 16, "") }
+func BenchmarkChunked16Ext(b *testing.B) { benchChunked(b, 16, ` ; name="quoted value";x=y`) }
