@@ -64,8 +64,9 @@ type ContextInfo struct {
 	// over it is answered 431.
 	MaxHTTPHeaderData int
 	// TimeoutSecs bounds, in seconds, how long an HTTP request may wait
-	// for the next piece of its body, or for its response to start
-	// (lws's timeout_secs). Zero means 20.
+	// for the next piece of its body, or for its response to start, and
+	// how long a TLS handshake may take from the accept (lws's
+	// timeout_secs). Zero means 20.
 	TimeoutSecs int
 	// ServerString is the Server header of HTTP responses (lws's
 	// server_string). Empty means "golws"; "-" sends none.
@@ -84,9 +85,12 @@ type ContextInfo struct {
 	// seconds idle, KaProbes probes KaInterval seconds apart. Zero KaTime
 	// leaves keepalive off.
 	KaTime, KaProbes, KaInterval int
-	// TLSHandshakeWorkers bounds how many TLS handshakes run at once, each
-	// on its own goroutine; further connections wait, unread, in order.
-	// Zero means 4.
+	// TLSHandshakeWorkers bounds how many TLS handshakes compute at once,
+	// each on its own goroutine; further ones wait, in order. A server
+	// connection is queued only once its whole ClientHello has arrived,
+	// and a handshake waiting for its peer gives its worker back, so
+	// stalled peers cannot hold the workers. A handshake, waiting
+	// included, ends within TimeoutSecs of the accept. Zero means 4.
 	TLSHandshakeWorkers int
 	// User is free for user code; Context.User returns it.
 	User any
