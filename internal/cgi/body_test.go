@@ -22,6 +22,10 @@ func TestSniffChunked(t *testing.T) {
 		{"\r\n", false, true},
 		{";x\r\n", false, true},
 		{"12 34\x01\r\n", false, true},
+		{"abc def\r\n", false, true}, // whitespace after a size with no extension
+		{"5 \r\n", false, true},
+		{"5;a=\"b\r\n", false, true}, // an unterminated quoted extension value
+		{"5\t; a = \"b c\"\r\n", true, true},
 		{"<html>", false, true},
 		{"", false, false},
 		{"5", false, false},
