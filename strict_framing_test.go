@@ -206,3 +206,24 @@ func TestWSHugeFrameClosed1009(t *testing.T) {
 	}
 	waitFor(t, "the payload streamed without a limit", func() bool { return received.Load() == payload })
 }
+
+// TestHTTPHeadLineEnds pins what golws takes as a line end in a request
+// head: a bare LF, as RFC 9112 2.2 allows and lws does, is served; a bare
+// CR is 400.
+func TestHTTPHeadLineEnds(t *testing.T) {
+	vh, _ := fileMountSite(t)
+	for _, tc := range []struct {
+		name, req string
+		status    int
+	}{
+		{"CRLF", "GET /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 200},
+		{"bare LF", "GET /a.txt HTTP/1.1\nHost: x\nConnection: close\n\n", 200},
+		{"bare CR ending a header", "GET /a.txt HTTP/1.1\r\nHost: x\rConnection: close\r\n\r\n", 400},
+		{"bare CR ending the request line", "GET /a.txt HTTP/1.1\rHost: x\r\nConnection: close\r\n\r\n", 400},
+	} {
+		out := exchange(t, addr(vh), tc.req)
+		if want := fmt.Sprintf("HTTP/1.1 %d ", tc.status); !strings.HasPrefix(out, want) {
+			t.Errorf("%s: answer %q, want %d", tc.name, out, tc.status)
+		}
+	}
+}

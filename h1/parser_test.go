@@ -129,6 +129,13 @@ func TestRequests(t *testing.T) {
 			want: "method=get v=11 get [/x] host:[a] http/1.1 [HTTP/1.1]",
 		},
 		{
+			// RFC 9112 2.2 and lws: a bare LF ends any line of the head,
+			// mixed with CRLF as it comes.
+			name: "bare LF mixed with CRLF",
+			req:  "GET /x HTTP/1.1\nHost: a\r\nX-A: b\n\r\n",
+			want: "method=get v=11 get [/x] host:[a] http/1.1 [HTTP/1.1] ~x-a:[b]",
+		},
+		{
 			name: "leading empty lines",
 			req:  "\r\n\n\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\n",
 			want: "method=get v=11 get [/x] host:[a] http/1.1 [HTTP/1.1]",
@@ -319,6 +326,11 @@ func TestErrors(t *testing.T) {
 		{"empty name", "GET / HTTP/1.1\r\n: h\r\n\r\n", 400},
 		{"no colon", "GET / HTTP/1.1\r\nHost\r\n\r\n", 400},
 		{"bare CR at the end", "GET / HTTP/1.0\r\n\rX", 400},
+		{"CR CR LF after a value", "GET / HTTP/1.1\r\nHost: h\r\r\n\r\n", 400},
+		{"bare CR ending a value", "GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n", 400},
+		{"bare CR in the target", "GET /a\rb HTTP/1.1\r\n", 400},
+		{"bare LF in the target", "GET /a\nb HTTP/1.1\r\n", 400},
+		{"bare CR ending an empty value", "GET / HTTP/1.1\r\nX:\rHost: h\r\n\r\n", 400},
 		{"missing Host in 1.1", "GET / HTTP/1.1\r\nX: y\r\n\r\n", 400},
 		{"two Hosts", "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", 400},
 		{"too many empty lines", strings.Repeat("\r\n", 3000) + "GET / HTTP/1.0\r\n\r\n", 431},
