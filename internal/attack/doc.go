@@ -10,7 +10,10 @@
 //     the server's memory grows by a bounded figure per connection;
 //   - a WebSocket flood that never reads its echoes: reception stops, the
 //     server's memory per connection stays under a bound, and a normal
-//     client still gets its echo promptly.
+//     client still gets its echo promptly;
+//   - a TLS handshake stall: connections that send nothing, part of a
+//     ClientHello, or a whole one and nothing after, are closed within
+//     TimeoutSecs and do not keep a normal https client waiting.
 //
 // Regression tests for defects found by such attacks belong here too,
 // next to them, using the same helpers. docs/design.md ("Attacks the
