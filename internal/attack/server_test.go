@@ -115,6 +115,18 @@ type server struct {
 	stopAsked bool
 }
 
+// backends are the event loop backends every attack runs against
+// (testserver -e): epoll, the default, and poll(2).
+var backends = []string{"epoll", "poll"}
+
+// forEachBackend runs attack as a subtest per backend, one after the
+// other.
+func forEachBackend(t *testing.T, attack func(t *testing.T, backend string)) {
+	for _, b := range backends {
+		t.Run(b, func(t *testing.T) { attack(t, b) })
+	}
+}
+
 // startServer starts the server with args (testserver's flags) in a
 // process group of its own and waits until it listens. It is stopped
 // (the whole group) when the test ends, whatever the outcome; should the

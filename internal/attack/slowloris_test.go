@@ -47,9 +47,12 @@ var slowlorisHead = []byte("GET /test.html HTTP/1.1\r\nHost: localhost\r\nUser-A
 // slowlorisProbeBound, and the server's memory may grow by no more than
 // slowlorisPerConn per drip. With the default header pool
 // (MaxHTTPHeaderPool: one table per descriptor) every drip holds a table.
+// It runs on each backend.
 func TestSlowloris(t *testing.T) {
-	slowloris(t, nil, slowlorisHeaderTimeout*time.Second+slowlorisCloseSlack,
-		"-ah-idle", strconv.Itoa(slowlorisHeaderTimeout))
+	forEachBackend(t, func(t *testing.T, backend string) {
+		slowloris(t, nil, slowlorisHeaderTimeout*time.Second+slowlorisCloseSlack,
+			"-e", backend, "-ah-idle", strconv.Itoa(slowlorisHeaderTimeout))
+	})
 }
 
 const (
@@ -72,7 +75,9 @@ var slowlorisProbeFrom = net.IPv4(127, 0, 0, 2)
 // slowlorisPeerAH tables and the others wait, unread, so a normal client
 // from another address still finds a table at once. A drip that waited
 // gets its table only as another's times out, and its head's timeout
-// starts then: the last drips close within two header timeouts.
+// starts then: the last drips close within two header timeouts. The
+// header pool and the peer counts are the same whatever the backend, so
+// this runs on the default one only.
 func TestSlowlorisPeerLimit(t *testing.T) {
 	slowloris(t, slowlorisProbeFrom, 2*slowlorisHeaderTimeout*time.Second+slowlorisCloseSlack,
 		"-ah-idle", strconv.Itoa(slowlorisHeaderTimeout),

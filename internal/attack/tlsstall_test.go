@@ -72,11 +72,15 @@ func clientHello(t *testing.T) []byte {
 // one and nothing after. A normal https client must be served within
 // tlsProbeBound throughout, every stall must be closed within
 // TimeoutSecs of its accept, and the server's memory may grow by no more
-// than tlsStallPerConn per stall.
+// than tlsStallPerConn per stall. It runs on each backend.
 func TestTLSHandshakeStall(t *testing.T) {
 	needNofile(t, tlsStallConns)
 	hello := clientHello(t)
-	srv := startServer(t, "-timeout", strconv.Itoa(tlsStallTimeout))
+	forEachBackend(t, func(t *testing.T, backend string) { tlsStall(t, backend, hello) })
+}
+
+func tlsStall(t *testing.T, backend string, hello []byte) {
+	srv := startServer(t, "-e", backend, "-timeout", strconv.Itoa(tlsStallTimeout))
 	base := srv.warmUp(t)
 
 	probe := startProbes(tlsProbeEvery, func() (time.Duration, error) {

@@ -62,10 +62,15 @@ const (
 // protocol that send 4 KiB messages as fast as they can and never read
 // the echoes. The server must stop reading them (the flood stalls), its
 // memory may grow by no more than floodPerConn per connection, and a
-// normal client must get its echo within floodProbeBound throughout.
+// normal client must get its echo within floodProbeBound throughout. It
+// runs on each backend.
 func TestWebSocketFloodNoRead(t *testing.T) {
 	needNofile(t, floodConns)
-	srv := startServer(t, "-sockbuf", strconv.Itoa(floodSocketBuffer))
+	forEachBackend(t, wsFlood)
+}
+
+func wsFlood(t *testing.T, backend string) {
+	srv := startServer(t, "-e", backend, "-sockbuf", strconv.Itoa(floodSocketBuffer))
 	base := srv.warmUp(t)
 
 	probe := startProbes(floodProbeEvery, func() (time.Duration, error) {
