@@ -66,7 +66,7 @@ func (s *siege) open(t *testing.T, addr string, n, parallel int, first func(i in
 		}
 	}
 	if err, ok := <-errs; ok {
-		t.Fatalf("opening %d connections to %s: %d failed, the first with %v", n, addr, n-len(s.conns)+len(errs), err)
+		t.Fatalf("opening %d connections to %s: %d failed, the first with %v", n, addr, 1+len(errs), err)
 	}
 }
 
