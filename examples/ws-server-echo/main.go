@@ -11,10 +11,11 @@
 //	go run ./examples/ws-server-echo -s        # wss, self-signed certificate made at start
 //	go run ./examples/ws-server-echo -C cert.pem -K key.pem
 //
-// Each connection queues what it received in a small ring of fragments and
-// writes one fragment per SERVER_WRITEABLE; while the ring is nearly full,
-// reception is off, so a client that does not read its echoes is slowed by
-// TCP rather than growing the server's memory.
+// Each connection queues what it received, fragment by fragment, and
+// writes one fragment per SERVER_WRITEABLE; while the queue holds 64 KiB
+// (the echo's QueueLimit), reception is off, so a client that does not
+// read its echoes is slowed by TCP rather than growing the server's
+// memory.
 package main
 
 import (
