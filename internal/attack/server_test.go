@@ -544,6 +544,22 @@ func (p *probes) slowest() (time.Time, time.Duration) {
 	return at, d
 }
 
+// split returns the longest latency of the probes that began before at,
+// and of those that began at or after it, with their count.
+func (p *probes) split(at time.Time) (before, after time.Duration, nAfter int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, l := range p.lat {
+		if p.at[i].Before(at) {
+			before = max(before, l)
+		} else {
+			after = max(after, l)
+			nAfter++
+		}
+	}
+	return before, after, nAfter
+}
+
 // stop ends the probes and returns their count, maximum and median
 // latency, and failures.
 func (p *probes) stop() (n int, maxLat, median time.Duration, errs []error) {

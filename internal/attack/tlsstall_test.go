@@ -25,13 +25,17 @@ const (
 	tlsStallCloseSlack = 3 * time.Second
 	// tlsProbeEvery is how often the normal https client asks for a page.
 	tlsProbeEvery = 100 * time.Millisecond
-	// tlsProbeBound is the most a normal https GET (a fresh connection, a
-	// full handshake, the request, the whole response) may take while the
-	// stalls are held: stalled handshakes must not take the workers
-	// (TLSHandshakeWorkers) a real client needs. Measured: 180 to 600 ms
-	// at most, while the stalls connect and the server answers the whole
-	// ClientHellos among them (real handshakes, each some CPU), a few ms
-	// afterwards.
+	// tlsBusyProbeBound is the most a normal https GET (a fresh
+	// connection, a full handshake, the request, the whole response) may
+	// take while the server answers the whole ClientHellos among the
+	// stalls: those are real handshakes, each some CPU, queued for the
+	// same workers (TLSHandshakeWorkers). Measured: up to 650 ms on a
+	// loaded two-core machine.
+	tlsBusyProbeBound = 2 * time.Second
+	// tlsProbeBound is the most a normal https GET may take once every
+	// ClientHello has been answered and the stalls are only held: stalled
+	// handshakes must not keep the workers a real client needs.
+	// Measured: a few ms as a rule, 190 ms at worst.
 	tlsProbeBound = time.Second
 	// tlsStallPerConn is the server's memory budget per stalled handshake:
 	// the connection and its TLS state waiting for the ClientHello, or a
@@ -69,10 +73,12 @@ func clientHello(t *testing.T) []byte {
 
 // TestTLSHandshakeStall holds 2,000 connections on the TLS port that
 // stall their handshake: silent, with half a ClientHello, or with a whole
-// one and nothing after. A normal https client must be served within
-// tlsProbeBound throughout, every stall must be closed within
-// TimeoutSecs of its accept, and the server's memory may grow by no more
-// than tlsStallPerConn per stall. It runs on each backend.
+// one and nothing after. Every whole ClientHello must be answered, a
+// normal https client must be served within tlsBusyProbeBound while they
+// are and within tlsProbeBound once the stalls are only held, every stall
+// must be closed within TimeoutSecs of its accept, and the server's
+// memory may grow by no more than tlsStallPerConn per stall. It runs on
+// each backend.
 func TestTLSHandshakeStall(t *testing.T) {
 	needNofile(t, tlsStallConns)
 	hello := clientHello(t)
@@ -102,6 +108,17 @@ func tlsStall(t *testing.T, backend string, hello []byte) {
 	})
 	t.Logf("%d stalls open in %v", len(s.conns), time.Since(start).Round(time.Millisecond))
 
+	// The server answers each whole ClientHello (its first flight), then
+	// waits for the peer.
+	answered := waitFor(tlsStallTimeout*time.Second, func() bool {
+		for i, h := range s.conns {
+			if i%3 == 2 && h.got.Load() == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	answeredAt := time.Now()
 	heldAll := waitFor(tlsStallTimeout*time.Second/2, func() bool { return srv.fds(t) >= tlsStallConns })
 	fds := srv.fds(t)
 	allClosed := waitFor(time.Until(start.Add(tlsStallTimeout*time.Second+tlsStallCloseSlack)),
@@ -109,6 +126,7 @@ func tlsStall(t *testing.T, backend string, hello []byte) {
 	probe.more(3, 5*time.Second)
 	slowAt, _ := probe.slowest()
 	n, maxLat, median, errs := probe.stop()
+	busyMax, heldMax, nHeld := probe.split(answeredAt)
 	peakRSS := peak.stop()
 	srv.alive(t)
 	after := srv.mem(t)
@@ -119,13 +137,19 @@ func tlsStall(t *testing.T, backend string, hello []byte) {
 	t.Logf("stalls closed by the server: %d of %d, after %v to %v (TimeoutSecs %d); bytes they received: %d",
 		s.closed.Load(), len(s.conns), shortest.Round(time.Millisecond), longest.Round(time.Millisecond),
 		tlsStallTimeout, received)
-	t.Logf("normal https GETs: %d, median %v, max %v (bound %v) at %v of the attack, failed %d",
-		n, median.Round(time.Microsecond), maxLat.Round(time.Microsecond), tlsProbeBound,
+	t.Logf("whole ClientHellos answered %v after the attack began", answeredAt.Sub(start).Round(time.Millisecond))
+	t.Logf("normal https GETs: %d, median %v, max %v at %v of the attack, failed %d",
+		n, median.Round(time.Microsecond), maxLat.Round(time.Microsecond),
 		slowAt.Sub(start).Round(time.Millisecond), len(errs))
+	t.Logf("normal https GETs until then: max %v (bound %v); %d after: max %v (bound %v)",
+		busyMax.Round(time.Microsecond), tlsBusyProbeBound, nHeld, heldMax.Round(time.Microsecond), tlsProbeBound)
 	t.Logf("server memory: baseline %s, peak %s, growth %s = %s per stall (budget %s per stall, %s in all)",
 		mib(base.rss), mib(base.rss+growth), mib(growth), kib(growth/tlsStallConns),
 		kib(tlsStallPerConn), mib(tlsStallConns*tlsStallPerConn))
 
+	if !answered {
+		t.Errorf("the server did not answer every whole ClientHello within %d s", tlsStallTimeout)
+	}
 	if !heldAll {
 		t.Errorf("the server held %d descriptors, never all %d stalls at once", fds, tlsStallConns)
 	}
@@ -136,11 +160,14 @@ func tlsStall(t *testing.T, backend string, hello []byte) {
 	if len(errs) > 0 {
 		t.Errorf("%d normal https GETs failed, the first with %v", len(errs), errs[0])
 	}
-	if minProbes := int(tlsStallTimeout * time.Second / tlsProbeEvery / 2); n < minProbes {
-		t.Errorf("only %d normal https GETs answered during the attack, want at least %d", n, minProbes)
+	if minProbes := int(tlsStallTimeout * time.Second / tlsProbeEvery / 2); nHeld < minProbes {
+		t.Errorf("only %d normal https GETs answered while the stalls were held, want at least %d", nHeld, minProbes)
 	}
-	if maxLat > tlsProbeBound {
-		t.Errorf("a normal https GET took %v during the attack, over %v", maxLat, tlsProbeBound)
+	if busyMax > tlsBusyProbeBound {
+		t.Errorf("a normal https GET took %v while the ClientHellos were answered, over %v", busyMax, tlsBusyProbeBound)
+	}
+	if heldMax > tlsProbeBound {
+		t.Errorf("a normal https GET took %v while the stalls were held, over %v", heldMax, tlsProbeBound)
 	}
 	if growth > tlsStallConns*tlsStallPerConn {
 		t.Errorf("the server grew by %s under %d stalls, over %s (%s per stall)",
