@@ -13,6 +13,7 @@ import (
 	"github.com/golws/lws/plugins/dumbincrement"
 	"github.com/golws/lws/plugins/echo"
 	"github.com/golws/lws/plugins/fraggle"
+	"github.com/golws/lws/plugins/mirror"
 	"github.com/golws/lws/plugins/rawtest"
 	"github.com/golws/lws/plugins/status"
 )
@@ -61,7 +62,7 @@ func expect404(t *testing.T, base string) {
 // instead of leaving the client waiting until the request times out.
 func TestPluginsAnswerPlainHTTP(t *testing.T) {
 	protos := []lws.Protocol{
-		echo.Protocol(), dumbincrement.Protocol(), status.Protocol(),
+		echo.Protocol(), dumbincrement.Protocol(), mirror.Protocol(), status.Protocol(),
 		fraggle.Protocol(), greeterplugin.Protocol(), rawtest.Protocol(),
 	}
 	vhosts := map[string]*lws.Vhost{}

@@ -183,7 +183,9 @@ func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 			c.CallbackOnWritable()
 		}
 	}
-	return nil
+	// Requests for pages reach a vhost's first protocol: this one serves
+	// none, so it answers 404 (lws_callback_http_dummy).
+	return lws.CallbackHTTPDummy(c, reason, in)
 }
 
 // oldest returns the smallest read position of the instance's members.
