@@ -92,6 +92,7 @@ func (vh *Vhost) AdoptDescriptor(ai AdoptInfo) (*Conn, error) {
 	if ai.Type&AdoptSocket != 0 {
 		c.kind = kindSocket
 		setSocketOptions(ai.FD)
+		l.limitUnsent(ai.FD)
 		if sa, err := unix.Getpeername(ai.FD); err == nil {
 			c.peer = addrPortOf(sa)
 		}

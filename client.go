@@ -315,6 +315,7 @@ func (l *loop) startConnect(c *Conn) {
 		}
 		c.fd = int32(fd)
 		setSocketOptions(fd)
+		l.limitUnsent(fd)
 		if err := c.callback(CallbackConnecting, nil); err != nil {
 			l.clientFail(c, fmt.Sprintf("connect to %s refused by the protocol: %v", cs.target(), err))
 			return

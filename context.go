@@ -85,6 +85,17 @@ type ContextInfo struct {
 	// seconds idle, KaProbes probes KaInterval seconds apart. Zero KaTime
 	// leaves keepalive off.
 	KaTime, KaProbes, KaInterval int
+	// SendQueueLimit bounds how many bytes a TCP connection (accepted,
+	// client or adopted) may have written and waiting unsent in the
+	// kernel: past it the socket takes no more, the connection is choked
+	// (SendPipeChoked) and gets no WRITEABLE until fewer than half as many
+	// wait. So a peer that does not read costs the machine this much
+	// kernel memory, plus what it lets through its window, whatever the
+	// protocol has to tell it. Bytes in flight do not count. Zero means
+	// DefaultSendQueueLimit (64 KiB); a negative value leaves the bound to
+	// the socket's send buffer, as lws does (Linux lets it grow to 4 MiB).
+	// Linux and macOS only (TCP_NOTSENT_LOWAT).
+	SendQueueLimit int
 	// TLSHandshakeWorkers bounds how many TLS handshakes compute at once,
 	// each on its own goroutine; further ones wait, in order. A server
 	// connection is queued only once its whole ClientHello has arrived,

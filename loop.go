@@ -867,6 +867,7 @@ func (l *loop) logLimit(format string, args ...any) {
 // instantiate, then the listen-accept role's adoption.
 func (l *loop) acceptConn(vh *Vhost, fd int, peer netip.AddrPort) {
 	setSocketOptions(fd)
+	l.limitUnsent(fd)
 	if info := &l.cx.info; info.KaTime > 0 {
 		setKeepalive(fd, info.KaTime, info.KaProbes, info.KaInterval)
 	}

@@ -61,6 +61,14 @@ func (c *Conn) Write(p []byte, wt WriteType) (int, error) {
 // WRITEABLE callback, a false answer permits one more Write in the same
 // callback: that is how a producer drains a queue without waiting for a
 // callback per message.
+//
+// The kernel refuses data once the socket holds ContextInfo.SendQueueLimit
+// bytes (64 KiB by default) written and not yet sent, and reports the
+// socket writable again only when fewer than half as many wait; lws's
+// check, a poll(2) for POLLOUT, leaves that bound to the socket's send
+// buffer, which Linux grows to megabytes for a peer that does not read.
+// So a connection whose peer stops reading is choked, and gets no
+// WRITEABLE, after at most that much plus one write's remainder.
 func (c *Conn) SendPipeChoked() bool {
 	if c.closed {
 		return true
