@@ -2,8 +2,9 @@
 // the protocol is told who else is connected to it on the same vhost.
 //
 // Whenever a connection of the protocol is established or closes, every
-// connected client of it on that vhost is sent a fresh status, as one text
-// message in several frames: a TEXT frame without FIN carrying the head,
+// connected client of it on that vhost is sent a fresh status (see below
+// for how changes are gathered), as one text message in several frames: a
+// TEXT frame without FIN carrying the head,
 //
 //	{"version":"golws","wss_over_h2":"0","hostname":"<host>","wsi":"<n>","conns":[
 //
@@ -30,9 +31,24 @@
 // fresh one describing the new list follows it (lws's "changed partway").
 // Snapshots are shared by every connection that starts a message while the
 // list stays the same. Messages received from clients are ignored.
+//
+// Changes are gathered, so that many arrivals cost little more than one.
+// A new connection is sent its first status at once. The others are told
+// of a change at once too, unless they were told of one less than
+// MinInterval ago (the per-vhost option "min-interval-ms" sets it; 0
+// tells every change at once, as lws does): then one status, sent when
+// the interval is up, tells them of every change made meanwhile. A client
+// is owed at most one fresh status besides the one under way, whatever
+// the number of changes, and one that already has the current list, such
+// as a newcomer, is not sent it again. Each change costs a flag per
+// client at most, and the list is built once per change, not per client.
+// A client that does not read stops being written to once its socket is
+// full (lws.ContextInfo.SendQueueLimit) and is sent its next status, of
+// the list as it is then, when it has drained.
 package status
 
 import (
+	"errors"
 	"net/netip"
 	"os"
 	"slices"
@@ -53,6 +69,14 @@ const Version = "golws"
 // RxBufferSize is the protocol's receive buffer size, as in lws.
 const RxBufferSize = 512
 
+// MinInterval is, by default, the shortest time between two statuses a
+// client is sent for changes of the list (its first status is sent at
+// once). lws has no such interval: it tells every change at once. The
+// per-vhost option "min-interval-ms" changes it; 0 turns it off.
+const MinInterval = 250 * time.Millisecond
+
+var errMinInterval = errors.New("lws-status: min-interval-ms must be a number of milliseconds, 0 or more")
+
 // maxUserAgent is the longest user agent kept; longer ones are "unknown".
 const maxUserAgent = 255
 
@@ -72,10 +96,14 @@ func Protocol() lws.Protocol {
 }
 
 // snapshot is the list of connections as one status message describes it.
-// It is never modified once built.
+// It is never modified once built. Its list is a prefix of the vhost's
+// array of sessions, which is only ever appended to while a snapshot uses
+// it (a removal then copies it), so that taking a snapshot costs the same
+// whatever the number of connections, and the snapshots taken between two
+// removals share one array.
 type snapshot struct {
-	head    []byte   // the first frame, up to and including "conns":[
-	entries [][]byte // one {"peer":...} object per connection, newest first
+	head []byte     // the first frame, up to and including "conns":[
+	list []*session // the connections, oldest first; sent newest first
 }
 
 // vhostData is the protocol's state on one vhost.
@@ -83,6 +111,13 @@ type vhostData struct {
 	prefix   []byte     // the head of every status up to the count
 	sessions []*session // established connections, oldest first
 	snap     *snapshot  // the current list, built when first needed
+	shared   bool       // a snapshot uses sessions' array
+	gen      uint64     // counts the changes of the list
+
+	cx       *lws.Context  // for the timer; nil tells every change at once
+	interval time.Duration // MinInterval, or the vhost's option
+	told     time.Time     // when the clients were last told of a change
+	tell     lws.Sul       // armed while a change waits for the interval
 }
 
 // session is one connection's state.
@@ -93,8 +128,24 @@ type session struct {
 
 	pending bool      // a fresh status is owed
 	snap    *snapshot // the list of the message being sent; nil between messages
-	next    int       // index in snap.entries of the next object to send
+	lastGen uint64    // the list's gen when the last message began
+	next    int       // how many of snap's connections were sent
 	buf     []byte
+}
+
+// vhostDataFor makes the protocol's state for c's vhost, with its options.
+func vhostDataFor(c *lws.Conn) (*vhostData, error) {
+	host, _ := os.Hostname()
+	vd := newVhostData(host)
+	vd.cx, vd.interval = c.Context(), MinInterval
+	if v, ok := c.ProtocolOption("min-interval-ms"); ok {
+		ms, err := strconv.Atoi(v)
+		if err != nil || ms < 0 {
+			return nil, errMinInterval
+		}
+		vd.interval = time.Duration(ms) * time.Millisecond
+	}
+	return vd, nil
 }
 
 func newVhostData(hostname string) *vhostData {
@@ -118,18 +169,20 @@ func (vd *vhostData) current() *snapshot {
 	head := append([]byte(nil), vd.prefix...)
 	head = strconv.AppendInt(head, int64(n), 10)
 	head = append(head, `","conns":[`...)
-	s := &snapshot{head: head, entries: make([][]byte, n)}
-	for i, ss := range vd.sessions {
-		s.entries[n-1-i] = ss.entry
-	}
-	vd.snap = s
-	return s
+	vd.snap = &snapshot{head: head, list: vd.sessions[:n:n]}
+	vd.shared = true
+	return vd.snap
 }
 
-// add lists an established connection and tells everyone.
+// add lists an established connection, owes it its first status at once
+// and tells everyone.
 func (vd *vhostData) add(s *session) {
 	vd.sessions = append(vd.sessions, s)
 	s.listed = true
+	s.pending = true
+	if s.conn != nil {
+		s.conn.CallbackOnWritable()
+	}
 	vd.changed()
 }
 
@@ -139,21 +192,45 @@ func (vd *vhostData) remove(s *session) {
 		return
 	}
 	s.listed = false
-	for i, o := range vd.sessions {
-		if o == s {
+	if i := slices.Index(vd.sessions, s); i >= 0 {
+		if vd.shared {
+			vd.sessions = slices.Concat(vd.sessions[:i], vd.sessions[i+1:])
+			vd.shared = false
+		} else {
 			vd.sessions = slices.Delete(vd.sessions, i, i+1)
-			break
 		}
 	}
 	vd.changed()
 }
 
-// changed owes every listed connection a fresh status. A connection in the
-// middle of a message finishes it first: the flag is looked at only when
-// a message is complete.
+// changed records a change of the list: the clients are told of it at
+// once, or when MinInterval has passed since they were last told, with
+// every other change made meanwhile.
 func (vd *vhostData) changed() {
 	vd.snap = nil
+	vd.gen++
+	if vd.tell.Scheduled() {
+		return // told with the change already waiting
+	}
+	wait := vd.interval - time.Since(vd.told)
+	if vd.cx == nil || vd.interval <= 0 || wait <= 0 {
+		vd.tellAll(nil)
+		return
+	}
+	vd.cx.Schedule(&vd.tell, wait, vd.tellAll)
+}
+
+// tellAll owes a fresh status to every listed connection that is not owed
+// one already and did not begin its last message with the current list
+// (a newcomer, for one).
+// A connection in the middle of a message finishes it first: the flag is
+// looked at only when a message is complete.
+func (vd *vhostData) tellAll(*lws.Sul) {
+	vd.told = time.Now()
 	for _, s := range vd.sessions {
+		if s.pending || s.lastGen == vd.gen {
+			continue
+		}
 		s.pending = true
 		if s.conn != nil {
 			s.conn.CallbackOnWritable()
@@ -171,15 +248,15 @@ func (s *session) nextFrame(vd *vhostData) (p []byte, wt lws.WriteType, ok bool)
 			return nil, 0, false
 		}
 		s.pending = false
-		s.snap, s.next = vd.current(), 0
+		s.snap, s.next, s.lastGen = vd.current(), 0, vd.gen
 		return s.snap.head, lws.WriteText | lws.WriteNoFin, true
 	}
-	if s.next < len(s.snap.entries) {
+	if l := s.snap.list; s.next < len(l) {
 		b := s.buf[:0]
 		if s.next > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, s.snap.entries[s.next]...)
+		b = append(b, l[len(l)-1-s.next].entry...)
 		s.buf = b
 		s.next++
 		return b, lws.WriteContinuation | lws.WriteNoFin, true
@@ -194,10 +271,16 @@ func (s *session) more() bool { return s.snap != nil || s.pending }
 func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 	switch reason {
 	case lws.CallbackProtocolInit:
-		host, _ := os.Hostname()
-		c.SetVhostData(newVhostData(host))
+		vd, err := vhostDataFor(c)
+		if err != nil {
+			return err
+		}
+		c.SetVhostData(vd)
 
 	case lws.CallbackProtocolDestroy:
+		if vd, ok := c.VhostData().(*vhostData); ok && vd != nil {
+			vd.tell.Cancel()
+		}
 		c.SetVhostData(nil)
 
 	case lws.CallbackEstablished:
@@ -240,13 +323,18 @@ func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 }
 
 // vhostDataOf returns the vhost's state, making it if PROTOCOL_INIT was
-// skipped (OptionSkipProtocolInit).
+// skipped (OptionSkipProtocolInit); an invalid "min-interval-ms" is then
+// taken as the default.
 func vhostDataOf(c *lws.Conn) *vhostData {
 	if vd, ok := c.VhostData().(*vhostData); ok && vd != nil {
 		return vd
 	}
-	host, _ := os.Hostname()
-	vd := newVhostData(host)
+	vd, err := vhostDataFor(c)
+	if err != nil {
+		host, _ := os.Hostname()
+		vd = newVhostData(host)
+		vd.cx, vd.interval = c.Context(), MinInterval
+	}
 	c.SetVhostData(vd)
 	return vd
 }

@@ -207,7 +207,7 @@ func TestSnapshotShared(t *testing.T) {
 	if vd.snap != nil {
 		t.Fatal("a change kept the old snapshot as current")
 	}
-	if len(a.snap.entries) != 2 {
+	if len(a.snap.list) != 2 {
 		t.Fatal("a change modified a snapshot in use")
 	}
 }
