@@ -70,6 +70,7 @@ func loadDir(dir string, allPlugins bool) (*server, error) {
 		KaTime:            g.KaTime,
 		KaProbes:          g.KaProbes,
 		KaInterval:        g.KaInterval,
+		SendQueueLimit:    g.SendQueueLimit,
 	}
 	if s.privs, err = resolvePrivileges(g.UID, g.GID, g.Username, g.Groupname); err != nil {
 		return nil, err

@@ -436,6 +436,8 @@ var globalKeys = map[string]spec[Global]{
 	"ka-time":     num(func(g *Global) *int { return &g.KaTime }),
 	"ka-probes":   num(func(g *Global) *int { return &g.KaProbes }),
 	"ka-interval": num(func(g *Global) *int { return &g.KaInterval }),
+	// and for golws's own limits:
+	"send-queue-limit": num(func(g *Global) *int { return &g.SendQueueLimit }),
 }
 
 // vhostKeys is lws's paths_vhosts[] at vhost level.

@@ -141,6 +141,11 @@ type Global struct {
 	// and "ka-interval": TCP keepalive of accepted connections (lws sets
 	// info.ka_time and friends in code; lwsws has no key for them).
 	KaTime, KaProbes, KaInterval int
+	// SendQueueLimit is golws's "send-queue-limit": the most bytes a
+	// connection's socket may hold unsent in the kernel
+	// (lws.ContextInfo.SendQueueLimit; 0 is its default, negative no
+	// limit).
+	SendQueueLimit int
 	// RejectServiceKeywords is "reject-service-keywords": an array of
 	// objects whose members map a User-Agent substring (Key) to the status
 	// line to answer with (Value, eg "404 Not Found").

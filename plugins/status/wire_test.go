@@ -401,3 +401,60 @@ func TestStatusManyClientsAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestStatusMinInterval checks the per-vhost option min-interval-ms: an
+// invalid value fails the vhost; with 0 every change is told at once, as
+// lws does; with an interval, changes made within it are told together,
+// while every newcomer still gets its first status at once.
+func TestStatusMinInterval(t *testing.T) {
+	vhost := func(t *testing.T, v string) (*lws.Context, *lws.Vhost, error) {
+		cx, err := lws.NewContext(lws.ContextInfo{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vh, err := cx.CreateVhost(lws.VhostInfo{Name: "status", Port: lws.PortAny, Iface: "127.0.0.1",
+			ProtocolOptions: map[string]map[string]string{Name: {"min-interval-ms": v}},
+			Protocols:       []lws.Protocol{Protocol()}})
+		if err != nil {
+			cx.Destroy()
+		}
+		return cx, vh, err
+	}
+	for _, v := range []string{"-1", "x", "1.5", ""} {
+		if _, _, err := vhost(t, v); err == nil {
+			t.Errorf("min-interval-ms %q accepted", v)
+		}
+	}
+	for _, tc := range []struct {
+		interval string
+		told     [][]string // what the first client is told after its first status
+	}{
+		{"0", [][]string{{"b", "a"}, {"c", "b", "a"}}},
+		{"2000", [][]string{{"c", "b", "a"}}},
+	} {
+		t.Run(tc.interval, func(t *testing.T) {
+			cx, vh, err := vhost(t, tc.interval)
+			if err != nil {
+				t.Fatal(err)
+			}
+			looptest.Run(t, cx)
+			addr := "127.0.0.1:" + strconv.Itoa(vh.Port())
+			since := time.Now().Unix()
+			a := dialGorilla(t, addr, "a")
+			defer a.Close()
+			expectGorilla(t, a, since, "a")
+			b := dialGorilla(t, addr, "b")
+			defer b.Close()
+			expectGorilla(t, b, since, "b", "a")
+			c := dialGorilla(t, addr, "c")
+			defer c.Close()
+			expectGorilla(t, c, since, "c", "b", "a")
+			for _, uas := range tc.told {
+				expectGorilla(t, a, since, uas...)
+			}
+			// Nothing more is owed: a change now is the next status.
+			b.Close()
+			expectGorilla(t, a, since, "c", "a")
+		})
+	}
+}
