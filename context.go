@@ -66,8 +66,26 @@ type ContextInfo struct {
 	// TimeoutSecs bounds, in seconds, how long an HTTP request may wait
 	// for the next piece of its body, or for its response to start, and
 	// how long a TLS handshake may take from the accept (lws's
-	// timeout_secs). Zero means 20.
+	// timeout_secs). It also bounds what follows a completed transaction:
+	// sending what the kernel had not yet taken of the response, and
+	// reading and dropping an unread request body, before the next request
+	// or the close. Zero means 20.
 	TimeoutSecs int
+	// HTTPBodyTimeout bounds how long a request body may take as a
+	// whole, from the end of its head. TimeoutSecs alone bounds only the
+	// wait for each piece, so a client sending a byte every few seconds
+	// would keep its connection, and its header table, for ever. A body
+	// still incomplete at the deadline is answered 408 (or, if the
+	// response has begun, cut) and the connection closes. The deadline
+	// counts while a protocol holds reception off too. Zero means no
+	// deadline, as in lws, which has none.
+	HTTPBodyTimeout time.Duration
+	// HTTPBodyMinRate, in bytes per second, moves HTTPBodyTimeout's
+	// deadline one second later for every HTTPBodyMinRate bytes of body
+	// received, so that a large upload at an honest rate is not cut while
+	// a trickle still is. Zero keeps the deadline fixed. It has no effect
+	// without HTTPBodyTimeout.
+	HTTPBodyMinRate int
 	// ServerString is the Server header of HTTP responses (lws's
 	// server_string). Empty means "golws"; "-" sends none.
 	ServerString string
@@ -103,6 +121,12 @@ type ContextInfo struct {
 	// stalled peers cannot hold the workers. A handshake, waiting
 	// included, ends within TimeoutSecs of the accept. Zero means 4.
 	TLSHandshakeWorkers int
+	// FileReadWorkers bounds how many reads of served files run at once
+	// off the loop, each on its own goroutine. A piece of a file on disk
+	// that is not in the page cache is read by one of them before it is
+	// sent, so the loop never waits for the disk; further pieces wait in
+	// order. lws reads files on its loop. Zero means 4.
+	FileReadWorkers int
 	// User is free for user code; Context.User returns it.
 	User any
 }
@@ -128,6 +152,7 @@ type Context struct {
 	resolveCtx    context.Context
 	resolveCancel context.CancelFunc
 	resolvers     sync.WaitGroup
+	fileReads     sync.WaitGroup
 	handshakes    sync.WaitGroup
 }
 
@@ -147,6 +172,9 @@ func NewContext(info ContextInfo) (*Context, error) {
 	}
 	if info.TLSHandshakeWorkers <= 0 {
 		info.TLSHandshakeWorkers = 4
+	}
+	if info.FileReadWorkers <= 0 {
+		info.FileReadWorkers = 4
 	}
 	if info.TimeoutSecs <= 0 {
 		info.TimeoutSecs = 20
@@ -286,6 +314,7 @@ func (cx *Context) Destroy() {
 	cx.resolveCancel()
 	cx.resolvers.Wait()
 	cx.handshakes.Wait()
+	cx.fileReads.Wait()
 	cx.destroyed = true
 	cx.loop.destroy()
 }

@@ -34,8 +34,11 @@ type GzipFS interface {
 
 // fileTx is a file being sent.
 type fileTx struct {
-	f    fs.File
-	left int64 // bytes still to send
+	f       fs.File
+	left    int64  // bytes still to send
+	off     int64  // the file offset of the next byte to send
+	head    []byte // the response head, while it waits for the first piece
+	warming bool   // a worker is bringing the next piece into the page cache
 }
 
 // filePiece is how much of a file one WRITEABLE sends.
@@ -61,7 +64,7 @@ func (l *loop) fileBuf() []byte {
 // call HTTPTransactionCompleted after it. A missing file is answered 404.
 func (c *Conn) ServeHTTPFile(fsys fs.FS, name, contentType string, extraHeaders []byte) error {
 	hs := c.http
-	if hs == nil || c.role != h1Server || hs.phase == phaseHead {
+	if hs == nil || c.role != h1Server || !hs.inTransaction() {
 		return ErrHTTPNotActive
 	}
 	if contentType == "" {
@@ -244,12 +247,26 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype 
 		c.headersGone()
 		return c.fileCompleted()
 	}
-	// The head goes with the first piece, in one system call.
+	if osf, ok := f.(*os.File); ok && !fileCached(osf, start, min(length, filePiece)) {
+		// The first piece is not in the page cache: the head waits for
+		// it (fileWarmed), so that the loop does not wait for the disk.
+		ft := &fileTx{f: f, left: length, off: start, head: append([]byte(nil), b...)}
+		hs.file = ft
+		c.warmFile(ft, min(length, filePiece))
+		return nil
+	}
+	return c.sendFileHead(f, b, length, start)
+}
+
+// sendFileHead sends the response head b and the first piece of f, whose
+// left bytes from off are to be sent, in one system call.
+func (c *Conn) sendFileHead(f fs.File, b []byte, left, off int64) error {
+	hs, l := c.http, c.loop
 	buf := l.fileBuf()
-	n, err := io.ReadFull(f, buf[:min(length, int64(len(buf)))])
+	n, err := io.ReadFull(f, buf[:min(left, int64(len(buf)))])
 	if err != nil && n == 0 {
 		f.Close()
-		logf(LogWarn, "lws: %v: reading %s: %v", c, name, err)
+		logf(LogWarn, "lws: %v: reading a file: %v", c, err)
 		return c.ReturnHTTPStatus(500, "")
 	}
 	hs.txBytes += int64(n)
@@ -262,8 +279,8 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype 
 		f.Close()
 		return errFileShrank
 	}
-	if left := length - int64(n); left > 0 {
-		hs.file = &fileTx{f: f, left: left}
+	if left -= int64(n); left > 0 {
+		hs.file = &fileTx{f: f, left: left, off: off + int64(n)}
 		c.CallbackOnWritable()
 		return nil
 	}
@@ -381,8 +398,22 @@ func (c *Conn) sendFilePiece() error {
 	hs := c.http
 	ft := hs.file
 	l := c.loop
-	if osf, ok := ft.f.(*os.File); ok && c.tlsState() == nil {
-		return c.sendFileZeroCopy(osf)
+	if ft.warming {
+		return nil // fileWarmed goes on
+	}
+	if osf, ok := ft.f.(*os.File); ok {
+		zeroCopy := c.tlsState() == nil
+		k := min(ft.left, filePiece)
+		if zeroCopy {
+			k = min(ft.left, warmPiece)
+		}
+		if !fileCached(osf, ft.off, k) {
+			c.warmFile(ft, k)
+			return nil
+		}
+		if zeroCopy {
+			return c.sendFileZeroCopy(osf)
+		}
 	}
 	buf := l.fileBuf()
 	n, err := io.ReadFull(ft.f, buf[:min(ft.left, int64(len(buf)))])
@@ -391,6 +422,7 @@ func (c *Conn) sendFilePiece() error {
 			return err
 		}
 		ft.left -= int64(n)
+		ft.off += int64(n)
 		hs.txBytes += int64(n)
 	}
 	if err != nil {
@@ -423,7 +455,7 @@ func (c *Conn) sendFileZeroCopy(f *os.File) error {
 	var n int
 	var serr error
 	if err := rc.Read(func(fd uintptr) bool {
-		n, serr = unix.Sendfile(int(c.fd), int(fd), nil, int(min(ft.left, 1<<20)))
+		n, serr = unix.Sendfile(int(c.fd), int(fd), nil, int(min(ft.left, warmPiece)))
 		return true
 	}); err != nil {
 		return err
@@ -439,6 +471,7 @@ func (c *Conn) sendFileZeroCopy(f *os.File) error {
 	}
 	if n > 0 {
 		ft.left -= int64(n)
+		ft.off += int64(n)
 		hs.txBytes += int64(n)
 		c.countTx(n)
 	}

@@ -16,7 +16,8 @@ import (
 // callbacks (the head in one, body pieces in the next ones, lws's rule
 // that keeps HTTP/2 possible), or is made by the library (files, status
 // pages, redirects, CGI). HTTPTransactionCompleted ends the transaction:
-// the connection then reads its next request or closes.
+// the connection then reads its next request or closes, in both cases
+// once the response has gone to the kernel (httpNext, closeSoon).
 
 // ErrHTTPNotActive is returned by the HTTP response helpers on a
 // connection that is not serving an HTTP request.
@@ -26,6 +27,7 @@ var ErrHTTPNotActive = errors.New("lws: the connection is not serving an HTTP re
 func (c *Conn) serveRequest() error {
 	ah, hs := c.ah, c.http
 	hs.status, hs.headersSent, hs.finalSent, hs.txBytes = 0, false, false, 0
+	hs.await100 = false
 	hs.txLength, hs.txChunked = -1, false
 	hs.mount, hs.handling404 = nil, false
 	hs.http10 = ah.Version() == 10
@@ -67,10 +69,11 @@ func (c *Conn) serveRequest() error {
 	}
 	if hs.bodyLeft > 0 || hs.chunked {
 		hs.phase = phaseBody
-		c.SetTimeout(PendingTimeoutHTTPContent, c.loop.cx.info.TimeoutSecs)
+		c.startBodyTimeout()
 	} else {
 		c.enterResponse()
 	}
+	hs.await100 = hs.phase == phaseBody && !hs.http10 && headerHasToken(ah, h1.TokenExpect, "100-continue")
 	uri := ah.Fragment(method, 0)
 	if err := c.callbackProto(c.vhost.protocols[0], CallbackFilterHTTPConnection, uri); err != nil {
 		c.vhost.counts.rejected++
@@ -82,8 +85,8 @@ func (c *Conn) serveRequest() error {
 		return err
 	}
 	err := c.dispatchMount(m, method, uri)
-	if err == nil && !c.closed && hs.phase == phaseBody && !hs.headersSent && !hs.http10 &&
-		c.ah != nil && headerHasToken(c.ah, h1.TokenExpect, "100-continue") {
+	if err == nil && !c.closed && hs.phase == phaseBody && !hs.headersSent && hs.await100 {
+		hs.await100 = false
 		_, err = c.send(nil, continue100)
 	}
 	return err
@@ -274,10 +277,16 @@ func (c *Conn) httpBody(p []byte) (int, error) {
 			if err := c.deliverBody(data); err != nil {
 				return used, err
 			}
-			if c.closed || hs.phase != phaseBody {
-				// The transaction ended before its body: the connection
-				// closes, and the rest is of no use.
+			if c.closed || c.killAfterWrite {
+				// The transaction ended before its body and the
+				// connection closes: the rest is of no use.
 				return len(p), nil
+			}
+			if hs.phase != phaseBody {
+				// The transaction ended before its body and the
+				// connection stays: the role reads and drops the rest
+				// of the body, then serves what follows it.
+				return used, nil
 			}
 		}
 		if (hs.chunked && hs.dec.Done()) || (!hs.chunked && hs.bodyLeft == 0) {
@@ -293,7 +302,7 @@ func (c *Conn) httpBody(p []byte) (int, error) {
 // deliverBody hands one piece of body to whoever takes it: a CGI
 // program's input or the protocol's HTTP_BODY.
 func (c *Conn) deliverBody(p []byte) error {
-	c.SetTimeout(PendingTimeoutHTTPContent, c.loop.cx.info.TimeoutSecs)
+	c.bodyProgress(len(p))
 	if c.http.cgi != nil {
 		return c.cgiStdin(p)
 	}
@@ -314,17 +323,32 @@ func (c *Conn) bodyComplete() error {
 // written. The connection then waits for its next request (HTTP/1.1
 // keep-alive, or pipelined requests already received), or, when it cannot
 // be reused (the client asked to close, the response had no length, the
-// request body was not read), closes once what was written has gone. In
-// that case it returns an error for the callback to return, as lws's
-// callers return -1 when it returns non-zero; returning it is optional,
-// the connection closes either way. Calling it again, or with no
-// transaction in progress, does nothing.
+// request body is left unread and will not be dropped), closes once what
+// was written has gone. In that case it returns an error for the callback
+// to return, as lws's callers return -1 when it returns non-zero;
+// returning it is optional, the connection closes either way. Calling it
+// again, or with no transaction in progress, does nothing.
+//
+// Nothing is read for the next request until the kernel has taken the
+// whole response (lws defers its completion the same way while a partial
+// write is held): a client that pipelines requests without reading its
+// answers is held back by TCP instead of growing the server's memory.
+//
+// A transaction completed before its request body was read (an early
+// error answer to an upload, say) keeps the connection if the rest of the
+// body has a Content-Length of at most 256 KiB and the client is not
+// waiting for 100 Continue: the library reads and drops it, then serves
+// the next request (lws reads and drops the body too, with no bound). A
+// longer or chunked body makes the connection close instead, and a head
+// finalized while such a body is unread says "connection: close"
+// (FinalizeHTTPHeader), so that a pipelined request is never dropped
+// silently.
 func (c *Conn) HTTPTransactionCompleted() error {
 	if c.closed {
 		return ErrClosed
 	}
 	hs := c.http
-	if hs == nil || c.role != h1Server || hs.phase == phaseHead {
+	if hs == nil || c.role != h1Server || !hs.inTransaction() {
 		if c.killAfterWrite {
 			return errResponseSent
 		}
@@ -337,8 +361,10 @@ func (c *Conn) HTTPTransactionCompleted() error {
 		}
 	}
 	bodyless := hs.head || hs.status == 204 || hs.status == 304 || hs.status/100 == 1
-	keep := hs.keepAlive && hs.phase == phaseResponse &&
-		(hs.txLength >= 0 || hs.txChunked || bodyless || !hs.headersSent)
+	keep := hs.keepAlive && (hs.txLength >= 0 || hs.txChunked || bodyless || !hs.headersSent)
+	if hs.phase == phaseBody && !hs.bodyDroppable() {
+		keep = false
+	}
 	c.logAccess()
 	ka := c.vhost.info.KeepaliveTimeout
 	if m := hs.mount; m != nil && m.KeepaliveTimeout > 0 {
@@ -346,28 +372,92 @@ func (c *Conn) HTTPTransactionCompleted() error {
 	}
 	c.endFile()
 	c.cgiClose()
-	hs.phase, hs.started = phaseHead, false
-	hs.mount, hs.bodyLeft, hs.chunked = nil, 0, false
+	if hs.phase != phaseBody {
+		hs.bodyLeft = 0
+	}
+	hs.mount, hs.chunked, hs.started = nil, false, false
 	c.loop.releaseAH(c)
-	c.rxHold &^= holdTxn
 	if !keep {
+		hs.phase, hs.bodyLeft = phaseHead, 0
+		c.rxHold &^= holdTxn
 		return c.closeSoon()
 	}
-	c.SetTimeout(PendingTimeoutHTTPKeepaliveIdle, ka)
-	if len(c.rxHeld) > 0 || c.readReady || c.rolePending() {
-		c.loop.queueReady(c)
+	hs.phase, hs.ka = phaseDone, ka
+	if hs.bodyLeft > 0 || c.held() > 0 {
+		// What is left of the transaction (the body to drop, the
+		// response to send) may take this long.
+		c.SetTimeout(PendingTimeoutHTTPContent, c.loop.cx.info.TimeoutSecs)
 	}
-	c.loop.updateInterest(c)
+	return c.httpNext()
+}
+
+// maxDroppedBody bounds the unread request body the server reads and
+// drops after a transaction completes, to keep the connection (the bound
+// net/http has); a longer body closes the connection.
+const maxDroppedBody = 256 << 10
+
+// bodyDroppable reports whether the unread rest of the request body will
+// be read and dropped once the transaction completes, so that the
+// connection can carry the next request: its length is known and small,
+// and the client is sending it (not waiting for 100 Continue).
+func (hs *httpState) bodyDroppable() bool {
+	return !hs.chunked && hs.bodyLeft <= maxDroppedBody && !hs.await100
+}
+
+// httpNext moves a completed transaction's connection on to its next
+// request once nothing of the transaction is left: the unread rest of its
+// body dropped (rx), and its response taken by the kernel. Until then no
+// request is parsed and, once the body is dropped, the socket is not read
+// at all (holdTxn), so a client pipelining requests without reading the
+// answers fills its own buffers and TCP holds it back: the library keeps
+// at most one response's remainder for it. When the kernel has taken what
+// was held, onWritable owes the connection a WRITEABLE, and the role's
+// WRITEABLE calls httpNext again.
+func (c *Conn) httpNext() error {
+	hs, l := c.http, c.loop
+	if hs.bodyLeft > 0 {
+		// Reading goes on, to drop the body.
+		c.rxHold &^= holdTxn
+		if len(c.rxHeld) > 0 || c.readReady || c.rolePending() {
+			l.queueReady(c)
+		}
+		l.updateInterest(c)
+		return nil
+	}
+	c.rxHold |= holdTxn
+	if l.cork == c {
+		// Writes gathered this pass go to the kernel now, not at the end
+		// of the pass: the next request should not wait for nothing.
+		if err := c.flushStage(); err != nil {
+			return err
+		}
+	}
+	if c.held() > 0 {
+		c.wantWriteable = true
+		l.updateInterest(c)
+		return nil
+	}
+	hs.phase = phaseHead
+	c.rxHold &^= holdTxn
+	c.SetTimeout(PendingTimeoutHTTPKeepaliveIdle, hs.ka)
+	if len(c.rxHeld) > 0 || c.readReady || c.rolePending() {
+		l.queueReady(c)
+	}
+	l.updateInterest(c)
 	return nil
 }
 
 // closeSoon closes the connection once what the library holds for it has
-// been sent, whether or not the caller returns the error it gives.
+// been sent, whether or not the caller returns the error it gives. The
+// wait for the kernel to take it is bounded by the context's TimeoutSecs;
+// then the sending side is shut down (closeAfterResponse).
 func (c *Conn) closeSoon() error {
 	c.killAfterWrite = true
 	c.rxHold |= holdClosing
 	if c.held() == 0 {
 		c.loop.killLater(c, errResponseSent)
+	} else {
+		c.SetTimeout(PendingTimeoutShutdownFlush, c.loop.cx.info.TimeoutSecs)
 	}
 	c.loop.updateInterest(c)
 	return errResponseSent
@@ -613,9 +703,10 @@ func (c *Conn) AddHTTPCommonHeaders(b []byte, status int, contentType string, le
 
 // FinalizeHTTPHeader ends a response head (lws_finalize_http_header). It
 // adds "connection: close" when the connection cannot carry another
-// request after this response (no length and not chunked, or the client
-// asked), and "connection: keep-alive" for an HTTP/1.0 client that asked
-// to keep it.
+// request after this response (no length and not chunked, the client
+// asked, or the request body is unread and will not be read and dropped:
+// see HTTPTransactionCompleted), and "connection: keep-alive" for an
+// HTTP/1.0 client that asked to keep it.
 func (c *Conn) FinalizeHTTPHeader(b []byte) ([]byte, error) {
 	hs := c.http
 	if hs == nil {
@@ -623,6 +714,11 @@ func (c *Conn) FinalizeHTTPHeader(b []byte) ([]byte, error) {
 	}
 	bodyless := hs.head || hs.status == 204 || hs.status == 304 || hs.status/100 == 1
 	if hs.txLength < 0 && !hs.txChunked && !bodyless {
+		hs.keepAlive = false
+	}
+	if hs.phase == phaseBody && !hs.bodyDroppable() {
+		// Answered before a body the server will not read to its end:
+		// the connection closes after the response, which says so.
 		hs.keepAlive = false
 	}
 	switch {
@@ -664,7 +760,7 @@ func (c *Conn) AddHTTPHeader(name, value string) error {
 // completes the transaction.
 func (c *Conn) respond(status int, extra []byte, contentType string, body []byte) error {
 	hs := c.http
-	if hs == nil || c.role != h1Server || hs.phase == phaseHead {
+	if hs == nil || c.role != h1Server || !hs.inTransaction() {
 		return ErrHTTPNotActive
 	}
 	l := c.loop
@@ -713,7 +809,7 @@ func statusPage(status int, html string) []byte {
 // HTTPTransactionCompleted returns.
 func (c *Conn) ReturnHTTPStatus(status int, html string) error {
 	hs := c.http
-	if hs == nil || c.role != h1Server || hs.phase == phaseHead {
+	if hs == nil || c.role != h1Server || !hs.inTransaction() {
 		return ErrHTTPNotActive
 	}
 	if status == 404 && c.vhost.info.ErrorDocument404 != "" && !hs.handling404 {

@@ -67,6 +67,10 @@ type loop struct {
 	scratch []byte // a response head being built
 	fbuf    []byte // a piece of a file being served
 
+	warmQ    []fileWarm // file pieces waiting for a reader (http_file_warm.go)
+	warming  int        // file reads in progress
+	warmBufs [][]byte   // the readers' buffers, for reuse
+
 	peers    map[netip.Addr]*peerCount // with peer limits on: what each peer holds
 	zombies  []*cgi.Process            // killed CGI programs not reaped yet
 	reaper   Sul
@@ -702,6 +706,9 @@ func (l *loop) onTimeout(c *Conn) {
 		l.userClose(c, err)
 		return
 	}
+	if reason == PendingTimeoutHTTPContent && l.bodyOverdue(c) {
+		return
+	}
 	logf(LogInfo, "lws: %v: timeout %d expired", c, int(reason))
 	l.closeConn(c, &TimeoutError{Reason: reason})
 }
@@ -736,8 +743,23 @@ const (
 // client closes, for a short while. Closing with unread data would make
 // the kernel reset the connection, and the reset can destroy the response
 // before the client has read it.
+//
+// Nothing is shut down while the library still holds part of the
+// response: the connection first waits for the kernel to take it
+// (onWritable comes back here once it has), for at most the context's
+// TimeoutSecs; shutting down earlier would cut the response short with a
+// clean end of file.
 func (l *loop) closeAfterResponse(c *Conn) {
 	if c.closed {
+		return
+	}
+	if c.held() > 0 && !c.lingering {
+		c.killAfterWrite = true
+		c.rxHold |= holdClosing
+		if c.timeoutReason != PendingTimeoutShutdownFlush {
+			c.SetTimeout(PendingTimeoutShutdownFlush, l.cx.info.TimeoutSecs)
+		}
+		l.updateInterest(c)
 		return
 	}
 	if c.role != h1Server || c.kind != kindSocket || c.rxEOF || c.peerHup || c.lingering {

@@ -12,7 +12,9 @@ import (
 // everything else as HTTP transactions: mounts (files, redirects, CGI,
 // callback protocols) or the vhost's first protocol's CallbackHTTP. One
 // transaction runs at a time: the bytes of a pipelined next request wait,
-// unparsed, until HTTPTransactionCompleted, so responses go out in order.
+// unparsed, until HTTPTransactionCompleted and until the response has
+// gone to the kernel (see httpNext), so responses go out in order and a
+// client that pipelines without reading is held back by TCP.
 type roleH1 struct{}
 
 var h1Server role = roleH1{}
@@ -23,13 +25,21 @@ const (
 	phaseHead     httpPhase = iota // reading a request head
 	phaseBody                      // delivering the request body
 	phaseResponse                  // the request is read; its response is under way
+	phaseDone                      // completed: dropping the unread body, or waiting for the response to drain
 )
+
+// inTransaction reports whether a request is being served: its body
+// read or its response made, and HTTPTransactionCompleted not called.
+func (hs *httpState) inTransaction() bool {
+	return hs.phase == phaseBody || hs.phase == phaseResponse
+}
 
 // httpState is what a server connection keeps while it is HTTP.
 type httpState struct {
 	parser   h1.Parser
 	started  bool // the parser was reset onto the connection's table
 	fallback bool // apply the listen-accept role if the first bytes are not HTTP
+	waitedAH bool // the head had to wait for a header table: its timeout starts when it gets one
 	phase    httpPhase
 	counted  bool // counted in the vhost's H1Conns
 
@@ -38,9 +48,15 @@ type httpState struct {
 	head      bool // a HEAD request: responses carry no body
 
 	// the request body
-	bodyLeft int64 // Content-Length bytes not yet delivered
+	bodyLeft int64 // Content-Length bytes not yet delivered (or, once completed, dropped)
 	chunked  bool
 	dec      *h1.ChunkedDecoder
+	await100 bool // the client awaits 100 Continue before sending the body, and has none yet
+
+	bodyDue int64 // HTTPBodyTimeout's deadline before HTTPBodyMinRate's extension (loop clock), or 0
+	bodyRx  int64 // body bytes received, for HTTPBodyMinRate
+
+	ka int // keep-alive timeout once the completed transaction's response has gone
 
 	// the response
 	status      int
@@ -80,6 +96,7 @@ func (roleH1) rx(c *Conn, p []byte) (int, error) {
 				return used, nil
 			}
 			if c.ah == nil && !l.acquireAH(c) {
+				hs.waitedAH = true
 				c.rxHold |= holdAH
 				l.updateInterest(c)
 				return used, nil
@@ -87,7 +104,16 @@ func (roleH1) rx(c *Conn, p []byte) (int, error) {
 			if !hs.started {
 				hs.parser.Reset(c.ah)
 				hs.started = true
-				c.SetTimeout(PendingTimeoutHoldingAH, c.vhost.info.AHIdleTimeoutSecs)
+				// The header timeout runs from when lws would attach the
+				// header table: for a connection's first request, from
+				// accept (adoptHTTP), not from the first byte, so trickling
+				// a head buys no time; for a later request on a kept
+				// connection, from its first byte; for a head that waited
+				// for a table (the pool was empty), from when it got one.
+				if c.timeoutReason != PendingTimeoutHoldingAH || hs.waitedAH {
+					c.SetTimeout(PendingTimeoutHoldingAH, c.vhost.info.AHIdleTimeoutSecs)
+				}
+				hs.waitedAH = false
 			}
 			n, done, err := hs.parser.Parse(p[used:])
 			used += n
@@ -115,10 +141,27 @@ func (roleH1) rx(c *Conn, p []byte) (int, error) {
 			if used == len(p) {
 				return used, nil
 			}
+			hs.await100 = false // the body comes anyway
 			n, err := c.httpBody(p[used:])
 			used += n
 			if err != nil {
 				return used, err
+			}
+		case phaseDone:
+			if hs.bodyLeft == 0 || used == len(p) {
+				// A pipelined request waits until this one's response has
+				// gone (httpNext, from the WRITEABLE that follows the drain).
+				return used, nil
+			}
+			// The transaction was completed before its body was read: the
+			// rest of the body is read and dropped.
+			k := int(min(int64(len(p)-used), hs.bodyLeft))
+			used += k
+			hs.bodyLeft -= int64(k)
+			if hs.bodyLeft == 0 {
+				if err := c.httpNext(); err != nil {
+					return used, err
+				}
 			}
 		default:
 			// A pipelined request waits until this one's response is done.
@@ -129,6 +172,11 @@ func (roleH1) rx(c *Conn, p []byte) (int, error) {
 
 func (roleH1) writeable(c *Conn) error {
 	if hs := c.http; hs != nil {
+		if hs.phase == phaseDone {
+			// What the completed transaction left has drained: on to the
+			// next request.
+			return c.httpNext()
+		}
 		if hs.file != nil {
 			return c.sendFilePiece()
 		}
@@ -201,7 +249,7 @@ var (
 // (a callback mount's, then also HTTP_DROP_PROTOCOL, or the vhost's
 // first).
 func (roleH1) closed(c *Conn) {
-	if hs := c.http; hs != nil && hs.phase != phaseHead {
+	if hs := c.http; hs != nil && hs.inTransaction() {
 		c.logAccess() // a transaction cut short
 	}
 	c.endFile()
@@ -259,7 +307,7 @@ func (c *Conn) sendAndClose(b []byte) error {
 	if _, err := c.send(nil, b); err != nil {
 		return err
 	}
-	return c.closeAfterWrite()
+	return c.closeSoon()
 }
 
 var errResponseSent = errors.New("lws: closing after the response")
