@@ -106,7 +106,11 @@ type VhostInfo struct {
 	ConnectTimeout time.Duration
 	// AHIdleTimeoutSecs bounds how long a connection may take to send its
 	// request head once it holds a header table (lws's
-	// timeout_secs_ah_idle). Zero means 10.
+	// timeout_secs_ah_idle): from the accept for its first request (lws
+	// attaches a table then; a client sending nothing, or a byte at a
+	// time, is closed that long after connecting), from its first byte
+	// for a later request on a kept connection, and from when it gets a
+	// table for a head that had to wait for one. Zero means 10.
 	AHIdleTimeoutSecs int
 	// RejectProtocolLessUpgrades refuses WebSocket upgrades that name no
 	// protocol, instead of binding them to the default protocol.
