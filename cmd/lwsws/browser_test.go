@@ -242,7 +242,15 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	p1.await(t, "the page dims", `getComputedStyle(document.getElementById("lws_gray_out")).display`, `"block"`)
-	r, err := browser.call(p1.session, "Page.captureScreenshot", map[string]any{"format": "png"})
+	saveScreenshot(t, browser, p1.session, "lwsws-dimmed.png", "the dimmed page", false)
+}
+
+// saveScreenshot keeps a PNG of the page in $LWS_ARTIFACT_DIR (or a
+// golws-artifacts folder in the temporary directory); full takes the
+// whole page, not only the window.
+func saveScreenshot(t *testing.T, browser *cdp, session, name, what string, full bool) {
+	t.Helper()
+	r, err := browser.call(session, "Page.captureScreenshot", map[string]any{"format": "png", "captureBeyondViewport": full})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,9 +267,9 @@ func TestBrowser(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "lwsws-dimmed.png")
+	path := filepath.Join(dir, name)
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("screenshot of the dimmed page: %s (%d bytes)", path, len(png))
+	t.Logf("screenshot of %s: %s (%d bytes)", what, path, len(png))
 }

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -123,26 +120,5 @@ func TestBrowserServerStatus(t *testing.T) {
 		t.Errorf("vhost rows %q (%d cells), want localhost's alone", geo.Rows, geo.Cells)
 	}
 
-	r, err := browser.call(p.session, "Page.captureScreenshot", map[string]any{"format": "png", "captureBeyondViewport": true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var shot struct{ Data string }
-	json.Unmarshal(r, &shot)
-	png, err := base64.StdEncoding.DecodeString(shot.Data)
-	if err != nil || len(png) == 0 {
-		t.Fatalf("screenshot: %v", err)
-	}
-	dir := os.Getenv("LWS_ARTIFACT_DIR")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "golws-artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "lwsws-server-status.png")
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot of the status page: %s (%d bytes)", path, len(png))
+	saveScreenshot(t, browser, p.session, "lwsws-server-status.png", "the status page", true)
 }
