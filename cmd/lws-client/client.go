@@ -325,17 +325,27 @@ func (a *app) endedByServer(c *lws.Conn) {
 
 // The interactive WebSocket client.
 
-// wsLinger bounds how long an interactive WebSocket client whose input
-// ended waits for answers to what it sent before it closes: at most this
-// long after its last send or the last message that arrived (lws's
-// close-ack timeout is as long).
-const wsLinger = 5 * time.Second
+// An interactive WebSocket client whose input ended does not close at
+// once: the server may still be answering, or may speak first (lws-status
+// and dumb-increment send without being asked), and a message arriving
+// after the client's Close is dropped. It closes
+//   - while answers to what it sent are missing: once wsLinger passes with
+//     nothing arriving (lws's close-ack timeout is as long);
+//   - once everything is answered: when wsQuiet passes with nothing
+//     arriving, or at the latest wsLinger after the last answer came (a
+//     server that never stops sending is not waited for for ever).
+const (
+	wsLinger = 5 * time.Second
+	wsQuiet  = 500 * time.Millisecond
+)
 
 type interactiveMode struct {
 	a          *app
-	sent       int  // messages sent
-	received   int  // messages received
-	inputEnded bool // standard input ended and all of it was sent
+	sent       int       // messages sent
+	received   int       // messages received
+	inputEnded bool      // standard input ended and all of it was sent
+	lastRx     time.Time // when the last message arrived, or the input ended
+	answeredAt time.Time // when received caught up with sent after the input ended
 }
 
 func (m *interactiveMode) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
@@ -357,7 +367,8 @@ func (m *interactiveMode) callback(c *lws.Conn, reason lws.Reason, in []byte) er
 			case a.cfg.count > 0 && m.received >= a.cfg.count:
 				a.done(c)
 			case m.inputEnded:
-				m.closeWhenAnswered(c)
+				m.lastRx = time.Now()
+				m.closeWhenDone(c)
 			}
 		}
 
@@ -385,33 +396,44 @@ func (m *interactiveMode) callback(c *lws.Conn, reason lws.Reason, in []byte) er
 				a.done(c)
 				return nil
 			}
-			// What was sent may not be answered yet: the Close waits
-			// for the answers (a Close sent now would end the
-			// connection before they arrive).
+			// What was sent may not be answered yet, and the server
+			// may still speak: the Close waits (a Close sent now would
+			// end the connection before they arrive).
 			m.inputEnded = true
-			m.closeWhenAnswered(c)
+			m.lastRx = time.Now()
+			m.closeWhenDone(c)
 		}
 
 	case lws.CallbackTimer:
 		if m.inputEnded && !a.closing {
-			if a.cfg.verbose {
-				fmt.Fprintf(a.stderr, "lws-client: %d messages received for %d sent when the wait for answers ended\n", m.received, m.sent)
-			}
-			a.done(c)
+			m.closeWhenDone(c)
 		}
 	}
 	return nil
 }
 
-// closeWhenAnswered closes once as many messages have been received as
-// were sent; until then it (re)arms the wait for the rest, so the client
-// closes at most wsLinger after the last message that arrived.
-func (m *interactiveMode) closeWhenAnswered(c *lws.Conn) {
-	if m.received >= m.sent {
+// closeWhenDone closes the connection if the wait after the end of input
+// is over (see wsLinger), and otherwise arms the timer for when it will
+// be.
+func (m *interactiveMode) closeWhenDone(c *lws.Conn) {
+	now := time.Now()
+	var left time.Duration
+	if m.received < m.sent {
+		left = wsLinger - now.Sub(m.lastRx)
+		if left <= 0 && m.a.cfg.verbose {
+			fmt.Fprintf(m.a.stderr, "lws-client: %d messages received for %d sent when the wait for answers ended\n", m.received, m.sent)
+		}
+	} else {
+		if m.answeredAt.IsZero() {
+			m.answeredAt = now
+		}
+		left = min(wsQuiet-now.Sub(m.lastRx), wsLinger-now.Sub(m.answeredAt))
+	}
+	if left <= 0 {
 		m.a.done(c)
 		return
 	}
-	c.SetTimer(wsLinger)
+	c.SetTimer(left)
 }
 
 func (m *interactiveMode) interrupt(c *lws.Conn) { m.a.done(c) }

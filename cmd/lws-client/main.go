@@ -13,10 +13,13 @@
 // standard output, followed by a newline. For raw, standard input is sent
 // as it is read and what arrives is printed unchanged, like netcat. The end
 // of standard input closes cleanly. A WebSocket client first waits for the
-// answers to what it sent: once it has received as many messages as it
-// sent, or when none arrived for 5 seconds, it sends a Close with 1000 (and
-// exits 0 once the server answered it), so input from a pipe is echoed in
-// full. For raw the sending side of the socket is shut down and the
+// answers to what it sent and for what the server sends unasked: once it
+// has received as many messages as it sent and then none for half a
+// second (at most 5 seconds after the last answer, for a server that never
+// stops), or when none arrived for 5 seconds while answers are missing, it
+// sends a Close with 1000 (and exits 0 once the server answered it), so
+// input from a pipe is echoed in full, and with no input at all a server
+// that speaks first (lws-status, dumb-increment) is still heard. For raw the sending side of the socket is shut down and the
 // program exits when the peer closes (after at most 5 seconds). With -n N
 // a WebSocket client instead stays until it has received N messages, then
 // closes.

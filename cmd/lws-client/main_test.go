@@ -29,6 +29,7 @@ import (
 	"github.com/golws/lws/plugins/echo"
 	"github.com/golws/lws/plugins/fraggle"
 	"github.com/golws/lws/plugins/mirror"
+	"github.com/golws/lws/plugins/status"
 	"github.com/golws/lws/ws"
 )
 
@@ -920,6 +921,39 @@ func TestAgainstLwsTestServer(t *testing.T) {
 		out := mustRun(t, "", "-mode", "mirror", "-n", "10", wsURL(port))
 		if !strings.HasPrefix(out, "mirror: 10 circles sent") || !strings.Contains(out, "10 of ours back") {
 			t.Fatalf("summary %q", out)
+		}
+	})
+}
+
+// TestInteractiveWSServerSpeaksFirst: with no input at all, what a
+// server sends unasked (lws-status's list, dumb-increment's numbers) is
+// printed: the client does not close the moment its input ends, when the
+// first message may still be on its way, but once the server has been
+// quiet for wsLinger, or wsLinger after that moment for a server that
+// never stops.
+func TestInteractiveWSServerSpeaksFirst(t *testing.T) {
+	port := serve(t, lws.VhostInfo{Protocols: []lws.Protocol{status.Protocol(), dumbincrement.Protocol()}})
+	t.Run("status", func(t *testing.T) {
+		// The race the quiet wait closes is lost about one time in
+		// three without it: twenty tries make a pass by luck unlikely.
+		for i := range 20 {
+			t.Run(strconv.Itoa(i), func(t *testing.T) {
+				t.Parallel()
+				out := mustRun(t, "", "-P", status.Name, wsURL(port))
+				if !strings.HasPrefix(out, `{"version":`) || !strings.HasSuffix(out, "]}\n") {
+					t.Fatalf("printed %q, want the status", out)
+				}
+			})
+		}
+	})
+	t.Run("dumb-increment", func(t *testing.T) {
+		start := time.Now()
+		out := mustRun(t, "", "-P", dumbincrement.Name, wsURL(port))
+		if el := time.Since(start); el < wsLinger || el > wsLinger+10*time.Second {
+			t.Errorf("closed after %v, want about %v after the input ended", el, wsLinger)
+		}
+		if n := strings.Count(out, "\n"); n < 10 {
+			t.Errorf("printed %d numbers in %v: %q", n, wsLinger, out)
 		}
 	})
 }
