@@ -6,6 +6,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/internal/lwsconf"
@@ -71,6 +72,9 @@ func loadDir(dir string, allPlugins bool) (*server, error) {
 		KaProbes:          g.KaProbes,
 		KaInterval:        g.KaInterval,
 		SendQueueLimit:    g.SendQueueLimit,
+		HTTPBodyTimeout:   time.Duration(max(g.HTTPBodyTimeoutSecs, 0)) * time.Second,
+		HTTPBodyMinRate:   max(g.HTTPBodyMinRate, 0),
+		FileReadWorkers:   g.FileReadWorkers,
 	}
 	if s.privs, err = resolvePrivileges(g.UID, g.GID, g.Username, g.Groupname); err != nil {
 		return nil, err

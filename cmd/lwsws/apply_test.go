@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestLoadDirLikeLws: what lws only logs does not stop lwsws either. A
@@ -81,5 +82,28 @@ func TestLoadDirLikeLws(t *testing.T) {
 	if f, err := vi.Mounts[0].FS.Open("out"); err == nil {
 		f.Close()
 		t.Error("a symbolic link led out of the origin")
+	}
+}
+
+// TestGlobalLimitKeys: golws's keys for its own limits reach the context.
+func TestGlobalLimitKeys(t *testing.T) {
+	dir := t.TempDir()
+	conf := `{ "global": { "send-queue-limit": "32768", "http-body-timeout-secs": "30",
+  "http-body-min-rate": "500", "file-read-workers": "2" },
+  "vhosts": [ { "name": "v", "port": "7681" } ] }
+`
+	os.WriteFile(filepath.Join(dir, "conf"), []byte(conf), 0o644)
+	srv, err := loadDir(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(srv.warnings) != 0 {
+		t.Errorf("warnings: %v", srv.warnings)
+	}
+	got := srv.info
+	if got.SendQueueLimit != 32768 || got.HTTPBodyTimeout != 30*time.Second ||
+		got.HTTPBodyMinRate != 500 || got.FileReadWorkers != 2 {
+		t.Errorf("send queue %d, body timeout %v, min rate %d, file readers %d; want 32768, 30s, 500, 2",
+			got.SendQueueLimit, got.HTTPBodyTimeout, got.HTTPBodyMinRate, got.FileReadWorkers)
 	}
 }

@@ -437,7 +437,10 @@ var globalKeys = map[string]spec[Global]{
 	"ka-probes":   num(func(g *Global) *int { return &g.KaProbes }),
 	"ka-interval": num(func(g *Global) *int { return &g.KaInterval }),
 	// and for golws's own limits:
-	"send-queue-limit": num(func(g *Global) *int { return &g.SendQueueLimit }),
+	"send-queue-limit":       num(func(g *Global) *int { return &g.SendQueueLimit }),
+	"http-body-timeout-secs": num(func(g *Global) *int { return &g.HTTPBodyTimeoutSecs }),
+	"http-body-min-rate":     num(func(g *Global) *int { return &g.HTTPBodyMinRate }),
+	"file-read-workers":      num(func(g *Global) *int { return &g.FileReadWorkers }),
 }
 
 // vhostKeys is lws's paths_vhosts[] at vhost level.

@@ -146,6 +146,17 @@ type Global struct {
 	// (lws.ContextInfo.SendQueueLimit; 0 is its default, negative no
 	// limit).
 	SendQueueLimit int
+	// HTTPBodyTimeoutSecs is golws's "http-body-timeout-secs": the most
+	// seconds a request body may take as a whole
+	// (lws.ContextInfo.HTTPBodyTimeout; 0, the default, none, as in lws).
+	HTTPBodyTimeoutSecs int
+	// HTTPBodyMinRate is golws's "http-body-min-rate": bytes per second
+	// that move that deadline a second later (lws.ContextInfo.HTTPBodyMinRate).
+	HTTPBodyMinRate int
+	// FileReadWorkers is golws's "file-read-workers": how many reads of
+	// uncached file pieces run at once off the loop
+	// (lws.ContextInfo.FileReadWorkers; 0 is its default, 4).
+	FileReadWorkers int
 	// RejectServiceKeywords is "reject-service-keywords": an array of
 	// objects whose members map a User-Agent substring (Key) to the status
 	// line to answer with (Value, eg "404 Not Found").
