@@ -15,6 +15,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/h1"
+	"github.com/golws/lws/internal/looptest"
 )
 
 // uploadProtocol takes request bodies and answers 200 once one is
@@ -91,7 +92,7 @@ func TestHTTPBodyTimeoutSlowUploads(t *testing.T) {
 		closeSlack = 3 * time.Second
 		probeBound = 500 * time.Millisecond
 	)
-	raiseNofile(t, 3*uploads)
+	looptest.RaiseNofile(t, 3*uploads)
 	var vh *lws.Vhost
 	newContext(t, lws.ContextInfo{HTTPBodyTimeout: deadline}, func(cx *lws.Context) {
 		vh = httpVhost(t, cx, lws.VhostInfo{Protocols: []lws.Protocol{uploadProtocol()}})

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/looptest"
 )
 
 // coldFile writes a file of size bytes (block i of 1 MiB holds the pattern
@@ -72,7 +73,7 @@ func TestHTTPFileColdReadersDoNotStallTheLoop(t *testing.T) {
 		size               = 200 << 20
 		fileColdProbeBound = 150 * time.Millisecond
 	)
-	raiseNofile(t, 3*readers)
+	looptest.RaiseNofile(t, 3*readers)
 	dir := t.TempDir()
 	at := coldFile(t, filepath.Join(dir, "big.gz"), size)
 	if err := os.WriteFile(filepath.Join(dir, "small.txt"), []byte("hello"), 0o644); err != nil {

@@ -12,31 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/looptest"
 )
-
-// raiseNofile lifts the soft descriptor limit to at least n for the test.
-func raiseNofile(t *testing.T, n uint64) {
-	t.Helper()
-	var rl unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
-		t.Fatal(err)
-	}
-	if rl.Cur >= n {
-		return
-	}
-	saved := rl
-	rl.Cur = n
-	if rl.Max < n {
-		rl.Max = n
-	}
-	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
-		t.Skipf("cannot raise RLIMIT_NOFILE to %d: %v", n, err)
-	}
-	t.Cleanup(func() { _ = unix.Setrlimit(unix.RLIMIT_NOFILE, &saved) })
-}
 
 // clientHello returns the first record a Go TLS client sends: a whole
 // ClientHello, for a peer that sends it and then stalls.
@@ -74,7 +52,7 @@ func TestTLSStalledHandshakesDoNotStopService(t *testing.T) {
 		whole   = 40
 		timeout = 5 // TimeoutSecs
 	)
-	raiseNofile(t, 2*(silent+partial+whole)+1024)
+	looptest.RaiseNofile(t, 2*(silent+partial+whole)+1024)
 	hello := clientHello(t)
 	forEachBackend(t, func(t *testing.T, backend string) {
 		cert, key, pool := tlsCert(t, "localhost")

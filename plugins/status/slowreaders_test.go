@@ -23,25 +23,6 @@ import (
 	"github.com/golws/lws/internal/looptest"
 )
 
-// raiseNofile lifts the soft descriptor limit to at least n for the test.
-func raiseNofile(t *testing.T, n uint64) {
-	t.Helper()
-	var rl unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
-		t.Fatal(err)
-	}
-	if rl.Cur >= n {
-		return
-	}
-	saved := rl
-	rl.Cur = max(rl.Cur, n)
-	rl.Max = max(rl.Max, n)
-	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
-		t.Skipf("cannot raise RLIMIT_NOFILE to %d: %v", n, err)
-	}
-	t.Cleanup(func() { _ = unix.Setrlimit(unix.RLIMIT_NOFILE, &saved) })
-}
-
 // sendQueue sums the kernel's send queues (written and not yet
 // acknowledged: tx_queue, what SIOCOUTQ reports) of the sockets bound
 // to the local port, from /proc/net/tcp and tcp6.
@@ -128,7 +109,7 @@ func TestStatusNonReadingClients(t *testing.T) {
 		perConnMem = 10 << 10  // heap per connection
 		attackMax  = 30 * time.Second
 	)
-	raiseNofile(t, 2*attackers+1024)
+	looptest.RaiseNofile(t, 2*attackers+1024)
 	forEachBackend(t, func(t *testing.T, backend string) {
 		heap0 := heapInUse()
 
