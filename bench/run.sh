@@ -7,6 +7,9 @@
 #   ./bench/run.sh                 # the full comparison, under 10 minutes
 #   ./bench/run.sh -quick          # a short smoke run
 #   ./bench/run.sh -only idle -servers golws,nbio
+#   ./bench/run.sh -base 3f046f3 -only echo,idle,http -servers golws,golws-files
+#                                  # this checkout against an earlier commit,
+#                                  # built as golws-base, in the same run
 #
 # Results land in bench/out/ (results.json, table.md, *.png, logs/).
 set -euo pipefail
@@ -32,4 +35,25 @@ echo "building into $bin" >&2
 go build -o "$bin/" ./servers/... ./cmd/compare
 (cd "$bench/.." && go build -o "$bin/lws-bench" ./cmd/lws-bench)
 
-exec "$bin/compare" -bin "$bin" "$@"
+# -base REV: build golws's echo/file server from commit REV as golws-base,
+# so that the run compares this checkout with REV on the same machine.
+args=()
+while [ $# -gt 0 ]; do
+	if [ "$1" = "-base" ] && [ $# -ge 2 ]; then
+		rev=$2
+		shift 2
+		tree=$(mktemp -d)
+		trap 'git -C "$bench/.." worktree remove --force "$tree" >/dev/null 2>&1 || true; rm -rf "$tree"' EXIT
+		git -C "$bench/.." worktree add -q --detach "$tree" "$rev"
+		GOLWS_BASE_REV=$(git -C "$tree" rev-parse --short=12 HEAD)
+		export GOLWS_BASE_REV
+		echo "building golws-base from $GOLWS_BASE_REV" >&2
+		(cd "$tree/bench" && go build -o "$bin/golws-base" ./servers/golws)
+		args+=(-base)
+		continue
+	fi
+	args+=("$1")
+	shift
+done
+
+"$bin/compare" -bin "$bin" "${args[@]}"

@@ -39,6 +39,9 @@ func collectMachine(h *harness, servers []serverDef) machineInfo {
 		Versions:   map[string]string{},
 	}
 	m.Versions["golws"] = golwsRevision()
+	if rev := os.Getenv("GOLWS_BASE_REV"); rev != "" {
+		m.Versions["golws-base"] = rev
+	}
 	// Module versions as linked into the binaries that were run.
 	bins := []string{h.s.LoadTool}
 	for _, d := range servers {

@@ -109,6 +109,7 @@ func main() {
 	flag.DurationVar(&warmup, "warmup", time.Second, "load before measuring, each echo and HTTP run")
 	flag.StringVar(&sweep, "sweep", "1,10,100,1000", "connection counts of the echo sweep")
 	flag.StringVar(&idleCounts, "idle", "1000,5000,10000,19000,50000", "idle connection counts")
+	withBase := flag.Bool("base", false, "also run golws-base and golws-files-base: golws built from an earlier commit into -bin (run.sh -base REV builds it)")
 	check := flag.Bool("check", false, "exit with status 2 if a golws run failed or its load reported errors (for CI's smoke run)")
 	flag.DurationVar(&settle, "settle", 2*time.Second, "idle: wait after all connections are up before reading RSS")
 	flag.DurationVar(&slowD, "slow-d", 10*time.Second, "duration of the slow-consumer run")
@@ -176,17 +177,25 @@ func main() {
 			s.Scenarios = append(s.Scenarios, n)
 		}
 	}
+	known := append(slices.Clone(allServers), baseServers...)
 	var servers []serverDef
 	if serverList == "" {
-		servers = allServers
+		servers = slices.Clone(allServers)
 	} else {
 		for _, n := range strings.Split(serverList, ",") {
 			n = strings.TrimSpace(n)
-			i := slices.IndexFunc(allServers, func(d serverDef) bool { return d.name == n })
+			i := slices.IndexFunc(known, func(d serverDef) bool { return d.name == n })
 			if i < 0 {
 				fatalf("-servers: unknown server %q", n)
 			}
-			servers = append(servers, allServers[i])
+			servers = append(servers, known[i])
+		}
+	}
+	if *withBase {
+		for _, d := range baseServers {
+			if !slices.ContainsFunc(servers, func(x serverDef) bool { return x.name == d.name }) {
+				servers = append(servers, d)
+			}
 		}
 	}
 	for _, d := range servers {

@@ -19,6 +19,7 @@ type series struct {
 // serverColors keeps each server's colour the same in every plot.
 var serverColors = map[string]string{
 	"golws":           "#d62728",
+	"golws-base":      "#e377c2",
 	"nbio":            "#1f77b4",
 	"gorilla":         "#2ca02c",
 	"coder":           "#9467bd",

@@ -95,6 +95,18 @@ var allServers = []serverDef{
 		http: true, httpLarge: true, httpPath: httpFile},
 }
 
+// baseServers are golws built from an earlier commit (run.sh's -base
+// option builds them as golws-base in the -bin directory): with them in a
+// run, the ratio columns compare a change with what it changed, both
+// measured on the same machine in the same run. They take part only when
+// named in -servers or when -base is given.
+var baseServers = []serverDef{
+	{name: "golws-base", bin: "golws-base", args: addrArgs,
+		echo: true, idle: true, slow: true},
+	{name: "golws-files-base", bin: "golws-base", args: rootArgs,
+		http: true, httpLarge: true, httpPath: httpFile},
+}
+
 // path returns the server's executable given the build directory.
 func (s *serverDef) path(binDir string) string {
 	if filepath.IsAbs(s.bin) {
