@@ -3,6 +3,7 @@ package lws
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 
 	"golang.org/x/sys/unix"
 )
@@ -141,4 +142,102 @@ func (vh *Vhost) AdoptSocketReadbuf(fd int, readbuf []byte) (*Conn, error) {
 		ai.fallback = true
 	}
 	return vh.AdoptDescriptor(ai)
+}
+
+// acceptConn brings a freshly accepted socket to life: filter, create,
+// instantiate, then the listen-accept role's adoption.
+func (l *loop) acceptConn(vh *Vhost, fd int, peer netip.AddrPort) {
+	setSocketOptions(fd)
+	l.limitUnsent(fd)
+	if info := &l.cx.info; info.KaTime > 0 {
+		setKeepalive(fd, info.KaTime, info.KaProbes, info.KaInterval)
+	}
+	c := &Conn{loop: l, vhost: vh, vp: vh.protocols[0], fd: int32(fd), kind: kindSocket, writeReady: true}
+	c.peer = peer
+	if !l.admitPeer(c) {
+		l.logLimit("lws: vhost %q: connection from %v refused: %d connections from that address, the limit",
+			vh.name, peer.Addr(), l.cx.info.IPLimitWSI)
+		unix.Close(fd)
+		return
+	}
+	if err := c.callback(CallbackFilterNetworkConnection, nil); err != nil {
+		vh.counts.rejected++
+		l.releasePeer(c)
+		logf(LogInfo, "lws: vhost %q: connection from %v filtered: %v", vh.name, c.peer, err)
+		unix.Close(fd)
+		return
+	}
+	if err := l.register(c); err != nil {
+		logf(LogErr, "lws: %v", err)
+		unix.Close(fd)
+		return
+	}
+	if vh.info.ListenAcceptRole == RoleRawSkt && vh.info.Options&OptionFallbackToApplyListenAcceptConfig == 0 {
+		l.adoptAs(c, vh.acceptProtocol(), nil, true)
+		return
+	}
+	l.adoptHTTP(c, vh.info.ListenAcceptRole == RoleRawSkt)
+	if !c.closed && vh.group != nil && vh.group.tls {
+		l.startTLS(c)
+	}
+}
+
+// adoptHTTP makes a new server connection an HTTP/1 one waiting for its
+// request; with fallback, bytes that are not HTTP switch it to the
+// listen-accept role instead.
+func (l *loop) adoptHTTP(c *Conn, fallback bool) {
+	c.created = true
+	first := c.vhost.protocols[0]
+	_ = c.callbackProto(first, CallbackWSICreate, nil)
+	if c.closed {
+		return
+	}
+	c.role = h1Server
+	c.http = l.newHTTP()
+	c.http.fallback = fallback
+	c.bindProtocol(first, nil)
+	c.established = true
+	// A connection that never sends its request does not hold its
+	// descriptor for ever.
+	c.SetTimeout(PendingTimeoutHoldingAH, c.vhost.info.AHIdleTimeoutSecs)
+	if err := c.callback(CallbackServerNewClientInstantiated, nil); err != nil {
+		l.closeConn(c, err)
+	}
+}
+
+// acceptProtocol is the protocol connections taking the listen-accept role
+// bind to.
+func (vh *Vhost) acceptProtocol() *vhostProtocol {
+	if vh.info.ListenAcceptProtocol != "" {
+		return vh.protocol(vh.info.ListenAcceptProtocol)
+	}
+	return vh.protocols[0]
+}
+
+// adoptAs finishes creating c (registered already) as a RAW socket or file
+// bound to vp.
+func (l *loop) adoptAs(c *Conn, vp *vhostProtocol, user any, server bool) {
+	c.created = true
+	first := c.vhost.protocols[0]
+	_ = c.callbackProto(first, CallbackWSICreate, nil)
+	if c.closed {
+		return
+	}
+	if server {
+		_ = c.callbackProto(first, CallbackServerNewClientInstantiated, nil)
+		if c.closed {
+			return
+		}
+	}
+	reason := CallbackRawAdopt
+	c.role = rawSkt
+	if c.kind == kindFile {
+		reason = CallbackRawAdoptFile
+		c.role = rawFile
+	}
+	c.bindProtocol(vp, user)
+	c.established = true
+	if err := c.callback(reason, nil); err != nil {
+		l.closeConn(c, err)
+	}
 }

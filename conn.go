@@ -247,7 +247,11 @@ func (c *Conn) String() string {
 	if c.vp != nil {
 		proto = c.vp.proto.Name
 	}
-	return fmt.Sprintf("conn(fd %d, %s, %s)", c.fd, c.kindName(), proto)
+	role := "none"
+	if c.role != nil {
+		role = c.role.name()
+	}
+	return fmt.Sprintf("conn(fd %d, %s, %s, %s)", c.fd, c.kindName(), role, proto)
 }
 
 func (c *Conn) kindName() string {

@@ -283,6 +283,33 @@ func (l *loop) fallbackToRaw(c *Conn, p []byte) (int, error) {
 	return c.role.rx(c, p)
 }
 
+const httpFreeMax = 256
+
+// newHTTP returns a fresh HTTP state, recycled if one is at hand: every
+// accepted connection needs one until it upgrades.
+func (l *loop) newHTTP() *httpState {
+	if n := len(l.httpFree); n > 0 {
+		hs := l.httpFree[n-1]
+		l.httpFree[n-1] = nil
+		l.httpFree = l.httpFree[:n-1]
+		return hs
+	}
+	return new(httpState)
+}
+
+// freeHTTP takes c's HTTP state away and keeps it for reuse.
+func (l *loop) freeHTTP(c *Conn) {
+	hs := c.http
+	if hs == nil {
+		return
+	}
+	c.http = nil
+	if len(l.httpFree) < httpFreeMax {
+		*hs = httpState{}
+		l.httpFree = append(l.httpFree, hs)
+	}
+}
+
 // replyStatus answers with a status page and closes once it is sent.
 func (c *Conn) replyStatus(status int, reason string) error {
 	return c.replyStatusHeaders(status, reason, "")
