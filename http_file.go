@@ -1,6 +1,7 @@
 package lws
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"io/fs"
@@ -12,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/golws/lws/h1"
+	"github.com/golws/lws/internal/ascii"
 )
 
 // Serving files (lws_serve_http_file and the file:// mounts). Origins are
@@ -381,10 +383,10 @@ func acceptsGzip(ah *h1.Table) bool {
 			var item []byte
 			item, list = nextListItem(list)
 			q := []byte(nil)
-			if j := indexByte(item, ';'); j >= 0 {
-				item, q = trimOWS(item[:j]), trimOWS(item[j+1:])
+			if j := bytes.IndexByte(item, ';'); j >= 0 {
+				item, q = ascii.TrimOWS(item[:j]), ascii.TrimOWS(item[j+1:])
 			}
-			if equalFoldASCII(item, "gzip") {
+			if ascii.EqualFold(item, "gzip") {
 				return !(len(q) >= 3 && (string(q) == "q=0" || string(q) == "q=0.0" || string(q) == "q=0.00" || string(q) == "q=0.000"))
 			}
 		}

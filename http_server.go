@@ -1,12 +1,14 @@
 package lws
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/golws/lws/h1"
+	"github.com/golws/lws/internal/ascii"
 )
 
 // HTTP transactions on the server. A request's head selects the vhost (by
@@ -222,7 +224,7 @@ func (c *Conn) bodyFraming() error {
 			return c.replyStatus(400, "Transfer-Encoding in an HTTP/1.0 request")
 		}
 		for i := range ah.FragmentCount(h1.TokenTransferEncoding) {
-			if !equalFoldASCII(trimOWS(ah.Fragment(h1.TokenTransferEncoding, i)), "chunked") || i > 0 {
+			if !ascii.EqualFold(ascii.TrimOWS(ah.Fragment(h1.TokenTransferEncoding, i)), "chunked") || i > 0 {
 				return c.replyStatus(501, "transfer coding not implemented")
 			}
 		}
@@ -236,7 +238,7 @@ func (c *Conn) bodyFraming() error {
 	}
 	n := ah.FragmentCount(h1.TokenContentLength)
 	for i := range n {
-		v, ok := h1.ParseContentLength(trimOWS(ah.Fragment(h1.TokenContentLength, i)))
+		v, ok := h1.ParseContentLength(ascii.TrimOWS(ah.Fragment(h1.TokenContentLength, i)))
 		if !ok || (i > 0 && v != hs.bodyLeft) {
 			return c.replyStatus(400, "bad Content-Length")
 		}
@@ -479,12 +481,12 @@ func (c *Conn) selectVhost() error {
 	host := hostName(c.ah.Copy(c.loop.ctrlBuf[:0], h1.TokenHost))
 	var exact, wild *Vhost
 	for _, v := range g.vhosts {
-		if equalFoldASCII(host, v.name) {
+		if ascii.EqualFold(host, v.name) {
 			exact = v
 			break
 		}
 		if n := len(v.name); len(host) > n+1 && host[len(host)-n-1] == '.' &&
-			equalFoldASCII(host[len(host)-n:], v.name) && (wild == nil || n > len(wild.name)) {
+			ascii.EqualFold(host[len(host)-n:], v.name) && (wild == nil || n > len(wild.name)) {
 			wild = v
 		}
 	}
@@ -514,12 +516,12 @@ func (c *Conn) selectVhost() error {
 // literals.
 func hostName(h []byte) []byte {
 	if len(h) > 0 && h[0] == '[' {
-		if i := indexByte(h, ']'); i > 0 {
+		if i := bytes.IndexByte(h, ']'); i > 0 {
 			return h[1:i]
 		}
 		return h
 	}
-	if i := indexByte(h, ':'); i >= 0 {
+	if i := bytes.IndexByte(h, ':'); i >= 0 {
 		return h[:i]
 	}
 	return h

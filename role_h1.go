@@ -1,10 +1,12 @@
 package lws
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
 
 	"github.com/golws/lws/h1"
+	"github.com/golws/lws/internal/ascii"
 )
 
 // roleH1 is the server side of HTTP/1: it reads request heads into a
@@ -373,7 +375,7 @@ func listHasToken(list []byte, token string) bool {
 	for len(list) > 0 {
 		var item []byte
 		item, list = nextListItem(list)
-		if equalFoldASCII(item, token) {
+		if ascii.EqualFold(item, token) {
 			return true
 		}
 	}
@@ -383,48 +385,10 @@ func listHasToken(list []byte, token string) bool {
 // nextListItem splits the first item, without its whitespace, off a
 // comma-separated header list.
 func nextListItem(list []byte) (item, rest []byte) {
-	if i := indexByte(list, ','); i >= 0 {
-		return trimOWS(list[:i]), list[i+1:]
+	if i := bytes.IndexByte(list, ','); i >= 0 {
+		return ascii.TrimOWS(list[:i]), list[i+1:]
 	}
-	return trimOWS(list), nil
-}
-
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
-}
-
-func trimOWS(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
-func equalFoldASCII(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range b {
-		x, y := b[i], s[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
+	return ascii.TrimOWS(list), nil
 }
 
 // httpMethods are the request methods whose first bytes keep a

@@ -1,10 +1,12 @@
 package lws
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
 
 	"github.com/golws/lws/h1"
+	"github.com/golws/lws/internal/ascii"
 )
 
 // The HTTP client role (lws's client http): ClientConnect with an HTTP
@@ -188,7 +190,7 @@ func (roleH1Client) rx(c *Conn, p []byte) (int, error) {
 // httpClientStatusLine gathers the status line.
 func (c *Conn) httpClientStatusLine(p []byte) (int, error) {
 	hc := c.client.httpc
-	i := indexByte(p, '\n')
+	i := bytes.IndexByte(p, '\n')
 	if i < 0 {
 		if len(hc.line)+len(p) > maxStatusLine {
 			return len(p), c.httpClientFail("status line too long")
@@ -224,7 +226,7 @@ func (c *Conn) httpClientHeadDone() error {
 		hc.dec.Reset()
 		hc.dec.MaxTrailer = ah.MaxData()
 	case ah.Has(h1.TokenContentLength):
-		v, ok := h1.ParseContentLength(trimOWS(ah.Fragment(h1.TokenContentLength, 0)))
+		v, ok := h1.ParseContentLength(ascii.TrimOWS(ah.Fragment(h1.TokenContentLength, 0)))
 		if !ok {
 			return c.httpClientFail("bad Content-Length")
 		}

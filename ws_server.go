@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/golws/lws/h1"
+	"github.com/golws/lws/internal/ascii"
 	"github.com/golws/lws/ws"
 )
 
@@ -126,7 +127,7 @@ func (c *Conn) selectWSProtocol() (vp *vhostProtocol, name string, offered bool)
 				continue
 			}
 			offered = true
-			if first == nil && isToken(item) {
+			if first == nil && ascii.IsToken(item) {
 				first = item
 			}
 			for _, p := range vh.protocols {
@@ -155,18 +156,4 @@ func (c *Conn) selectWSProtocol() (vp *vhostProtocol, name string, offered bool)
 		}
 	}
 	return vh.protocols[0], vh.protocols[0].proto.Name, false
-}
-
-// isToken reports whether b is an RFC 9110 token, the form of a
-// subprotocol name (RFC 6455 section 4.1).
-func isToken(b []byte) bool {
-	for _, ch := range b {
-		switch {
-		case ch >= 'a' && ch <= 'z', ch >= 'A' && ch <= 'Z', ch >= '0' && ch <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", ch) >= 0:
-		default:
-			return false
-		}
-	}
-	return len(b) > 0
 }

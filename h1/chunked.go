@@ -1,5 +1,7 @@
 package h1
 
+import "github.com/golws/lws/internal/ascii"
+
 // ChunkedDecoder decodes a request body sent with Transfer-Encoding:
 // chunked (RFC 9112 section 7.1), incrementally: the loop hands it the
 // bytes after the request head in whatever pieces arrive and gets the
@@ -150,7 +152,7 @@ func (d *ChunkedDecoder) sizeLine(c byte) *Error {
 	ws := c == ' ' || c == '\t'
 	switch d.state {
 	case chunkSize:
-		if h := unhex(c); h >= 0 {
+		if h := ascii.Unhex(c); h >= 0 {
 			if d.digits >= 15 { // more than 2^60: not a size any peer means
 				return errChunkTooLarge
 			}
@@ -183,14 +185,14 @@ func (d *ChunkedDecoder) sizeLine(c byte) *Error {
 	case chunkExtName0:
 		switch {
 		case ws:
-		case isTchar(c):
+		case ascii.IsTchar(c):
 			d.state = chunkExtName
 		default:
 			return errChunkExt
 		}
 	case chunkExtName, chunkExtToken, chunkExtValEnd:
 		switch {
-		case isTchar(c) && d.state != chunkExtValEnd:
+		case ascii.IsTchar(c) && d.state != chunkExtValEnd:
 		case c == '\r':
 			d.state = chunkSizeLF
 		case c == ';':
@@ -221,7 +223,7 @@ func (d *ChunkedDecoder) sizeLine(c byte) *Error {
 		case ws:
 		case c == '"':
 			d.state = chunkExtQuoted
-		case isTchar(c):
+		case ascii.IsTchar(c):
 			d.state = chunkExtToken
 		default:
 			return errChunkExt
@@ -272,7 +274,7 @@ func (d *ChunkedDecoder) trailerByte(c byte) *Error {
 			d.state = chunkEndLF
 		case c == '\n':
 			return errChunkFieldEnd
-		case isTchar(c):
+		case ascii.IsTchar(c):
 			d.state = chunkTrailerName
 		default:
 			return errChunkField
@@ -281,7 +283,7 @@ func (d *ChunkedDecoder) trailerByte(c byte) *Error {
 		switch {
 		case c == ':':
 			d.state = chunkTrailerValue
-		case !isTchar(c):
+		case !ascii.IsTchar(c):
 			return errChunkField
 		}
 	case chunkTrailerValue:

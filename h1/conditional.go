@@ -2,6 +2,8 @@ package h1
 
 import (
 	"time"
+
+	"github.com/golws/lws/internal/ascii"
 )
 
 // The pure parts of serving a file: HTTP dates, entity tags and byte
@@ -94,7 +96,7 @@ const (
 // returns the first byte and the length to send.
 func ParseRange(v []byte, size int64) (start, length int64, r RangeResult) {
 	const unit = "bytes="
-	if len(v) <= len(unit) || !equalFold(v[:len(unit)], unit) {
+	if len(v) <= len(unit) || !ascii.EqualFold(v[:len(unit)], unit) {
 		return 0, 0, RangeIgnore
 	}
 	v = v[len(unit):]

@@ -3,6 +3,8 @@ package h1
 import (
 	"math/bits"
 	"strconv"
+
+	"github.com/golws/lws/internal/ascii"
 )
 
 // Error is a request the parser refuses. Status is the HTTP status to
@@ -358,14 +360,14 @@ func (p *Parser) step(c byte) error {
 			return errFold
 		case c == ':':
 			return errEmptyName
-		case !isTchar(c):
+		case !ascii.IsTchar(c):
 			return errName
 		}
 		p.state = stName
 		p.custom = false
 		p.cand = allHeaderNames
 		p.nlen = 0
-		return p.nameByte(lower(c))
+		return p.nameByte(ascii.Lower(c))
 
 	case stEndLF:
 		if c != '\n' {
@@ -382,10 +384,10 @@ func (p *Parser) step(c byte) error {
 			return errNameSpace
 		case c == '\r' || c == '\n':
 			return errNoColon
-		case !isTchar(c):
+		case !ascii.IsTchar(c):
 			return errName
 		}
-		return p.nameByte(lower(c))
+		return p.nameByte(ascii.Lower(c))
 
 	case stValueOWS:
 		switch c {
@@ -508,25 +510,12 @@ func isAuthorityChar(c byte) bool {
 	return false
 }
 
-// unhex returns the value of a hex digit, or -1.
-func unhex(c byte) int {
-	switch {
-	case '0' <= c && c <= '9':
-		return int(c - '0')
-	case 'a' <= c && c <= 'f':
-		return int(c-'a') + 10
-	case 'A' <= c && c <= 'F':
-		return int(c-'A') + 10
-	}
-	return -1
-}
-
 // targetByte takes a raw byte of an origin-form target, decoding
 // %-escapes (lws_parse_urldecode).
 func (p *Parser) targetByte(c byte) error {
 	switch p.ues {
 	case uesPercent:
-		h := unhex(c)
+		h := ascii.Unhex(c)
 		if h < 0 {
 			return errEscape
 		}
@@ -534,7 +523,7 @@ func (p *Parser) targetByte(c byte) error {
 		p.ues = uesHex1
 		return nil
 	case uesHex1:
-		h := unhex(c)
+		h := ascii.Unhex(c)
 		if h < 0 {
 			return errEscape
 		}
@@ -717,27 +706,6 @@ func (p *Parser) endVersion() error {
 	}
 	return nil
 }
-
-// isTchar reports whether c may appear in a token such as a header name
-// (RFC 9110 5.6.2).
-func isTchar(c byte) bool {
-	return c < 0x80 && tchars[c>>6]&(1<<(c&63)) != 0
-}
-
-// tchars is a bitmap of the tchar bytes.
-var tchars = func() (m [2]uint64) {
-	for c := 0; c < 0x80; c++ {
-		ok := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-		switch c {
-		case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
-			ok = true
-		}
-		if ok {
-			m[c>>6] |= 1 << (c & 63)
-		}
-	}
-	return m
-}()
 
 // maxHeaderName is the length of the longest name in headerNames.
 const maxHeaderName = len("sec-websocket-extensions")

@@ -3,6 +3,8 @@ package h1
 import (
 	"strconv"
 	"strings"
+
+	"github.com/golws/lws/internal/ascii"
 )
 
 // Building a response head, the pure half of lws's lws_add_http_header_*
@@ -48,7 +50,7 @@ func AppendHeader(b []byte, name, value string) ([]byte, error) {
 		return b, ErrHeaderName
 	}
 	for i := 0; i < len(name); i++ {
-		if !isTokenChar(name[i]) {
+		if !ascii.IsTchar(name[i]) {
 			return b, ErrHeaderName
 		}
 	}
@@ -83,16 +85,6 @@ func AppendContentLength(b []byte, n int64) []byte {
 // AppendHeadEnd appends the blank line that ends the head
 // (lws_finalize_http_header).
 func AppendHeadEnd(b []byte) []byte { return append(b, "\r\n"...) }
-
-// isTokenChar reports whether c may appear in a header name (RFC 9110
-// section 5.6.2).
-func isTokenChar(c byte) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
 
 // StatusText returns the reason phrase for an HTTP status, or "Unknown"
 // for a code it does not know.

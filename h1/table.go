@@ -1,5 +1,7 @@
 package h1
 
+import "github.com/golws/lws/internal/ascii"
+
 // DefaultMaxData is the size of a Table's data area when NewTable is given
 // 0: lws's default max_http_header_data.
 const DefaultMaxData = 4096
@@ -178,7 +180,7 @@ func (t *Table) Custom(name string) ([]byte, bool) {
 			off = int(t.get16(off))
 		}
 		n, v := t.customAt(off)
-		if equalFold(n, name) {
+		if ascii.EqualFold(n, name) {
 			return v, true
 		}
 	}

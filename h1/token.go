@@ -1,6 +1,10 @@
 package h1
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/golws/lws/internal/ascii"
+)
 
 // Token names a known header or pseudo-header, lws's WSI_TOKEN_* (the Go
 // numbering is our own).
@@ -167,45 +171,9 @@ const allHeaderNames = uint64(1)<<len(headerNames) - 1
 // are not header names. It does not allocate.
 func TokenForHeader(name []byte) (Token, bool) {
 	for i := range headerNames {
-		if equalFoldLower(name, headerNames[i].name) {
+		if ascii.EqualFoldLower(name, headerNames[i].name) {
 			return headerNames[i].tok, true
 		}
 	}
 	return 0, false
-}
-
-// lower folds an ASCII letter to lowercase.
-func lower(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + ('a' - 'A')
-	}
-	return c
-}
-
-// equalFoldLower reports whether b equals the lowercase string s, ignoring
-// the case of ASCII letters in b.
-func equalFoldLower(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range len(b) {
-		if lower(b[i]) != s[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// equalFold reports whether a and b are equal ignoring the case of ASCII
-// letters.
-func equalFold(a []byte, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range len(a) {
-		if lower(a[i]) != lower(b[i]) {
-			return false
-		}
-	}
-	return true
 }

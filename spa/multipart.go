@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"mime"
-	"strings"
+
+	"github.com/golws/lws/internal/ascii"
 )
 
 // States of the multipart/form-data parser.
@@ -307,14 +308,14 @@ func parseHeaders(h []byte) (disp, ctype string, err error) {
 		if key == nil {
 			return nil
 		}
-		v := string(bytes.Trim(val, " \t"))
+		v := string(ascii.TrimOWS(val))
 		switch {
-		case asciiEqualFold(key, "content-disposition"):
+		case ascii.EqualFoldLower(key, "content-disposition"):
 			if seenDisp {
 				return malformed("a part with two Content-Disposition headers")
 			}
 			seenDisp, disp = true, v
-		case asciiEqualFold(key, "content-type"):
+		case ascii.EqualFoldLower(key, "content-type"):
 			if seenType {
 				return malformed("a part with two Content-Type headers")
 			}
@@ -330,14 +331,14 @@ func parseHeaders(h []byte) (disp, ctype string, err error) {
 			if key == nil {
 				return "", "", malformed("part headers begin with a continuation line")
 			}
-			val = append(append(val, ' '), bytes.Trim(line, " \t")...)
+			val = append(append(val, ' '), ascii.TrimOWS(line)...)
 			continue
 		}
 		if err := flush(); err != nil {
 			return "", "", err
 		}
 		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 || !isToken(line[:colon]) {
+		if colon <= 0 || !ascii.IsToken(line[:colon]) {
 			return "", "", malformed("part header line %q", line)
 		}
 		key, val = line[:colon], append([]byte(nil), line[colon+1:]...)
@@ -346,33 +347,6 @@ func parseHeaders(h []byte) (disp, ctype string, err error) {
 		return "", "", err
 	}
 	return disp, ctype, nil
-}
-
-// isToken reports whether b is an RFC 7230 token, as header names are.
-func isToken(b []byte) bool {
-	for _, c := range b {
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// asciiEqualFold reports whether b equals the lower-case s, ignoring
-// ASCII case.
-func asciiEqualFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // finalizeMultipart checks the body reached its close delimiter.

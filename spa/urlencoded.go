@@ -1,6 +1,10 @@
 package spa
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/golws/lws/internal/ascii"
+)
 
 // States of the application/x-www-form-urlencoded parser.
 const (
@@ -11,19 +15,6 @@ const (
 	uValuePct1        // after '%' in a value
 	uValuePct2        // after "%X" in a value
 )
-
-// unhex returns the value of the hex digit c, or -1.
-func unhex(c byte) int {
-	switch {
-	case '0' <= c && c <= '9':
-		return int(c - '0')
-	case 'a' <= c && c <= 'f':
-		return int(c-'a') + 10
-	case 'A' <= c && c <= 'F':
-		return int(c-'A') + 10
-	}
-	return -1
-}
 
 // errBadEscape is the error for a '%' not followed by two hex digits.
 func errBadEscape(c byte) error {
@@ -73,7 +64,7 @@ func (p *Parser) writeURL(b []byte) (int, error) {
 				err = p.nameByte(c)
 			}
 		case uNamePct1, uValuePct1:
-			h := unhex(c)
+			h := ascii.Unhex(c)
 			if h < 0 {
 				err = errBadEscape(c)
 				break
@@ -81,7 +72,7 @@ func (p *Parser) writeURL(b []byte) (int, error) {
 			p.pct = byte(h << 4)
 			p.ust++
 		case uNamePct2:
-			h := unhex(c)
+			h := ascii.Unhex(c)
 			if h < 0 {
 				err = errBadEscape(c)
 				break
@@ -100,7 +91,7 @@ func (p *Parser) writeURL(b []byte) (int, error) {
 				err = p.valueByte(c)
 			}
 		case uValuePct2:
-			h := unhex(c)
+			h := ascii.Unhex(c)
 			if h < 0 {
 				err = errBadEscape(c)
 				break

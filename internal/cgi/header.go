@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/golws/lws/h1"
+	"github.com/golws/lws/internal/ascii"
 )
 
 // DefaultMaxHead is the head size limit a [HeaderParser] applies when its
@@ -195,11 +196,11 @@ func (h *HeaderParser) field(line []byte) error {
 		return h.fail("empty header name")
 	}
 	for _, c := range name {
-		if !isTchar(c) {
+		if !ascii.IsTchar(c) {
 			return h.fail("invalid character in header name")
 		}
 	}
-	value := trimOWS(line[colon+1:])
+	value := ascii.TrimOWS(line[colon+1:])
 	for _, c := range value {
 		if (c < 0x20 && c != '\t') || c == 0x7f {
 			return h.fail("control character in header value")
@@ -207,9 +208,9 @@ func (h *HeaderParser) field(line []byte) error {
 	}
 
 	switch {
-	case asciiEqualFold(name, "Status"):
+	case ascii.EqualFold(name, "Status"):
 		return h.status(value)
-	case asciiEqualFold(name, "Location"):
+	case ascii.EqualFold(name, "Location"):
 		if h.Location != "" {
 			return h.fail("repeated Location")
 		}
@@ -217,7 +218,7 @@ func (h *HeaderParser) field(line []byte) error {
 			return h.fail("empty Location")
 		}
 		h.Location = string(value)
-	case asciiEqualFold(name, "Content-Length"):
+	case ascii.EqualFold(name, "Content-Length"):
 		cl, ok := h1.ParseContentLength(value)
 		if !ok {
 			return h.fail("invalid Content-Length")
@@ -226,22 +227,22 @@ func (h *HeaderParser) field(line []byte) error {
 			return h.fail("conflicting Content-Length")
 		}
 		h.ContentLength = cl
-	case asciiEqualFold(name, "Transfer-Encoding"):
+	case ascii.EqualFold(name, "Transfer-Encoding"):
 		if h.Chunked {
 			return h.fail("repeated Transfer-Encoding")
 		}
-		if !asciiEqualFold(value, "chunked") {
+		if !ascii.EqualFold(value, "chunked") {
 			return h.fail("unsupported Transfer-Encoding")
 		}
 		h.Chunked = true
-	case asciiEqualFold(name, "Connection"):
+	case ascii.EqualFold(name, "Connection"):
 		// Hop-by-hop, as is every field it names.
 		for v := value; len(v) > 0; {
 			var item []byte
 			if i := bytes.IndexByte(v, ','); i >= 0 {
-				item, v = trimOWS(v[:i]), v[i+1:]
+				item, v = ascii.TrimOWS(v[:i]), v[i+1:]
 			} else {
-				item, v = trimOWS(v), nil
+				item, v = ascii.TrimOWS(v), nil
 			}
 			if len(item) > 0 && len(h.conn) < maxConnTokens {
 				h.conn = append(h.conn, string(item))
@@ -263,11 +264,11 @@ const maxConnTokens = 64
 // 9110 section 7.6.1): Keep-Alive, TE, Trailer, Upgrade and the Proxy-
 // fields. Connection and Transfer-Encoding are handled on their own.
 func isHopByHop(name []byte) bool {
-	return asciiEqualFold(name, "Keep-Alive") ||
-		asciiEqualFold(name, "TE") ||
-		asciiEqualFold(name, "Trailer") ||
-		asciiEqualFold(name, "Upgrade") ||
-		(len(name) >= 6 && asciiEqualFold(name[:6], "Proxy-"))
+	return ascii.EqualFold(name, "Keep-Alive") ||
+		ascii.EqualFold(name, "TE") ||
+		ascii.EqualFold(name, "Trailer") ||
+		ascii.EqualFold(name, "Upgrade") ||
+		(len(name) >= 6 && ascii.EqualFold(name[:6], "Proxy-"))
 }
 
 // connListed reports whether the Connection header named field.
@@ -300,7 +301,7 @@ func (h *HeaderParser) status(v []byte) error {
 	}
 	h.sawStatus = true
 	h.Status = code
-	h.Reason = string(trimOWS(v[3:]))
+	h.Reason = string(ascii.TrimOWS(v[3:]))
 	return nil
 }
 
@@ -374,46 +375,6 @@ func (h *HeaderParser) reason(status int) string {
 func printable(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x20 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
-}
-
-// isTchar reports whether c may appear in a field name (RFC 9110 tchar).
-func isTchar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return c < 0x80 && strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
-// trimOWS removes leading and trailing spaces and tabs.
-func trimOWS(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
-// asciiEqualFold reports whether b equals s ignoring ASCII case.
-func asciiEqualFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		x, y := b[i], s[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
 			return false
 		}
 	}
