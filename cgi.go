@@ -63,7 +63,8 @@ const (
 // startCGI runs a cgi:// mount's program for the current request.
 func (c *Conn) startCGI(m *mount, method h1.Token, uri, rest []byte) error {
 	l := c.loop
-	ah, hs := c.ah, c.http
+	ah, hs := c.ah, c.h1state()
+	t := c.txn()
 	req := &cgi.Request{
 		Method:         methodNames[method],
 		ScriptName:     m.Mountpoint,
@@ -115,7 +116,7 @@ func (c *Conn) startCGI(m *mount, method h1.Token, uri, rest []byte) error {
 		st.timeout = 20
 	}
 	st.hp.ContentLength = -1
-	hs.cgi = st
+	t.cgi = st
 	var perr error
 	if st.in, perr = c.adoptPipe(&p.Stdin); perr == nil {
 		st.in.rxDisabled = true // written, never read
@@ -142,7 +143,7 @@ func (c *Conn) startCGI(m *mount, method h1.Token, uri, rest []byte) error {
 
 // cgiStdin passes a piece of request body to the program.
 func (c *Conn) cgiStdin(p []byte) error {
-	st := c.http.cgi
+	st := c.txn().cgi
 	if st.in == nil {
 		return nil // the program closed its input: the body is dropped
 	}
@@ -169,7 +170,7 @@ func (c *Conn) cgiStdin(p []byte) error {
 // cgiFeed writes held request body to the program's input when it can
 // take more.
 func (c *Conn) cgiFeed() error {
-	st := c.http.cgi
+	st := c.txn().cgi
 	if st.in == nil {
 		return nil
 	}
@@ -200,7 +201,7 @@ func (c *Conn) cgiFeed() error {
 
 // cgiStdinDone notes the end of the request body.
 func (c *Conn) cgiStdinDone() {
-	st := c.http.cgi
+	st := c.txn().cgi
 	st.inDone = true
 	if len(st.pending) == 0 {
 		c.cgiCloseStdin()
@@ -208,7 +209,7 @@ func (c *Conn) cgiStdinDone() {
 }
 
 func (c *Conn) cgiCloseStdin() {
-	st := c.http.cgi
+	st := c.txn().cgi
 	if st.in != nil {
 		in := st.in
 		st.in = nil
@@ -222,8 +223,8 @@ func (c *Conn) cgiCloseStdin() {
 // body, which goes to the client as the client's socket takes it.
 func (c *Conn) cgiStdout() error {
 	l := c.loop
-	hs := c.http
-	st := hs.cgi
+	t := c.txn()
+	st := t.cgi
 	if c.held() > 0 {
 		// The client has not taken the last piece: read more once it has.
 		_ = st.out.RxFlowControl(false)
@@ -243,7 +244,7 @@ func (c *Conn) cgiStdout() error {
 	if !st.headed {
 		used, done, err := st.hp.Parse(p)
 		if err != nil {
-			logf(LogWarn, "lws: %v: CGI %s: bad response head: %v", c, hs.mount.target, err)
+			logf(LogWarn, "lws: %v: CGI %s: bad response head: %v", c, t.mount.target, err)
 			return c.cgiFail()
 		}
 		if !done {
@@ -288,7 +289,7 @@ func (c *Conn) cgiStdout() error {
 // cgiBody passes on a piece of the program's body, decoding it first if it
 // is chunk-coded.
 func (c *Conn) cgiBody(p []byte) error {
-	st := c.http.cgi
+	st := c.txn().cgi
 	if st.coding != cgiChunked {
 		return c.cgiSend(p)
 	}
@@ -296,7 +297,7 @@ func (c *Conn) cgiBody(p []byte) error {
 		n, data, err := st.dec.Next(p)
 		p = p[n:]
 		if err != nil {
-			logf(LogWarn, "lws: %v: CGI %s: bad chunked output: %v", c, c.http.mount.target, err)
+			logf(LogWarn, "lws: %v: CGI %s: bad chunked output: %v", c, c.txn().mount.target, err)
 			return c.cgiCut()
 		}
 		if err := c.cgiSend(data); err != nil {
@@ -308,13 +309,13 @@ func (c *Conn) cgiBody(p []byte) error {
 
 // cgiSend sends body bytes to the client, framed as the response is.
 func (c *Conn) cgiSend(p []byte) error {
-	hs := c.http
-	if len(p) == 0 || hs.head {
+	t := c.txn()
+	if len(p) == 0 || t.head {
 		return nil
 	}
-	hs.txBytes += int64(len(p))
+	t.txBytes += int64(len(p))
 	var err error
-	if hs.txChunked {
+	if t.txChunked {
 		_, err = c.sendChunk(p, false)
 	} else {
 		_, err = c.send(nil, p)
@@ -326,7 +327,7 @@ func (c *Conn) cgiSend(p []byte) error {
 // was sent goes out, then the connection closes without ending the body
 // (no last chunk), so that the client sees it is incomplete.
 func (c *Conn) cgiCut() error {
-	c.http.keepAlive = false
+	c.h1state().keepAlive = false
 	c.cgiClose()
 	_ = c.closeSoon()
 	return nil
@@ -335,8 +336,9 @@ func (c *Conn) cgiCut() error {
 // cgiHead sends the response head made from the program's.
 func (c *Conn) cgiHead() error {
 	l := c.loop
-	hs := c.http
-	st := hs.cgi
+	hs := c.h1state()
+	t := c.txn()
+	st := t.cgi
 	st.headed = true
 	// Without a length the body is sent chunked on HTTP/1.1, whatever the
 	// program said about its own output.
@@ -345,12 +347,12 @@ func (c *Conn) cgiHead() error {
 		st.coding = cgiUndecided
 	}
 	b := st.hp.AppendResponseHead(l.scratch[:0], hs.http10, chunk)
-	if m := hs.mount; m != nil {
+	if m := t.mount; m != nil {
 		b = append(b, m.allHeaders...)
 	}
 	b = append(b, l.cx.serverHeader...)
-	hs.status = st.hp.Status
-	hs.txLength, hs.txChunked = st.hp.ContentLength, chunk
+	t.status = st.hp.Status
+	t.txLength, t.txChunked = st.hp.ContentLength, chunk
 	b, _ = c.FinalizeHTTPHeader(b)
 	l.scratch = b[:0]
 	if _, err := c.send(nil, b); err != nil {
@@ -362,10 +364,11 @@ func (c *Conn) cgiHead() error {
 
 // cgiEOF ends the response when the program closes its output.
 func (c *Conn) cgiEOF() error {
-	hs := c.http
-	st := hs.cgi
+	hs := c.h1state()
+	t := c.txn()
+	st := t.cgi
 	if !st.headed {
-		logf(LogWarn, "lws: %v: CGI %s ended without a response head", c, hs.mount.target)
+		logf(LogWarn, "lws: %v: CGI %s ended without a response head", c, t.mount.target)
 		return c.cgiFail()
 	}
 	switch st.coding {
@@ -378,11 +381,11 @@ func (c *Conn) cgiEOF() error {
 		st.sniff = nil
 	case cgiChunked:
 		if !st.dec.Done() {
-			logf(LogWarn, "lws: %v: CGI %s: chunked output ended before its last chunk", c, hs.mount.target)
+			logf(LogWarn, "lws: %v: CGI %s: chunked output ended before its last chunk", c, t.mount.target)
 			return c.cgiCut()
 		}
 	}
-	if hs.txLength >= 0 && hs.txBytes != hs.txLength && !hs.head {
+	if t.txLength >= 0 && t.txBytes != t.txLength && !t.head {
 		// The body does not match its length: the client cannot tell
 		// where it ends, so the connection must.
 		hs.keepAlive = false
@@ -392,7 +395,7 @@ func (c *Conn) cgiEOF() error {
 
 // cgiFail answers 502 when nothing was sent yet, else closes.
 func (c *Conn) cgiFail() error {
-	if c.http.headersSent {
+	if c.txn().headersSent {
 		return errResponseSent
 	}
 	c.cgiClose()
@@ -401,7 +404,7 @@ func (c *Conn) cgiFail() error {
 
 // cgiStderr logs what the program writes to its standard error.
 func (c *Conn) cgiStderr() error {
-	st := c.http.cgi
+	st := c.txn().cgi
 	buf := c.loop.fileBuf()
 	n, err := unix.Read(int(st.errc.fd), buf[:4096])
 	if err == unix.EAGAIN || err == unix.EINTR {
@@ -414,7 +417,7 @@ func (c *Conn) cgiStderr() error {
 		return nil
 	}
 	for _, line := range strings.Split(strings.TrimRight(string(buf[:n]), "\n"), "\n") {
-		logf(LogWarn, "lws: CGI %s: %s", c.http.mount.target, line)
+		logf(LogWarn, "lws: CGI %s: %s", c.txn().mount.target, line)
 	}
 	return nil
 }
@@ -422,7 +425,7 @@ func (c *Conn) cgiStderr() error {
 // cgiWriteable resumes reading the program's output once the client has
 // taken what was sent.
 func (c *Conn) cgiWriteable() error {
-	st := c.http.cgi
+	st := c.txn().cgi
 	if st.out != nil && !st.out.RxFlowAllowed() {
 		return st.out.RxFlowControl(true)
 	}
@@ -433,12 +436,12 @@ func (c *Conn) cgiWriteable() error {
 // process group are killed, and the process is reaped, now or by the
 // loop's reaper shortly after.
 func (c *Conn) cgiClose() {
-	hs := c.http
-	if hs == nil || hs.cgi == nil {
+	t := c.txn()
+	if t == nil || t.cgi == nil {
 		return
 	}
-	st := hs.cgi
-	hs.cgi = nil
+	st := t.cgi
+	t.cgi = nil
 	l := c.loop
 	for _, pc := range []*Conn{st.in, st.out, st.errc} {
 		if pc != nil {

@@ -14,7 +14,7 @@ import "time"
 
 // startBodyTimeout arms the body's timeouts as its request head ends.
 func (c *Conn) startBodyTimeout() {
-	hs := c.http
+	hs := c.h1state()
 	hs.bodyDue, hs.bodyRx = 0, 0
 	if d := c.loop.cx.info.HTTPBodyTimeout; d > 0 {
 		hs.bodyDue = c.loop.now() + int64(d)
@@ -26,14 +26,14 @@ func (c *Conn) startBodyTimeout() {
 // again: the per-piece wait restarts, and the deadline moves by what the
 // minimum rate grants for the bytes.
 func (c *Conn) bodyProgress(n int) {
-	c.http.bodyRx += int64(n)
+	c.h1state().bodyRx += int64(n)
 	c.armBodyTimeout()
 }
 
 // bodyDeadline returns when the body must be complete (loop clock), or 0
 // when it has no deadline.
 func (c *Conn) bodyDeadline() int64 {
-	hs := c.http
+	hs := c.h1state()
 	if hs.bodyDue == 0 {
 		return 0
 	}
@@ -60,8 +60,9 @@ func (c *Conn) armBodyTimeout() {
 // begun) and the connection closes once that has gone. It reports
 // whether it dealt with the connection.
 func (l *loop) bodyOverdue(c *Conn) bool {
-	hs := c.http
-	if c.role != h1Server || hs == nil || hs.phase != phaseBody {
+	hs := c.h1state()
+	t := c.txn()
+	if hs == nil || hs.phase != phaseBody {
 		return false
 	}
 	due := c.bodyDeadline()
@@ -70,7 +71,7 @@ func (l *loop) bodyOverdue(c *Conn) bool {
 	}
 	logf(LogInfo, "lws: %v: request body incomplete after %v (%d bytes received)",
 		c, l.cx.info.HTTPBodyTimeout, hs.bodyRx)
-	if hs.headersSent {
+	if t.headersSent {
 		l.closeConn(c, &TimeoutError{Reason: PendingTimeoutHTTPContent})
 		return true
 	}

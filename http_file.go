@@ -65,8 +65,8 @@ func (l *loop) fileBuf() []byte {
 // CallbackHTTPFileCompletion and completes the transaction itself: do not
 // call HTTPTransactionCompleted after it. A missing file is answered 404.
 func (c *Conn) ServeHTTPFile(fsys fs.FS, name, contentType string, extraHeaders []byte) error {
-	hs := c.http
-	if hs == nil || c.role != h1Server || !hs.inTransaction() {
+	hs := c.h1state()
+	if hs == nil || !hs.inTransaction() {
 		return ErrHTTPNotActive
 	}
 	if contentType == "" {
@@ -96,7 +96,7 @@ func (c *Conn) serveMountFile(m *mount, rest []byte) error {
 	if doc := c.vhost.info.ErrorDocument404; doc != "" && c.ah != nil {
 		uri := c.ah.Fragment(c.ah.Method(), 0)
 		if string(uri) == doc {
-			c.http.handling404 = true
+			c.txn().handling404 = true
 		}
 	}
 	return c.serveFile(m.fsys, name, m, slashed, "", nil)
@@ -105,7 +105,7 @@ func (c *Conn) serveMountFile(m *mount, rest []byte) error {
 // serveFile answers with a file: 200 or 206 with its content, 304 when
 // the client's copy is current, 404, 415 or 416 when it cannot.
 func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype string, extra []byte) error {
-	hs := c.http
+	t := c.txn()
 	if !fs.ValidPath(name) {
 		return c.ReturnHTTPStatus(404, "")
 	}
@@ -226,9 +226,9 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype 
 	}
 	if m != nil && m.vp != nil {
 		l.scratch = b
-		hs.extra = &l.scratch
+		t.extra = &l.scratch
 		err := c.callbackProto(m.vp, CallbackAddHeaders, nil)
-		hs.extra = nil
+		t.extra = nil
 		b = l.scratch
 		if err != nil {
 			f.Close()
@@ -237,11 +237,11 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype 
 	}
 	b = append(b, extra...)
 	b = h1.AppendContentLength(b, length)
-	hs.txLength = length
+	t.txLength = length
 	b, _ = c.FinalizeHTTPHeader(b)
 	l.scratch = b[:0]
 
-	if hs.head || length == 0 {
+	if t.head || length == 0 {
 		f.Close()
 		if _, err := c.send(nil, b); err != nil {
 			return err
@@ -253,7 +253,7 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype 
 		// The first piece is not in the page cache: the head waits for
 		// it (fileWarmed), so that the loop does not wait for the disk.
 		ft := &fileTx{f: f, left: length, off: start, head: append([]byte(nil), b...)}
-		hs.file = ft
+		t.file = ft
 		c.warmFile(ft, min(length, filePiece))
 		return nil
 	}
@@ -263,7 +263,7 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype 
 // sendFileHead sends the response head b and the first piece of f, whose
 // left bytes from off are to be sent, in one system call.
 func (c *Conn) sendFileHead(f fs.File, b []byte, left, off int64) error {
-	hs, l := c.http, c.loop
+	t, l := c.txn(), c.loop
 	buf := l.fileBuf()
 	n, err := io.ReadFull(f, buf[:min(left, int64(len(buf)))])
 	if err != nil && n == 0 {
@@ -271,7 +271,7 @@ func (c *Conn) sendFileHead(f fs.File, b []byte, left, off int64) error {
 		logf(LogWarn, "lws: %v: reading a file: %v", c, err)
 		return c.ReturnHTTPStatus(500, "")
 	}
-	hs.txBytes += int64(n)
+	t.txBytes += int64(n)
 	if _, err := c.send(b, buf[:n]); err != nil {
 		f.Close()
 		return err
@@ -282,7 +282,7 @@ func (c *Conn) sendFileHead(f fs.File, b []byte, left, off int64) error {
 		return errFileShrank
 	}
 	if left -= int64(n); left > 0 {
-		hs.file = &fileTx{f: f, left: left, off: off + int64(n)}
+		t.file = &fileTx{f: f, left: left, off: off + int64(n)}
 		c.CallbackOnWritable()
 		return nil
 	}
@@ -397,8 +397,8 @@ func acceptsGzip(ah *h1.Table) bool {
 // sendFilePiece sends the next piece of the file being served, from the
 // HTTP role's WRITEABLE.
 func (c *Conn) sendFilePiece() error {
-	hs := c.http
-	ft := hs.file
+	t := c.txn()
+	ft := t.file
 	l := c.loop
 	if ft.warming {
 		return nil // fileWarmed goes on
@@ -425,7 +425,7 @@ func (c *Conn) sendFilePiece() error {
 		}
 		ft.left -= int64(n)
 		ft.off += int64(n)
-		hs.txBytes += int64(n)
+		t.txBytes += int64(n)
 	}
 	if err != nil {
 		return errFileShrank
@@ -441,8 +441,8 @@ func (c *Conn) sendFilePiece() error {
 // sendFileZeroCopy sends the next piece of a file on disk with
 // sendfile(2): the kernel copies from the page cache to the socket.
 func (c *Conn) sendFileZeroCopy(f *os.File) error {
-	hs := c.http
-	ft := hs.file
+	t := c.txn()
+	ft := t.file
 	if err := c.flushStage(); err != nil {
 		return err
 	}
@@ -474,7 +474,7 @@ func (c *Conn) sendFileZeroCopy(f *os.File) error {
 	if n > 0 {
 		ft.left -= int64(n)
 		ft.off += int64(n)
-		hs.txBytes += int64(n)
+		t.txBytes += int64(n)
 		c.countTx(n)
 	}
 	if ft.left > 0 {
@@ -487,9 +487,9 @@ func (c *Conn) sendFileZeroCopy(f *os.File) error {
 
 // endFile closes the file being served, if any.
 func (c *Conn) endFile() {
-	if hs := c.http; hs != nil && hs.file != nil {
-		hs.file.f.Close()
-		hs.file = nil
+	if t := c.txn(); t != nil && t.file != nil {
+		t.file.f.Close()
+		t.file = nil
 	}
 }
 

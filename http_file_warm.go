@@ -82,7 +82,7 @@ func (l *loop) pumpWarm() {
 		w := l.warmQ[0]
 		l.warmQ[0] = fileWarm{}
 		l.warmQ = l.warmQ[1:]
-		if w.c.closed || w.c.http == nil || w.c.http.file != w.ft {
+		if w.c.closed || w.c.txn() == nil || w.c.txn().file != w.ft {
 			continue // gone meanwhile
 		}
 		f, ok := w.ft.f.(*os.File)
@@ -121,13 +121,13 @@ func (l *loop) pumpWarm() {
 // fileWarmed goes on sending the connection's file once a worker has
 // read its next piece.
 func (c *Conn) fileWarmed(ft *fileTx) {
-	if c.closed || c.http == nil || c.http.file != ft {
+	if c.closed || c.txn() == nil || c.txn().file != ft {
 		return
 	}
 	ft.warming = false
 	if ft.head != nil {
 		// The response has not started: its head goes with this piece.
-		c.http.file = nil
+		c.txn().file = nil
 		if err := c.sendFileHead(ft.f, ft.head, ft.left, ft.off); err != nil {
 			c.loop.userClose(c, err)
 		}

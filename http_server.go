@@ -27,14 +27,15 @@ var ErrHTTPNotActive = errors.New("lws: the connection is not serving an HTTP re
 
 // serveRequest acts on a complete request head.
 func (c *Conn) serveRequest() error {
-	ah, hs := c.ah, c.http
-	hs.status, hs.headersSent, hs.finalSent, hs.txBytes = 0, false, false, 0
+	ah, hs := c.ah, c.h1state()
+	t := c.txn()
+	t.status, t.headersSent, t.finalSent, t.txBytes = 0, false, false, 0
 	hs.await100 = false
-	hs.txLength, hs.txChunked = -1, false
-	hs.mount, hs.handling404 = nil, false
+	t.txLength, t.txChunked = -1, false
+	t.mount, t.handling404 = nil, false
 	hs.http10 = ah.Version() == 10
 	method := ah.Method()
-	hs.head = method == h1.TokenHeadURI
+	t.head = method == h1.TokenHeadURI
 	if hs.http10 {
 		hs.keepAlive = headerHasToken(ah, h1.TokenConnection, "keep-alive")
 	} else {
@@ -48,7 +49,7 @@ func (c *Conn) serveRequest() error {
 		c.vhost.counts.h1Conns++
 		hs.counted = true
 	}
-	if hs.toHTTPS {
+	if t.toHTTPS {
 		c.enterResponse()
 		host := string(ah.Copy(nil, h1.TokenHost))
 		if host == "" {
@@ -82,12 +83,12 @@ func (c *Conn) serveRequest() error {
 		return c.replyStatus(rejectStatus(err))
 	}
 	m := c.vhost.findMount(uri, ah.Has(h1.TokenUpgrade))
-	hs.mount = m
+	t.mount = m
 	if err := c.bindForMount(m); err != nil || c.closed {
 		return err
 	}
 	err := c.dispatchMount(m, method, uri)
-	if err == nil && !c.closed && hs.phase == phaseBody && !hs.headersSent && hs.await100 {
+	if err == nil && !c.closed && hs.phase == phaseBody && !t.headersSent && hs.await100 {
 		hs.await100 = false
 		_, err = c.send(nil, continue100)
 	}
@@ -163,10 +164,11 @@ func (c *Conn) httpCallback(in []byte) error {
 // completed, the connection reads no further request, and a response that
 // does not start within the context's TimeoutSecs closes the connection.
 func (c *Conn) enterResponse() {
-	hs := c.http
+	hs := c.h1state()
+	t := c.txn()
 	hs.phase = phaseResponse
 	c.rxHold |= holdTxn
-	if !hs.headersSent {
+	if !t.headersSent {
 		c.SetTimeout(PendingTimeoutHTTPContent, c.loop.cx.info.TimeoutSecs)
 	}
 	c.loop.updateInterest(c)
@@ -174,8 +176,8 @@ func (c *Conn) enterResponse() {
 
 // headersGone notes that the response head has been sent.
 func (c *Conn) headersGone() {
-	c.http.headersSent = true
-	if c.timeoutReason == PendingTimeoutHTTPContent && c.http.phase == phaseResponse {
+	c.txn().headersSent = true
+	if c.timeoutReason == PendingTimeoutHTTPContent && c.h1state().phase == phaseResponse {
 		c.SetTimeout(NoPendingTimeout, 0)
 	}
 }
@@ -185,25 +187,25 @@ func (c *Conn) headersGone() {
 // callback mount gets HTTP_BIND_PROTOCOL and fresh user data, and the one
 // after it HTTP_DROP_PROTOCOL first.
 func (c *Conn) bindForMount(m *mount) error {
-	hs := c.http
+	t := c.txn()
 	want := c.vhost.protocols[0]
 	if m != nil && m.kind == mountCallback {
 		want = m.vp
 	}
-	if c.vp == want && hs.callbackVP == nil {
+	if c.vp == want && t.callbackVP == nil {
 		return nil
 	}
-	if hs.callbackVP != nil && c.vp == hs.callbackVP {
+	if t.callbackVP != nil && c.vp == t.callbackVP {
 		if err := c.callback(CallbackHTTPDropProtocol, nil); err != nil {
 			return err
 		}
 	}
-	hs.callbackVP = nil
+	t.callbackVP = nil
 	c.unbindProtocol()
 	c.user = nil
 	c.bindProtocol(want, nil)
 	if want != c.vhost.protocols[0] {
-		hs.callbackVP = want
+		t.callbackVP = want
 		return c.callback(CallbackHTTPBindProtocol, nil)
 	}
 	return nil
@@ -214,7 +216,7 @@ func (c *Conn) bindForMount(m *mount) error {
 // chunked, are refused: a proxy in front might read them differently
 // (request smuggling).
 func (c *Conn) bodyFraming() error {
-	ah, hs := c.ah, c.http
+	ah, hs := c.ah, c.h1state()
 	hs.bodyLeft, hs.chunked = 0, false
 	if ah.Has(h1.TokenTransferEncoding) {
 		if ah.Has(h1.TokenContentLength) {
@@ -253,7 +255,7 @@ func (c *Conn) bodyFraming() error {
 // a CGI program's input is full), what is left of p is not used, and the
 // loop holds it until reception is back on, as for any role.
 func (c *Conn) httpBody(p []byte) (int, error) {
-	hs := c.http
+	hs := c.h1state()
 	used := 0
 	for used < len(p) && hs.phase == phaseBody && !c.closed && !c.rxDisabled && !c.killAfterWrite && c.rxHold&holdCGI == 0 {
 		in := p[used:min(len(p), used+c.rxPieceSize())]
@@ -305,7 +307,7 @@ func (c *Conn) httpBody(p []byte) (int, error) {
 // program's input or the protocol's HTTP_BODY.
 func (c *Conn) deliverBody(p []byte) error {
 	c.bodyProgress(len(p))
-	if c.http.cgi != nil {
+	if c.txn().cgi != nil {
 		return c.cgiStdin(p)
 	}
 	return c.callback(CallbackHTTPBody, p)
@@ -313,7 +315,7 @@ func (c *Conn) deliverBody(p []byte) error {
 
 func (c *Conn) bodyComplete() error {
 	c.enterResponse()
-	if c.http.cgi != nil {
+	if c.txn().cgi != nil {
 		c.cgiStdinDone()
 		return nil
 	}
@@ -349,27 +351,28 @@ func (c *Conn) HTTPTransactionCompleted() error {
 	if c.closed {
 		return ErrClosed
 	}
-	hs := c.http
-	if hs == nil || c.role != h1Server || !hs.inTransaction() {
+	hs := c.h1state()
+	t := c.txn()
+	if hs == nil || !hs.inTransaction() {
 		if c.killAfterWrite {
 			return errResponseSent
 		}
 		return nil
 	}
-	if hs.txChunked && hs.headersSent && !hs.finalSent && !hs.head {
-		hs.finalSent = true
+	if t.txChunked && t.headersSent && !t.finalSent && !t.head {
+		t.finalSent = true
 		if _, err := c.send(nil, lastChunk); err != nil {
 			return err
 		}
 	}
-	bodyless := hs.head || hs.status == 204 || hs.status == 304 || hs.status/100 == 1
-	keep := hs.keepAlive && (hs.txLength >= 0 || hs.txChunked || bodyless || !hs.headersSent)
+	bodyless := t.head || t.status == 204 || t.status == 304 || t.status/100 == 1
+	keep := hs.keepAlive && (t.txLength >= 0 || t.txChunked || bodyless || !t.headersSent)
 	if hs.phase == phaseBody && !hs.bodyDroppable() {
 		keep = false
 	}
 	c.logAccess()
 	ka := c.vhost.info.KeepaliveTimeout
-	if m := hs.mount; m != nil && m.KeepaliveTimeout > 0 {
+	if m := t.mount; m != nil && m.KeepaliveTimeout > 0 {
 		ka = m.KeepaliveTimeout
 	}
 	c.endFile()
@@ -377,7 +380,7 @@ func (c *Conn) HTTPTransactionCompleted() error {
 	if hs.phase != phaseBody {
 		hs.bodyLeft = 0
 	}
-	hs.mount, hs.chunked, hs.started = nil, false, false
+	t.mount, hs.chunked, hs.started = nil, false, false
 	c.loop.releaseAH(c)
 	if !keep {
 		hs.phase, hs.bodyLeft = phaseHead, 0
@@ -416,7 +419,7 @@ func (hs *httpState) bodyDroppable() bool {
 // was held, onWritable owes the connection a WRITEABLE, and the role's
 // WRITEABLE calls httpNext again.
 func (c *Conn) httpNext() error {
-	hs, l := c.http, c.loop
+	hs, l := c.h1state(), c.loop
 	if hs.bodyLeft > 0 {
 		// Reading goes on, to drop the body.
 		c.rxHold &^= holdTxn
@@ -545,10 +548,10 @@ func (c *Conn) queryString() string {
 // Mount returns the mount serving the current HTTP transaction, or nil.
 // Treat it as read-only.
 func (c *Conn) Mount() *Mount {
-	if c.http == nil || c.http.mount == nil {
+	if c.txn() == nil || c.txn().mount == nil {
 		return nil
 	}
-	return &c.http.mount.Mount
+	return &c.txn().mount.Mount
 }
 
 // PMO returns a per-mount option of the current transaction's mount
@@ -595,20 +598,21 @@ var methodNames = [...]string{
 // the vhost's and the mount's headers and the server string
 // (lws_add_http_header_status).
 func (c *Conn) AddHTTPHeaderStatus(b []byte, status int) ([]byte, error) {
-	if c.http == nil {
+	if c.txn() == nil {
 		return b, ErrHTTPNotActive
 	}
 	return c.appendStatus(b, status), nil
 }
 
 func (c *Conn) appendStatus(b []byte, status int) []byte {
-	hs := c.http
-	hs.status, hs.txLength, hs.txChunked = status, -1, false
+	hs := c.h1state()
+	t := c.txn()
+	t.status, t.txLength, t.txChunked = status, -1, false
 	b = h1.AppendStatusLine(b, hs.http10, status)
 	if c.vhost.info.Options&OptionSTS != 0 {
 		b = append(b, "strict-transport-security: max-age=15768000 ; includeSubDomains\r\n"...)
 	}
-	if m := hs.mount; m != nil {
+	if m := t.mount; m != nil {
 		b = append(b, m.allHeaders...)
 	} else {
 		b = append(b, c.vhost.headers...)
@@ -648,18 +652,19 @@ func (c *Conn) AddHTTPHeaderByToken(b []byte, tok h1.Token, value string) ([]byt
 
 // noteHeader keeps what the transaction must know of the response head.
 func (c *Conn) noteHeader(name, value string) {
-	hs := c.http
+	hs := c.h1state()
+	t := c.txn()
 	if hs == nil {
 		return
 	}
 	switch {
 	case strings.EqualFold(name, "content-length"):
 		if v, ok := h1.ParseContentLength([]byte(strings.TrimSpace(value))); ok {
-			hs.txLength = v
+			t.txLength = v
 		}
 	case strings.EqualFold(name, "transfer-encoding"):
 		if listHasToken([]byte(value), "chunked") {
-			hs.txChunked = true
+			t.txChunked = true
 		}
 	case strings.EqualFold(name, "connection"):
 		if listHasToken([]byte(value), "close") {
@@ -672,10 +677,10 @@ func (c *Conn) noteHeader(name, value string) {
 // (lws_add_http_header_content_length); a response with a length can be
 // followed by another request on the connection.
 func (c *Conn) AddHTTPHeaderContentLength(b []byte, n int64) ([]byte, error) {
-	if c.http == nil {
+	if c.txn() == nil {
 		return b, ErrHTTPNotActive
 	}
-	c.http.txLength = n
+	c.txn().txLength = n
 	return h1.AppendContentLength(b, n), nil
 }
 
@@ -696,8 +701,8 @@ func (c *Conn) AddHTTPCommonHeaders(b []byte, status int, contentType string, le
 	if length >= 0 {
 		return c.AddHTTPHeaderContentLength(b, length)
 	}
-	if !c.http.http10 {
-		c.http.txChunked = true
+	if !c.h1state().http10 {
+		c.txn().txChunked = true
 		b = append(b, "transfer-encoding: chunked\r\n"...)
 	}
 	return b, nil
@@ -710,12 +715,13 @@ func (c *Conn) AddHTTPCommonHeaders(b []byte, status int, contentType string, le
 // see HTTPTransactionCompleted), and "connection: keep-alive" for an
 // HTTP/1.0 client that asked to keep it.
 func (c *Conn) FinalizeHTTPHeader(b []byte) ([]byte, error) {
-	hs := c.http
+	hs := c.h1state()
+	t := c.txn()
 	if hs == nil {
 		return b, ErrHTTPNotActive
 	}
-	bodyless := hs.head || hs.status == 204 || hs.status == 304 || hs.status/100 == 1
-	if hs.txLength < 0 && !hs.txChunked && !bodyless {
+	bodyless := t.head || t.status == 204 || t.status == 304 || t.status/100 == 1
+	if t.txLength < 0 && !t.txChunked && !bodyless {
 		hs.keepAlive = false
 	}
 	if hs.phase == phaseBody && !hs.bodyDroppable() {
@@ -747,22 +753,23 @@ func (c *Conn) FinalizeWriteHTTPHeader(b []byte) error {
 // AddHTTPHeader adds a header to the response head the library is
 // building, during CallbackAddHeaders.
 func (c *Conn) AddHTTPHeader(name, value string) error {
-	if c.http == nil || c.http.extra == nil {
+	if c.txn() == nil || c.txn().extra == nil {
 		return errors.New("lws: AddHTTPHeader outside CallbackAddHeaders")
 	}
-	b, err := h1.AppendHeader(*c.http.extra, name, value)
+	b, err := h1.AppendHeader(*c.txn().extra, name, value)
 	if err != nil {
 		return err
 	}
-	*c.http.extra = b
+	*c.txn().extra = b
 	return nil
 }
 
 // respond sends a whole response made by the library, head and body, and
 // completes the transaction.
 func (c *Conn) respond(status int, extra []byte, contentType string, body []byte) error {
-	hs := c.http
-	if hs == nil || c.role != h1Server || !hs.inTransaction() {
+	hs := c.h1state()
+	t := c.txn()
+	if hs == nil || !hs.inTransaction() {
 		return ErrHTTPNotActive
 	}
 	l := c.loop
@@ -774,13 +781,13 @@ func (c *Conn) respond(status int, extra []byte, contentType string, body []byte
 	}
 	b = append(b, extra...)
 	b = h1.AppendContentLength(b, int64(len(body)))
-	hs.txLength = int64(len(body))
+	t.txLength = int64(len(body))
 	b, _ = c.FinalizeHTTPHeader(b)
 	l.scratch = b[:0]
-	if hs.head {
+	if t.head {
 		body = nil
 	}
-	hs.txBytes += int64(len(body))
+	t.txBytes += int64(len(body))
 	if _, err := c.send(b, body); err != nil {
 		return err
 	}
@@ -810,11 +817,12 @@ func statusPage(status int, html string) []byte {
 // called from any callback of the transaction; it returns what
 // HTTPTransactionCompleted returns.
 func (c *Conn) ReturnHTTPStatus(status int, html string) error {
-	hs := c.http
-	if hs == nil || c.role != h1Server || !hs.inTransaction() {
+	hs := c.h1state()
+	t := c.txn()
+	if hs == nil || !hs.inTransaction() {
 		return ErrHTTPNotActive
 	}
-	if status == 404 && c.vhost.info.ErrorDocument404 != "" && !hs.handling404 {
+	if status == 404 && c.vhost.info.ErrorDocument404 != "" && !t.handling404 {
 		return c.HTTPRedirect(302, c.vhost.info.ErrorDocument404)
 	}
 	return c.respond(status, nil, "text/html; charset=utf-8", statusPage(status, html))
@@ -850,7 +858,8 @@ func CallbackHTTPDummy(c *Conn, reason Reason, in []byte) error {
 // Apache's combined format.
 func (c *Conn) logAccess() {
 	w := c.vhost.info.AccessLog
-	hs := c.http
+	hs := c.h1state()
+	t := c.txn()
 	if w == nil || hs == nil || c.ah == nil {
 		return
 	}
@@ -873,14 +882,14 @@ func (c *Conn) logAccess() {
 	} else {
 		b = append(b, " HTTP/1.1\" "...)
 	}
-	if hs.status > 0 {
-		b = strconv.AppendInt(b, int64(hs.status), 10)
+	if t.status > 0 {
+		b = strconv.AppendInt(b, int64(t.status), 10)
 	} else {
 		b = append(b, '-')
 	}
 	b = append(b, ' ')
-	if hs.txBytes > 0 {
-		b = strconv.AppendInt(b, hs.txBytes, 10)
+	if t.txBytes > 0 {
+		b = strconv.AppendInt(b, t.txBytes, 10)
 	} else {
 		b = append(b, '-')
 	}

@@ -19,7 +19,7 @@ func (cgiPipe) closed(*Conn)                                      {}
 // pipeOwner returns the HTTP connection a CGI pipe serves.
 func pipeOwner(pc *Conn) (*Conn, error) {
 	parent, _ := pc.user.(*Conn)
-	if parent == nil || parent.closed || parent.http == nil || parent.http.cgi == nil {
+	if parent == nil || parent.closed || parent.txn() == nil || parent.txn().cgi == nil {
 		return nil, errors.New("lws: CGI pipe without its connection")
 	}
 	return parent, nil
@@ -30,7 +30,7 @@ func (cgiPipe) rx(pc *Conn, _ []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	switch st := parent.http.cgi; pc {
+	switch st := parent.txn().cgi; pc {
 	case st.errc:
 		return 0, parent.cgiStderr()
 	case st.out:

@@ -9,6 +9,21 @@ import (
 	"github.com/golws/lws/internal/ascii"
 )
 
+// txn is the HTTP transaction the connection carries: the request being
+// answered and its response's state, whatever the wire. It is nil when the
+// connection carries no HTTP transaction.
+func (c *Conn) txn() *httpTxn {
+	if c.http == nil {
+		return nil
+	}
+	return &c.http.txn
+}
+
+// h1state is the connection's HTTP/1 server wire state: parser, keep-alive,
+// request body framing. It is nil when the connection is not an HTTP/1
+// server connection.
+func (c *Conn) h1state() *httpState { return c.http }
+
 // roleH1 is the server side of HTTP/1: it reads request heads into a
 // header table, hands WebSocket upgrades to the WebSocket role and serves
 // everything else as HTTP transactions: mounts (files, redirects, CGI,
@@ -36,7 +51,9 @@ func (hs *httpState) inTransaction() bool {
 	return hs.phase == phaseBody || hs.phase == phaseResponse
 }
 
-// httpState is what a server connection keeps while it is HTTP.
+// httpState is the HTTP/1 wire state of a server connection: the request
+// parser, keep-alive, the request body's framing and deadlines. It carries
+// the connection's one HTTP transaction at a time.
 type httpState struct {
 	parser   h1.Parser
 	started  bool // the parser was reset onto the connection's table
@@ -47,7 +64,6 @@ type httpState struct {
 
 	keepAlive bool // the connection may carry another request after this one
 	http10    bool
-	head      bool // a HEAD request: responses carry no body
 
 	// the request body
 	bodyLeft int64 // Content-Length bytes not yet delivered (or, once completed, dropped)
@@ -60,7 +76,15 @@ type httpState struct {
 
 	ka int // keep-alive timeout once the completed transaction's response has gone
 
-	// the response
+	txn httpTxn
+}
+
+// httpTxn is an HTTP transaction independent of the wire that carries it:
+// the request being answered and its response's state. An HTTP/1
+// connection carries one at a time.
+type httpTxn struct {
+	head bool // a HEAD request: responses carry no body
+
 	status      int
 	headersSent bool
 	txLength    int64 // declared Content-Length, or -1
@@ -179,10 +203,10 @@ func (roleH1) writeable(c *Conn) error {
 			// next request.
 			return c.httpNext()
 		}
-		if hs.file != nil {
+		if hs.txn.file != nil {
 			return c.sendFilePiece()
 		}
-		if hs.cgi != nil {
+		if hs.txn.cgi != nil {
 			return c.cgiWriteable()
 		}
 	}
@@ -190,8 +214,8 @@ func (roleH1) writeable(c *Conn) error {
 }
 
 func (roleH1) write(c *Conn, p []byte, wt WriteType) (int, error) {
-	hs := c.http
-	if hs == nil {
+	t := c.txn()
+	if t == nil {
 		return c.send(nil, p)
 	}
 	base := wt &^ (WriteNoFin | WriteH2StreamEnd)
@@ -200,11 +224,11 @@ func (roleH1) write(c *Conn, p []byte, wt WriteType) (int, error) {
 		c.headersGone()
 		return c.send(nil, p)
 	case WriteHTTP, WriteHTTPFinal:
-		if hs.head {
+		if t.head {
 			return len(p), nil
 		}
-		hs.txBytes += int64(len(p))
-		if hs.txChunked {
+		t.txBytes += int64(len(p))
+		if t.txChunked {
 			return c.sendChunk(p, base == WriteHTTPFinal || wt&WriteH2StreamEnd != 0)
 		}
 	}
@@ -214,8 +238,8 @@ func (roleH1) write(c *Conn, p []byte, wt WriteType) (int, error) {
 // sendChunk sends p as one chunk of a chunked response, followed by the
 // last chunk when final.
 func (c *Conn) sendChunk(p []byte, final bool) (int, error) {
-	hs := c.http
-	if hs.finalSent {
+	t := c.txn()
+	if t.finalSent {
 		return 0, errors.New("lws: HTTP write after the final chunk")
 	}
 	if len(p) > 0 {
@@ -234,7 +258,7 @@ func (c *Conn) sendChunk(p []byte, final bool) (int, error) {
 	case len(p) == 0:
 		return 0, nil
 	}
-	hs.finalSent = final
+	t.finalSent = final
 	if _, err := c.send(nil, tail); err != nil {
 		return 0, err
 	}
@@ -259,7 +283,7 @@ func (roleH1) closed(c *Conn) {
 	if err := c.callback(CallbackClosedHTTP, nil); err != nil {
 		logf(LogDebug, "lws: CLOSED_HTTP on %v: %v", c, err)
 	}
-	if hs := c.http; hs != nil && hs.callbackVP != nil && c.vp == hs.callbackVP {
+	if t := c.txn(); t != nil && t.callbackVP != nil && c.vp == t.callbackVP {
 		_ = c.callback(CallbackHTTPDropProtocol, nil)
 	}
 }

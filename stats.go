@@ -118,7 +118,7 @@ func (cx *Context) Stats() Stats {
 			n := 0
 			for c := vp.first; c != nil; c = c.vpNext {
 				n++
-				if c.http != nil && c.http.cgi != nil {
+				if c.txn() != nil && c.txn().cgi != nil {
 					s.CGIAlive++
 				}
 			}

@@ -349,7 +349,7 @@ func sameTLS(a, b *Vhost) bool {
 func (c *Conn) misdirected(v *Vhost) bool {
 	st := c.tlsState()
 	if st == nil {
-		if c.http != nil && c.http.toHTTPS {
+		if c.txn() != nil && c.txn().toHTTPS {
 			return false // redirected, not served
 		}
 		return v.tlsCfg != nil && (v.tlsCfg.ClientAuth == tls.RequireAnyClientCert ||
@@ -411,8 +411,8 @@ func (l *loop) peekTLS(c *Conn) {
 		l.unsetLowat(c, st)
 		c.rare.tls = nil
 		c.rxHold &^= holdTLS
-		if c.http != nil && c.vhost.info.Options&OptionRedirectHTTPToHTTPS == OptionRedirectHTTPToHTTPS {
-			c.http.toHTTPS = true
+		if c.txn() != nil && c.vhost.info.Options&OptionRedirectHTTPToHTTPS == OptionRedirectHTTPToHTTPS {
+			c.txn().toHTTPS = true
 		}
 		c.SetTimeout(PendingTimeoutHoldingAH, c.vhost.info.AHIdleTimeoutSecs)
 		l.queueReady(c)
