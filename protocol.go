@@ -9,9 +9,9 @@ import "strconv"
 type Reason int
 
 // The callback reasons. Names follow lws (LWS_CALLBACK_RAW_RX becomes
-// CallbackRawRX). Reasons that belong to roles golws does not serve yet are
-// defined so that ported code compiles; they are never delivered until the
-// role exists.
+// CallbackRawRX). Reasons golws never delivers, because it lacks the
+// feature or does the work itself, are defined so that ported code
+// compiles; each one's comment says so and why.
 const (
 	// CallbackEstablished: a WebSocket server connection finished its handshake.
 	CallbackEstablished Reason = 0
@@ -104,22 +104,34 @@ const (
 	// CallbackWSPeerInitiatedClose: the WebSocket peer sent a Close; in holds
 	// its code and reason.
 	CallbackWSPeerInitiatedClose Reason = 38
-	// CallbackWSExtDefaults: a client may set options of a negotiated extension.
+	// CallbackWSExtDefaults: golws does not deliver this reason: an extension's options are
+	// set with Conn.SetExtensionOption once it is negotiated. lws delivers
+	// it to a client so that it may set the option string of a negotiated
+	// extension.
 	CallbackWSExtDefaults Reason = 39
-	// CallbackCGI: CGI standard I/O events.
+	// CallbackCGI: golws does not deliver this reason: a CGI mount's output goes
+	// straight to its client through the library. lws delivers it for the
+	// CGI's standard output and standard error events.
 	CallbackCGI Reason = 40
 	// CallbackCGITerminated: the CGI process ended.
 	CallbackCGITerminated Reason = 41
-	// CallbackCGIStdinData: data to write to the CGI's standard input.
+	// CallbackCGIStdinData: golws does not deliver this reason: the library itself
+	// writes the request body to the CGI's standard input. lws delivers it
+	// with data to write there.
 	CallbackCGIStdinData Reason = 42
-	// CallbackCGIStdinCompleted: no more standard input for the CGI.
+	// CallbackCGIStdinCompleted: golws does not deliver this reason: the library closes
+	// the CGI's standard input itself at the end of the request body. lws
+	// delivers it when no more standard input will come.
 	CallbackCGIStdinCompleted Reason = 43
 	// CallbackEstablishedClientHTTP: an HTTP client connection has its
 	// response headers.
 	CallbackEstablishedClientHTTP Reason = 44
 	// CallbackClosedClientHTTP: an HTTP client connection is closing.
 	CallbackClosedClientHTTP Reason = 45
-	// CallbackReceiveClientHTTP: response payload is available to read.
+	// CallbackReceiveClientHTTP: golws does not deliver this reason: the HTTP client reads
+	// the response itself and delivers its payload as
+	// CallbackReceiveClientHTTPRead. lws delivers it when response payload is
+	// available, for user code to read it with lws_http_client_read.
 	CallbackReceiveClientHTTP Reason = 46
 	// CallbackCompletedClientHTTP: an HTTP client transaction completed.
 	CallbackCompletedClientHTTP Reason = 47
@@ -131,7 +143,9 @@ const (
 	CallbackHTTPDropProtocol Reason = 50
 	// CallbackCheckAccessRights: access check for a callback mount.
 	CallbackCheckAccessRights Reason = 51
-	// CallbackProcessHTML: rewrite an outgoing HTML chunk.
+	// CallbackProcessHTML: golws does not deliver this reason: it has no "interpret"
+	// mounts. lws delivers it to rewrite an outgoing HTML chunk of a file
+	// served through such a mount.
 	CallbackProcessHTML Reason = 52
 	// CallbackAddHeaders: add headers to a server response.
 	CallbackAddHeaders Reason = 53
@@ -139,8 +153,10 @@ const (
 	CallbackHTTPPMO Reason = 56
 	// CallbackClientHTTPWriteable: an HTTP client may send request body.
 	CallbackClientHTTPWriteable Reason = 57
-	// CallbackOpenSSLPerformServerCertVerification: a client is verifying the
-	// server's certificate.
+	// CallbackOpenSSLPerformServerCertVerification: golws does not deliver this reason: a
+	// client's verification of the server certificate is crypto/tls's alone.
+	// lws delivers it while a client verifies the server's certificate, so
+	// that user code may override the result.
 	CallbackOpenSSLPerformServerCertVerification Reason = 58
 	// CallbackRawRX: data arrived on a RAW socket; in is valid only during the
 	// callback.
@@ -171,15 +187,21 @@ const (
 	// CallbackEventWaitCancelled: delivered on the loop to every protocol of
 	// every vhost after CancelService; the Conn is the vhost-protocol instance.
 	CallbackEventWaitCancelled Reason = 71
-	// CallbackVhostCertAging: a vhost certificate's expiry was checked.
+	// CallbackVhostCertAging: golws does not deliver this reason: it has no certificate
+	// renewal (ACME) support. lws delivers it when a vhost certificate's
+	// expiry was checked.
 	CallbackVhostCertAging Reason = 72
 	// CallbackTimer: the connection's one-shot timer set by Conn.SetTimer expired.
 	CallbackTimer Reason = 73
-	// CallbackVhostCertUpdate: certificate renewal progress.
+	// CallbackVhostCertUpdate: golws does not deliver this reason: it has no certificate
+	// renewal (ACME) support. lws delivers it to report certificate renewal
+	// progress.
 	CallbackVhostCertUpdate Reason = 74
 	// CallbackClientClosed: a WebSocket client connection ended.
 	CallbackClientClosed Reason = 75
-	// CallbackClientHTTPDropProtocol: an HTTP client was unbound from a protocol.
+	// CallbackClientHTTPDropProtocol: golws does not deliver this reason: an HTTP client
+	// keeps the protocol it was created with. lws delivers it when an HTTP
+	// client is unbound from its protocol.
 	CallbackClientHTTPDropProtocol Reason = 76
 	// CallbackWSServerBindProtocol: a WebSocket server connection was bound to
 	// a protocol.
@@ -190,15 +212,25 @@ const (
 	CallbackWSClientBindProtocol Reason = 79
 	// CallbackWSClientDropProtocol: a WebSocket client connection was unbound.
 	CallbackWSClientDropProtocol Reason = 80
-	// CallbackRawSktBindProtocol: a RAW socket was bound to a protocol.
+	// CallbackRawSktBindProtocol: golws does not deliver this reason: a RAW socket gets
+	// CallbackRawAdopt (or CallbackRawConnected) and no bind notice. lws
+	// delivers it when a RAW socket is bound to a protocol.
 	CallbackRawSktBindProtocol Reason = 81
-	// CallbackRawSktDropProtocol: a RAW socket was unbound from its protocol.
+	// CallbackRawSktDropProtocol: golws does not deliver this reason: a RAW socket gets
+	// CallbackRawClose and no unbind notice. lws delivers it when a RAW
+	// socket is unbound from its protocol.
 	CallbackRawSktDropProtocol Reason = 82
-	// CallbackRawFileBindProtocol: an adopted file was bound to a protocol.
+	// CallbackRawFileBindProtocol: golws does not deliver this reason: an adopted file
+	// gets CallbackRawAdoptFile and no bind notice. lws delivers it when an
+	// adopted file is bound to a protocol.
 	CallbackRawFileBindProtocol Reason = 83
-	// CallbackRawFileDropProtocol: an adopted file was unbound from its protocol.
+	// CallbackRawFileDropProtocol: golws does not deliver this reason: an adopted file
+	// gets CallbackRawCloseFile and no unbind notice. lws delivers it when an
+	// adopted file is unbound from its protocol.
 	CallbackRawFileDropProtocol Reason = 84
-	// CallbackClientHTTPBindProtocol: an HTTP client was bound to a protocol.
+	// CallbackClientHTTPBindProtocol: golws does not deliver this reason: an HTTP client
+	// is bound to its protocol when it is created, without a notice. lws
+	// delivers it when an HTTP client is bound to a protocol.
 	CallbackClientHTTPBindProtocol Reason = 85
 	// CallbackHTTPConfirmUpgrade: a chance to reject an upgrade; in is the
 	// target protocol.
@@ -206,12 +238,17 @@ const (
 	// CallbackRawConnected: an outgoing RAW client connection (method "RAW")
 	// connected.
 	CallbackRawConnected Reason = 101
-	// CallbackVerifyBasicAuthorization: check "user:password" for a mount using
-	// basic authentication.
+	// CallbackVerifyBasicAuthorization: golws does not deliver this reason: it has no
+	// basic-auth support yet. lws delivers it, with "user:password", for a
+	// mount whose auth mode asks the protocol to check the credentials.
 	CallbackVerifyBasicAuthorization Reason = 102
-	// CallbackWSITxCreditGet: a connection received transmit credit.
+	// CallbackWSITxCreditGet: golws does not deliver this reason: it has no connection
+	// whose transmit credit is managed by user code. lws delivers it when
+	// such a connection (an HTTP/2 stream) received transmit credit.
 	CallbackWSITxCreditGet Reason = 103
-	// CallbackClientHTTPRedirect: an HTTP client is following a 3xx.
+	// CallbackClientHTTPRedirect: golws does not deliver this reason: the HTTP client does
+	// not follow redirects; a 3xx is delivered like any other response. lws
+	// delivers it when an HTTP client is about to follow a 3xx.
 	CallbackClientHTTPRedirect Reason = 104
 	// CallbackConnecting: just before connect(2) of a client connection.
 	CallbackConnecting Reason = 105
