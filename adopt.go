@@ -87,7 +87,7 @@ func (vh *Vhost) AdoptDescriptor(ai AdoptInfo) (*Conn, error) {
 	if err := unix.SetNonblock(ai.FD, true); err != nil {
 		return fail(fmt.Errorf("lws: adopt: set non-blocking: %w", err))
 	}
-	c := &Conn{loop: l, vhost: vh, vp: vh.protocols[0], fd: int32(ai.FD), kind: kindFile,
+	c := &Conn{loop: l, vhost: vh, vp: vh.protocols[0], role: noRole, fd: int32(ai.FD), kind: kindFile,
 		writeReady: true}
 	c.SetOpaque(ai.Opaque)
 	if ai.Type&AdoptSocket != 0 {
@@ -152,7 +152,7 @@ func (l *loop) acceptConn(vh *Vhost, fd int, peer netip.AddrPort) {
 	if info := &l.cx.info; info.KaTime > 0 {
 		setKeepalive(fd, info.KaTime, info.KaProbes, info.KaInterval)
 	}
-	c := &Conn{loop: l, vhost: vh, vp: vh.protocols[0], fd: int32(fd), kind: kindSocket, writeReady: true}
+	c := &Conn{loop: l, vhost: vh, vp: vh.protocols[0], role: noRole, fd: int32(fd), kind: kindSocket, writeReady: true}
 	c.peer = peer
 	if !l.admitPeer(c) {
 		l.logLimit("lws: vhost %q: connection from %v refused: %d connections from that address, the limit",

@@ -159,7 +159,7 @@ func (cx *Context) ClientConnect(info ClientConnectInfo) (*Conn, error) {
 		}
 	}
 	l := cx.loop
-	c := &Conn{loop: l, vhost: vh, fd: -1, kind: kindClient}
+	c := &Conn{loop: l, vhost: vh, role: noRole, fd: -1, kind: kindClient}
 	c.SetOpaque(info.Opaque)
 	cs := &clientState{host: info.Address, port: info.Port, timeout: info.ConnectTimeout, ssl: info.SSLConnection}
 	if info.Iface != "" {

@@ -247,11 +247,7 @@ func (c *Conn) String() string {
 	if c.vp != nil {
 		proto = c.vp.proto.Name
 	}
-	role := "none"
-	if c.role != nil {
-		role = c.role.name()
-	}
-	return fmt.Sprintf("conn(fd %d, %s, %s, %s)", c.fd, c.kindName(), role, proto)
+	return fmt.Sprintf("conn(fd %d, %s, %s, %s)", c.fd, c.kindName(), c.role.name(), proto)
 }
 
 func (c *Conn) kindName() string {
@@ -364,13 +360,14 @@ func (c *Conn) RxFlowControl(enable bool) error {
 	return nil
 }
 
-// rolePending reports whether the role holds received data it has not
-// delivered yet (a WebSocket extension's decoded output).
+// rolePending reports whether the transport or the role holds received
+// data it has not delivered yet (TLS plaintext of a record read whole, a
+// WebSocket extension's decoded output).
 func (c *Conn) rolePending() bool {
 	if st := c.tlsState(); st != nil && st.more {
 		return true
 	}
-	return c.ws != nil && c.ws.x != nil && len(c.ws.x.rxPending) > 0
+	return c.role.pending(c)
 }
 
 // RxFlowAllowed reports whether reception is on.

@@ -459,14 +459,8 @@ func (l *loop) serviceRx(c *Conn) {
 		return
 	}
 	size := len(l.rbuf)
-	if c.ws == nil && (c.rare == nil || c.rare.tls == nil) {
-		// RAW delivers what it reads, so its reads are piece-sized;
-		// framing roles split their payload themselves and read more at a
-		// time, many frames per system call.
-		size = l.piece
-		if rs := c.vp.proto.RxBufferSize; rs > 0 && rs < size {
-			size = rs
-		}
+	if c.rare == nil || c.rare.tls == nil {
+		size = c.role.readSize(c)
 	}
 	n, err := unix.Read(int(c.fd), l.rbuf[:size])
 	if n > 0 {
@@ -573,7 +567,7 @@ func (l *loop) serviceFile(c *Conn) {
 // open until that is sent; otherwise it closes now.
 func (l *loop) onEOF(c *Conn) {
 	c.readReady = false
-	if c.client != nil && c.client.httpc != nil && c.httpClientEOF() {
+	if c.role.peerEOF(c) {
 		l.closeConn(c, errPeerClosed)
 		return
 	}
@@ -694,7 +688,7 @@ func (l *loop) onTimeout(c *Conn) {
 	}
 	reason := c.timeoutReason
 	c.timeoutReason = NoPendingTimeout
-	if c.client != nil && !c.established {
+	if c.kind == kindClient && !c.established {
 		l.clientFail(c, c.client.timeoutText())
 		return
 	}
@@ -723,7 +717,7 @@ func (l *loop) userClose(c *Conn, why error) {
 		l.closeAfterResponse(c)
 		return
 	}
-	if c.established && c.role != nil && why != errPeerClosed && c.role.closing(c, why) {
+	if c.established && why != errPeerClosed && c.role.closing(c, why) {
 		return
 	}
 	l.closeConn(c, why)
@@ -762,7 +756,7 @@ func (l *loop) closeAfterResponse(c *Conn) {
 		l.updateInterest(c)
 		return
 	}
-	if c.role != h1Server || c.kind != kindSocket || c.rxEOF || c.peerHup || c.lingering {
+	if !c.role.lingers(c) || c.rxEOF || c.peerHup || c.lingering {
 		l.closeConn(c, errResponseSent)
 		return
 	}
@@ -902,7 +896,7 @@ func (l *loop) closeConn(c *Conn, why error) {
 		l.closeConn(ch, errParentClosed)
 		ch = next
 	}
-	if c.established && c.role != nil {
+	if c.established {
 		c.role.closed(c)
 	} else if c.client != nil && !c.client.failed {
 		c.client.failed = true

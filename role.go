@@ -2,7 +2,10 @@ package lws
 
 // role is what lws keeps in its role ops tables: the operations that differ
 // between RAW sockets, adopted files, WebSocket, HTTP and so on, over the one
-// Conn type. The loop calls them; they call the protocol.
+// Conn type. The loop calls them; they call the protocol. The loop asks a
+// role, never which role a connection has: every decision that differs
+// between roles is one of these operations. roleBase gives the common
+// answer to the optional ones.
 type role interface {
 	// name is lws's role name, shown in Conn.String for logs.
 	name() string
@@ -20,7 +23,51 @@ type role interface {
 	// (a WebSocket sends its Close frame and waits for the answer); it
 	// reports whether it did.
 	closing(c *Conn, why error) bool
+
+	// readSize is how many bytes one read of the descriptor asks for.
+	// RAW hands the protocol what it reads, so its reads are piece-sized;
+	// a framing role splits what it reads itself and reads a whole
+	// buffer, many frames per system call. (A TLS transport reads a whole
+	// buffer whatever the role: records are larger than a piece.)
+	readSize(c *Conn) int
+	// pending reports whether the role holds received data it has not
+	// delivered yet (lws's service_flag_pending: a WebSocket extension's
+	// decoded output), so the loop services the connection again without
+	// waiting for the descriptor.
+	pending(c *Conn) bool
+	// peerEOF is told that the peer finished sending. It reports whether
+	// that ends the connection now (an HTTP client's body that runs until
+	// the server closes is complete); otherwise the connection closes
+	// once what it owes the peer is written.
+	peerEOF(c *Conn) bool
+	// lingers reports whether closing after a final response shuts the
+	// sending side down and then reads and drops what the peer still
+	// sends until it closes (an HTTP/1 server's lingering close), rather
+	// than closing at once.
+	lingers(c *Conn) bool
+	// heard returns when the peer was last heard from (loop clock), for
+	// the validity policy; ok is false for roles without one.
+	heard(c *Conn) (last int64, ok bool)
+	// issueKeepalive asks the peer for a sign of life when it has been
+	// silent for the validity policy's ping interval (lws's
+	// issue_keepalive: a WebSocket PING).
+	issueKeepalive(c *Conn)
+	// alpn returns the ALPN protocol names the role serves over TLS.
+	alpn() []string
 }
+
+// roleBase gives the answers most roles share to the role operations a
+// few roles have an opinion about. Role types embed it.
+type roleBase struct{}
+
+func (roleBase) readSize(c *Conn) int      { return c.rxPieceSize() }
+func (roleBase) pending(*Conn) bool        { return false }
+func (roleBase) peerEOF(*Conn) bool        { return false }
+func (roleBase) lingers(*Conn) bool        { return false }
+func (roleBase) heard(*Conn) (int64, bool) { return 0, false }
+func (roleBase) issueKeepalive(*Conn)      {}
+func (roleBase) alpn() []string            { return nil }
+func (roleBase) closing(*Conn, error) bool { return false }
 
 // dispatchWriteable runs a WRITEABLE callback with one write permitted.
 func (c *Conn) dispatchWriteable(reason Reason) error {

@@ -7,18 +7,17 @@ import (
 )
 
 // cgiPipe is the role of the pipes of a CGI program.
-type cgiPipe struct{}
+type cgiPipe struct{ roleBase }
 
 var cgiPipeRole role = cgiPipe{}
 
 func (cgiPipe) name() string                                      { return "cgi" }
 func (cgiPipe) write(c *Conn, p []byte, _ WriteType) (int, error) { return c.send(nil, p) }
-func (cgiPipe) closing(*Conn, error) bool                         { return false }
 func (cgiPipe) closed(*Conn)                                      {}
 
-// pipeOwner returns the HTTP connection a CGI pipe serves.
+// pipeOwner returns the HTTP connection a CGI pipe serves: its parent.
 func pipeOwner(pc *Conn) (*Conn, error) {
-	parent, _ := pc.user.(*Conn)
+	parent := pc.Parent()
 	if parent == nil || parent.closed || parent.txn() == nil || parent.txn().cgi == nil {
 		return nil, errors.New("lws: CGI pipe without its connection")
 	}
@@ -53,12 +52,13 @@ func (cgiPipe) writeable(pc *Conn) error {
 // c; it owns the descriptor from then on, and c closes it.
 func (c *Conn) adoptPipe(fd *int) (*Conn, error) {
 	l := c.loop
-	pc := &Conn{loop: l, vhost: c.vhost, fd: int32(*fd), kind: kindFile, writeReady: true, role: cgiPipeRole, user: c}
+	pc := &Conn{loop: l, vhost: c.vhost, fd: int32(*fd), kind: kindFile, writeReady: true, role: cgiPipeRole}
 	*fd = -1
 	if err := l.register(pc); err != nil {
 		unix.Close(int(pc.fd))
 		return nil, err
 	}
+	pc.setParent(c)
 	pc.established = true
 	return pc, nil
 }

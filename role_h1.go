@@ -32,7 +32,7 @@ func (c *Conn) h1state() *httpState { return c.http }
 // unparsed, until HTTPTransactionCompleted and until the response has
 // gone to the kernel (see httpNext), so responses go out in order and a
 // client that pipelines without reading is held back by TCP.
-type roleH1 struct{}
+type roleH1 struct{ roleBase }
 
 var h1Server role = roleH1{}
 
@@ -101,6 +101,15 @@ type httpTxn struct {
 }
 
 func (roleH1) name() string { return "h1" }
+
+// lingers: a server connection closing after its last response drains
+// what the client still sends (see closeAfterResponse); an adopted
+// descriptor that is not a socket cannot shut down one way.
+func (roleH1) lingers(c *Conn) bool { return c.kind == kindSocket }
+
+var h1ALPN = []string{"http/1.1"}
+
+func (roleH1) alpn() []string { return h1ALPN }
 
 func (roleH1) rx(c *Conn, p []byte) (int, error) {
 	l := c.loop
@@ -287,8 +296,6 @@ func (roleH1) closed(c *Conn) {
 		_ = c.callback(CallbackHTTPDropProtocol, nil)
 	}
 }
-
-func (roleH1) closing(*Conn, error) bool { return false }
 
 // fallbackToRaw switches a connection whose first bytes are not an HTTP
 // method to the vhost's listen-accept role (lws's

@@ -49,13 +49,11 @@ const (
 // maxStatusLine bounds a response's status line.
 const maxStatusLine = 1024
 
-type roleH1Client struct{}
+type roleH1Client struct{ roleBase }
 
 var h1Client role = roleH1Client{}
 
 func (roleH1Client) name() string { return "h1-client" }
-
-func (roleH1Client) closing(*Conn, error) bool { return false }
 
 func (roleH1Client) closed(c *Conn) {
 	if err := c.callback(CallbackClosedClientHTTP, nil); err != nil {
@@ -292,10 +290,10 @@ func (c *Conn) httpClientComplete() error {
 
 var errHTTPClientDone = errors.New("lws: HTTP client transaction completed")
 
-// httpClientEOF ends a response that runs until the server closes.
-func (c *Conn) httpClientEOF() bool {
+// peerEOF ends a response that runs until the server closes.
+func (roleH1Client) peerEOF(c *Conn) bool {
 	hc := c.client.httpc
-	if hc == nil || hc.phase != hcBody || hc.chunked || hc.left >= 0 {
+	if hc.phase != hcBody || hc.chunked || hc.left >= 0 {
 		return false
 	}
 	hc.phase = hcDone

@@ -1,7 +1,7 @@
 package lws
 
 // roleRawSkt is lws's raw-skt role: bytes in, bytes out, no framing.
-type roleRawSkt struct{}
+type roleRawSkt struct{ roleBase }
 
 var rawSkt role = roleRawSkt{}
 
@@ -27,8 +27,6 @@ func (roleRawSkt) writeable(c *Conn) error { return c.dispatchWriteable(Callback
 
 func (roleRawSkt) write(c *Conn, p []byte, _ WriteType) (int, error) { return c.send(nil, p) }
 
-func (roleRawSkt) closing(*Conn, error) bool { return false }
-
 func (roleRawSkt) closed(c *Conn) {
 	if err := c.callback(CallbackRawClose, nil); err != nil {
 		logf(LogDebug, "lws: RAW_CLOSE on %v: %v", c, err)
@@ -37,7 +35,7 @@ func (roleRawSkt) closed(c *Conn) {
 
 // roleRawFile is lws's raw-file role: the library polls an adopted
 // descriptor and tells the protocol, which does its own reads.
-type roleRawFile struct{}
+type roleRawFile struct{ roleBase }
 
 var rawFile role = roleRawFile{}
 
@@ -50,8 +48,6 @@ func (roleRawFile) rx(c *Conn, _ []byte) (int, error) {
 func (roleRawFile) writeable(c *Conn) error { return c.dispatchWriteable(CallbackRawWriteableFile) }
 
 func (roleRawFile) write(c *Conn, p []byte, _ WriteType) (int, error) { return c.send(nil, p) }
-
-func (roleRawFile) closing(*Conn, error) bool { return false }
 
 func (roleRawFile) closed(c *Conn) {
 	if err := c.callback(CallbackRawCloseFile, nil); err != nil {

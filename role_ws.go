@@ -11,7 +11,10 @@ import (
 // roleWS is the WebSocket role (RFC 6455) over one connection: frames in
 // through the ws package's incremental parser, RECEIVE callbacks in pieces
 // no larger than the protocol's rx buffer, frames out through Write.
-type roleWS struct{ client bool }
+type roleWS struct {
+	roleBase
+	client bool
+}
 
 var (
 	wsServer role = roleWS{client: false}
@@ -84,13 +87,25 @@ func (w *wsState) more() *wsAux {
 	return w.aux
 }
 
-// newWSState makes the state of a connection that negotiated exts.
-func newWSState(exts []activeExt) *wsState {
-	w := &wsState{}
+// toWS makes c a WebSocket that negotiated exts, the server or the
+// client side as c is: its role, its state (the HTTP state it had is
+// given back) and its validity policy, counted from now.
+func (c *Conn) toWS(exts []activeExt) {
+	info := &c.vhost.info
+	w := &wsState{lastValid: c.loop.now()}
 	if len(exts) > 0 {
 		w.x = &wsExtState{exts: exts}
 	}
-	return w
+	client := c.kind == kindClient
+	w.parser.Reset(ws.ParserConfig{Server: !client, MaxFrame: info.WSMaxFrame,
+		MaxMessage: info.WSMaxMessage, AllowedRSV: allowedRSV(exts)})
+	c.loop.freeHTTP(c)
+	c.role = wsServer
+	if client {
+		c.role = wsClient
+	}
+	c.ws = w
+	c.startValidity()
 }
 
 func (r roleWS) name() string {
@@ -98,6 +113,24 @@ func (r roleWS) name() string {
 		return "ws-client"
 	}
 	return "ws"
+}
+
+// readSize: frames are split by the parser, so a read takes a whole
+// buffer.
+func (roleWS) readSize(c *Conn) int { return len(c.loop.rbuf) }
+
+// pending: an extension's decoded output waits while reception is off.
+func (roleWS) pending(c *Conn) bool { return c.ws.x != nil && len(c.ws.x.rxPending) > 0 }
+
+func (roleWS) heard(c *Conn) (int64, bool) { return c.ws.lastValid, true }
+
+// issueKeepalive pings the peer, unless a ping is unanswered yet or the
+// connection is closing.
+func (roleWS) issueKeepalive(c *Conn) {
+	if w := c.ws; !w.pingInFlight && !w.closeSent {
+		w.pingInFlight = true
+		_, _ = c.wsSendFrame(ws.OpPing, true, nil)
+	}
 }
 
 func (r roleWS) rx(c *Conn, p []byte) (int, error) {

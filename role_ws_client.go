@@ -11,7 +11,7 @@ import (
 
 // roleWSHandshake is a WebSocket client between TCP connect and the
 // server's 101: it has sent its upgrade request and reads the answer.
-type roleWSHandshake struct{}
+type roleWSHandshake struct{ roleBase }
 
 var wsClientHS role = roleWSHandshake{}
 
@@ -66,8 +66,6 @@ func (roleWSHandshake) write(*Conn, []byte, WriteType) (int, error) {
 // closed is never reached: a client is not established during its
 // handshake, so closing it reports CLIENT_CONNECTION_ERROR instead.
 func (roleWSHandshake) closed(*Conn) {}
-
-func (roleWSHandshake) closing(*Conn, error) bool { return false }
 
 // wsClientStart sends the upgrade request once TCP is connected.
 func (c *Conn) wsClientStart() error {
@@ -189,12 +187,8 @@ func (c *Conn) wsClientFinish() error {
 	c.SetTimeout(NoPendingTimeout, 0)
 	c.client.ws = nil
 	c.established = true
-	c.role = wsClient
-	c.ws = newWSState(exts)
-	c.ws.parser.Reset(ws.ParserConfig{Server: false, MaxFrame: c.vhost.info.WSMaxFrame,
-		MaxMessage: c.vhost.info.WSMaxMessage, AllowedRSV: allowedRSV(exts)})
+	c.toWS(exts)
 	_ = c.callback(CallbackWSClientBindProtocol, nil)
-	c.startValidity()
 	return c.callback(CallbackClientEstablished, nil)
 }
 

@@ -225,7 +225,8 @@ func (vh *Vhost) vhostTLS() error {
 		cfg.ClientAuth = tls.RequireAndVerifyClientCert
 	}
 	if len(cfg.NextProtos) == 0 {
-		cfg.NextProtos = []string{"http/1.1"}
+		// What the role accepted connections start in serves.
+		cfg.NextProtos = append([]string(nil), h1Server.alpn()...)
 	}
 	if err := vh.applyTLSPolicy(cfg); err != nil {
 		return err
@@ -663,7 +664,7 @@ func (l *loop) handshakeDone(c *Conn, st *tlsState, err error) {
 		if c.closed {
 			return
 		}
-		if c.client != nil {
+		if c.kind == kindClient {
 			l.clientFail(c, "TLS: "+err.Error())
 			return
 		}
@@ -678,7 +679,7 @@ func (l *loop) handshakeDone(c *Conn, st *tlsState, err error) {
 	if c.closed {
 		return
 	}
-	if c.client != nil {
+	if c.kind == kindClient {
 		c.rxHold &^= holdTLS
 		st.more = true
 		l.timers.cancel(&c.timeout)

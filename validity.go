@@ -1,20 +1,21 @@
 package lws
 
-import (
-	"time"
-
-	"github.com/golws/lws/ws"
-)
+import "time"
 
 // The connection-validity policy (VhostInfo.ValidityPing and
-// ValidityHangup): a WebSocket peer silent for a while is pinged, one
-// silent for too long is hung up. Its timer is the connection's validity
-// entry in the loop's heap.
+// ValidityHangup): a peer silent for a while is asked for a sign of life
+// (the role's issueKeepalive: a WebSocket PING), one silent for too long
+// is hung up. The role tells when the peer was last heard from; the
+// timer is the connection's validity entry in the loop's heap.
 
-// startValidity arms the connection-validity policy of a new WebSocket.
+// startValidity arms the validity policy of a connection whose role
+// has one, counting from now.
 func (c *Conn) startValidity() {
 	l, info := c.loop, &c.vhost.info
-	c.ws.lastValid = l.now()
+	last, ok := c.role.heard(c)
+	if !ok {
+		return
+	}
 	next := info.ValidityPing
 	if next < 0 || (info.ValidityHangup > 0 && info.ValidityHangup < next) {
 		next = info.ValidityHangup
@@ -23,19 +24,23 @@ func (c *Conn) startValidity() {
 		return
 	}
 	c.validity.kind, c.validity.conn = timerValidity, c
-	l.timers.schedule(&c.validity, c.ws.lastValid+int64(next))
+	l.timers.schedule(&c.validity, last+int64(next))
 }
 
 // checkValidity runs when the validity timer fires: it hangs up a peer
-// silent for too long, pings one silent for a while, or waits again.
+// silent for too long, asks one silent for a while for a sign of life,
+// or waits again.
 func (l *loop) checkValidity(c *Conn) {
-	w := c.ws
-	if c.closed || w == nil {
+	if c.closed {
+		return
+	}
+	last, ok := c.role.heard(c)
+	if !ok {
 		return
 	}
 	info := &c.vhost.info
 	now := l.now()
-	idle := time.Duration(now - w.lastValid)
+	idle := time.Duration(now - last)
 	if info.ValidityHangup > 0 && idle >= info.ValidityHangup {
 		logf(LogInfo, "lws: %v: nothing received for %v: hanging up", c, idle)
 		l.closeConn(c, &TimeoutError{Reason: PendingTimeoutWSPongCheckGetPong})
@@ -44,10 +49,7 @@ func (l *loop) checkValidity(c *Conn) {
 	next := time.Duration(-1)
 	if info.ValidityPing > 0 {
 		if idle >= info.ValidityPing {
-			if !w.pingInFlight && !w.closeSent {
-				w.pingInFlight = true
-				_, _ = c.wsSendFrame(ws.OpPing, true, nil)
-			}
+			c.role.issueKeepalive(c)
 		} else {
 			next = info.ValidityPing - idle
 		}

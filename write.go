@@ -49,9 +49,6 @@ func (c *Conn) Write(p []byte, wt WriteType) (int, error) {
 		return 0, ErrWriteOutsideWriteable
 	}
 	c.permit = false
-	if c.role == nil {
-		return 0, errors.New("lws: connection has no role to write with")
-	}
 	return c.role.write(c, p, wt)
 }
 

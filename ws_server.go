@@ -92,17 +92,8 @@ func (c *Conn) wsServerUpgrade() error {
 	if _, err := c.send(nil, resp); err != nil {
 		return err
 	}
-	l.freeHTTP(c)
-	c.role = wsServer
 	vh.counts.wsUpg++
-	c.ws = newWSState(exts)
-	c.ws.parser.Reset(ws.ParserConfig{
-		Server:     true,
-		MaxFrame:   vh.info.WSMaxFrame,
-		MaxMessage: vh.info.WSMaxMessage,
-		AllowedRSV: allowedRSV(exts),
-	})
-	c.startValidity()
+	c.toWS(exts)
 	err := c.callback(CallbackEstablished, nil)
 	// Headers are not kept past ESTABLISHED on an upgraded connection.
 	c.loop.releaseAH(c)
