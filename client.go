@@ -209,35 +209,20 @@ func (cx *Context) ClientConnect(info ClientConnectInfo) (*Conn, error) {
 		cs.addrs = []netip.Addr{a.Unmap()}
 		l.connectQ = append(l.connectQ, c)
 	} else {
-		l.resolveQ = append(l.resolveQ, c)
-		l.pumpResolver()
+		l.resolvers.add(c)
 	}
 	return c, nil
 }
 
-// pumpResolver starts lookups while fewer than ResolverWorkers run.
-func (l *loop) pumpResolver() {
-	cx := l.cx
-	for l.resolving < cx.info.ResolverWorkers && len(l.resolveQ) > 0 {
-		c := l.resolveQ[0]
-		l.resolveQ[0] = nil
-		l.resolveQ = l.resolveQ[1:]
-		if c.closed {
-			continue
-		}
-		l.resolving++
-		host, timeout := c.client.host, c.client.timeout
-		cx.resolvers.Add(1)
-		go func() {
-			defer cx.resolvers.Done()
-			addrs, err := resolveHost(cx.resolveCtx, host, timeout)
-			l.post(func() {
-				l.resolving--
-				l.resolved(c, addrs, err)
-				l.pumpResolver()
-			})
-		}()
-	}
+// startResolve looks c's name up on a worker of the resolver pool; the
+// addresses go back to the loop, to resolved.
+func (l *loop) startResolve(c *Conn) bool {
+	ctx, host, timeout := l.cx.resolveCtx, c.client.host, c.client.timeout
+	l.resolvers.spawn(func() (func(), bool) {
+		addrs, err := resolveHost(ctx, host, timeout)
+		return func() { l.resolved(c, addrs, err) }, true
+	})
+	return true
 }
 
 // resolveHost looks a name up. Names under .invalid fail at once, as RFC
@@ -438,10 +423,5 @@ func (l *loop) dropFromQueues(c *Conn) {
 			break
 		}
 	}
-	for i, q := range l.resolveQ {
-		if q == c {
-			l.resolveQ = append(l.resolveQ[:i], l.resolveQ[i+1:]...)
-			break
-		}
-	}
+	l.resolvers.remove(c)
 }

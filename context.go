@@ -151,9 +151,7 @@ type Context struct {
 
 	resolveCtx    context.Context
 	resolveCancel context.CancelFunc
-	resolvers     sync.WaitGroup
 	fileReads     sync.WaitGroup
-	handshakes    sync.WaitGroup
 }
 
 // NewContext creates a context and its service loop. Vhosts are created
@@ -312,8 +310,8 @@ func (cx *Context) Destroy() {
 	cx.vhosts = nil
 	cx.loop.closeAll()
 	cx.resolveCancel()
-	cx.resolvers.Wait()
-	cx.handshakes.Wait()
+	cx.loop.resolvers.wait()
+	cx.loop.handshakes.wait()
 	cx.fileReads.Wait()
 	cx.destroyed = true
 	cx.loop.destroy()

@@ -36,11 +36,10 @@ type loop struct {
 	base   time.Time
 	timers timerHeap
 
-	ready, readyNext []*Conn // connections with input to service
-	write, writeNext []*Conn // connections owed a WRITEABLE callback
-	connectQ         []*Conn // client connections ready to start connecting
-	resolveQ         []*Conn // client connections waiting for a resolver
-	resolving        int
+	ready, readyNext []*Conn  // connections with input to service
+	write, writeNext []*Conn  // connections owed a WRITEABLE callback
+	connectQ         []*Conn  // client connections ready to start connecting
+	resolvers        workPool // client connections' name lookups (client.go)
 
 	current *Conn // whose callback is running
 	passNow int64 // the loop clock when this pass woke
@@ -82,8 +81,7 @@ type loop struct {
 	hdr [16]byte // a frame header being built
 
 	// TLS
-	tlsWait    []*Conn       // connections waiting for a handshake worker
-	tlsRunning int           // handshakes running
+	handshakes workPool      // TLS handshakes (tls.go)
 	plain      []byte        // one record's plaintext
 	tlsJoin    []byte        // a head and payload joined into one record
 	etagBuf    [40]byte      // a served file's entity tag
@@ -105,6 +103,8 @@ func newLoop(cx *Context, p poll.Poller, limit int) *loop {
 		base:   time.Now(),
 	}
 	l.reserveFD, _ = unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	l.resolvers.l, l.resolvers.limit, l.resolvers.start = l, cx.info.ResolverWorkers, l.startResolve
+	l.handshakes.l, l.handshakes.limit, l.handshakes.start = l, cx.info.TLSHandshakeWorkers, l.handshakeWorker
 	l.ah = ahPool{max: cx.info.MaxHTTPHeaderPool, dataSize: cx.info.MaxHTTPHeaderData}
 	if l.ah.max <= 0 {
 		l.ah.max = limit
@@ -139,7 +139,7 @@ func (l *loop) maskBuf(n int) []byte {
 func (l *loop) now() int64 { return int64(time.Since(l.base)) }
 
 // post runs fn on the loop at its next pass. Only library code running on
-// other goroutines (the resolver pool) uses it.
+// other goroutines (the worker pools, the file readers) uses it.
 func (l *loop) post(fn func()) {
 	l.postMu.Lock()
 	l.posted = append(l.posted, fn)

@@ -449,8 +449,7 @@ func (l *loop) peekTLS(c *Conn) {
 	// crypto/tls refuses at once): the handshake may have a worker.
 	l.unsetLowat(c, st)
 	st.peek = false
-	l.tlsWait = append(l.tlsWait, c)
-	l.pumpTLS()
+	l.handshakes.add(c)
 }
 
 // unsetLowat puts SO_RCVLOWAT back to 1 once the loop no longer waits for
@@ -462,64 +461,50 @@ func (l *loop) unsetLowat(c *Conn, st *tlsState) {
 	}
 }
 
-// pumpTLS gives workers, while the pool has room, to the connections
-// waiting in order: a new handshake starts on a goroutine; a running one
-// that gave its worker back while waiting for its peer resumes.
-func (l *loop) pumpTLS() {
-	cx := l.cx
-	for l.tlsRunning < cx.info.TLSHandshakeWorkers && len(l.tlsWait) > 0 {
-		c := l.tlsWait[0]
-		l.tlsWait[0] = nil
-		l.tlsWait = l.tlsWait[1:]
-		st := c.tlsState()
-		if c.closed || st == nil {
-			continue
-		}
-		if st.hs != nil {
-			select {
-			case st.grant <- true:
-				l.tlsRunning++
-			default: // already told the connection closed
-			}
-			continue
-		}
-		dup, err := dupConn(int(c.fd))
-		if err != nil {
-			l.killLater(c, err)
-			continue
-		}
-		rc, err := dup.(syscall.Conn).SyscallConn()
-		if err != nil {
-			_ = dup.Close()
-			l.killLater(c, err)
-			continue
-		}
-		hc := &hsConn{Conn: dup, rc: rc, l: l, c: c, st: st, held: true}
-		st.hs, st.tr.hs = dup, hc
-		st.grant = make(chan bool, 1)
-		_ = dup.SetDeadline(st.deadline)
-		if err := c.sslInfo(SSLCBHandshakeStart, nil); err != nil {
-			_ = dup.Close()
-			st.hs, st.tr.hs = nil, nil
-			l.closeConn(c, err)
-			continue
-		}
-		l.tlsRunning++
-		cx.handshakes.Add(1)
-		go func() {
-			defer cx.handshakes.Done()
-			err := st.conn.Handshake()
-			held := hc.held
-			_ = dup.SetDeadline(time.Time{})
-			l.post(func() {
-				if held {
-					l.tlsRunning--
-				}
-				l.handshakeDone(c, st, err)
-				l.pumpTLS()
-			})
-		}()
+// handshakeWorker gives c a worker of the handshake pool: a new handshake
+// starts on a goroutine; a running one that gave its worker back while
+// waiting for its peer resumes. It reports whether c took the worker.
+func (l *loop) handshakeWorker(c *Conn) bool {
+	st := c.tlsState()
+	if st == nil {
+		return false
 	}
+	if st.hs != nil {
+		select {
+		case st.grant <- true:
+			return true
+		default: // already told the connection closed
+			return false
+		}
+	}
+	dup, err := dupConn(int(c.fd))
+	if err != nil {
+		l.killLater(c, err)
+		return false
+	}
+	rc, err := dup.(syscall.Conn).SyscallConn()
+	if err != nil {
+		_ = dup.Close()
+		l.killLater(c, err)
+		return false
+	}
+	hc := &hsConn{Conn: dup, rc: rc, l: l, c: c, st: st, held: true}
+	st.hs, st.tr.hs = dup, hc
+	st.grant = make(chan bool, 1)
+	_ = dup.SetDeadline(st.deadline)
+	if err := c.sslInfo(SSLCBHandshakeStart, nil); err != nil {
+		_ = dup.Close()
+		st.hs, st.tr.hs = nil, nil
+		l.closeConn(c, err)
+		return false
+	}
+	l.handshakes.spawn(func() (func(), bool) {
+		err := st.conn.Handshake()
+		held := hc.held
+		_ = dup.SetDeadline(time.Time{})
+		return func() { l.handshakeDone(c, st, err) }, held
+	})
+	return true
 }
 
 // resumeTLS queues, for a worker, a handshake whose peer's bytes have come
@@ -532,8 +517,7 @@ func (l *loop) resumeTLS(c *Conn, st *tlsState) {
 		}
 		return
 	}
-	l.tlsWait = append(l.tlsWait, c)
-	l.pumpTLS()
+	l.handshakes.add(c)
 }
 
 // hsConn is the handshake goroutine's socket, a duplicate served by Go's
@@ -555,10 +539,7 @@ func (h *hsConn) release() {
 	if h.held {
 		h.held = false
 		l := h.l
-		l.post(func() {
-			l.tlsRunning--
-			l.pumpTLS()
-		})
+		l.post(l.handshakes.release)
 	}
 }
 
@@ -902,8 +883,7 @@ func (l *loop) startClientTLS(c *Conn) {
 	secs := l.cx.info.TimeoutSecs
 	st.deadline = time.Now().Add(time.Duration(secs) * time.Second)
 	c.SetTimeout(PendingTimeoutSSLAccept, secs)
-	l.tlsWait = append(l.tlsWait, c)
-	l.pumpTLS()
+	l.handshakes.add(c)
 }
 
 // InitVhostClientSSL sets up the vhost's client TLS from info's
