@@ -87,15 +87,15 @@ func (vh *Vhost) AdoptDescriptor(ai AdoptInfo) (*Conn, error) {
 	if err := unix.SetNonblock(ai.FD, true); err != nil {
 		return fail(fmt.Errorf("lws: adopt: set non-blocking: %w", err))
 	}
-	c := &Conn{loop: l, vhost: vh, vp: vh.protocols[0], role: noRole, fd: int32(ai.FD), kind: kindFile,
-		writeReady: true}
+	c := newConn(l, vh, ai.FD, kindFile)
+	c.vp, c.writeReady = vh.protocols[0], true
 	c.SetOpaque(ai.Opaque)
 	if ai.Type&AdoptSocket != 0 {
 		c.kind = kindSocket
 		setSocketOptions(ai.FD)
 		l.limitUnsent(ai.FD)
 		if sa, err := unix.Getpeername(ai.FD); err == nil {
-			c.peer = addrPortOf(sa)
+			c.peer = packPeer(addrPortOf(sa))
 		}
 	}
 	if err := l.register(c); err != nil {
@@ -152,8 +152,9 @@ func (l *loop) acceptConn(vh *Vhost, fd int, peer netip.AddrPort) {
 	if info := &l.cx.info; info.KaTime > 0 {
 		setKeepalive(fd, info.KaTime, info.KaProbes, info.KaInterval)
 	}
-	c := &Conn{loop: l, vhost: vh, vp: vh.protocols[0], role: noRole, fd: int32(fd), kind: kindSocket, writeReady: true}
-	c.peer = peer
+	c := newConn(l, vh, fd, kindSocket)
+	c.vp, c.writeReady = vh.protocols[0], true
+	c.peer = packPeer(peer)
 	if !l.admitPeer(c) {
 		l.logLimit("lws: vhost %q: connection from %v refused: %d connections from that address, the limit",
 			vh.name, peer.Addr(), l.cx.info.IPLimitWSI)

@@ -159,7 +159,7 @@ func (cx *Context) ClientConnect(info ClientConnectInfo) (*Conn, error) {
 		}
 	}
 	l := cx.loop
-	c := &Conn{loop: l, vhost: vh, role: noRole, fd: -1, kind: kindClient}
+	c := newConn(l, vh, -1, kindClient)
 	c.SetOpaque(info.Opaque)
 	cs := &clientState{host: info.Address, port: info.Port, timeout: info.ConnectTimeout, ssl: info.SSLConnection}
 	if info.Iface != "" {
@@ -318,8 +318,9 @@ func (l *loop) startConnect(c *Conn) {
 				continue
 			}
 		}
-		c.peer = netip.AddrPortFrom(a, uint16(cs.port))
-		err = unix.Connect(fd, sockaddrOf(c.peer))
+		peer := netip.AddrPortFrom(a, uint16(cs.port))
+		c.peer = packPeer(peer)
+		err = unix.Connect(fd, sockaddrOf(peer))
 		if err == nil || err == unix.EINPROGRESS {
 			c.connecting = true
 			c.writeReady = false

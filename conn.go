@@ -35,39 +35,24 @@ const (
 // the loop (see Context). After its final close reason a Conn is dead:
 // methods on it do nothing or return ErrClosed.
 type Conn struct {
+	*netConn // the socket: the Conn's own, or for a stream child its network connection's
+
 	loop  *loop
 	vhost *Vhost
 	vp    *vhostProtocol
 	role  role
-	fd    int32
-	kind  connKind
 
-	peerCounted bool // counted in the loop's peer limits (beside kind: no padding)
-
-	interest uint32 // what the level-triggered poller watches
-
-	// readiness as last learned from the poller and system calls
-	readReady  bool
-	writeReady bool
-	peerHup    bool
-	registered bool
-	parked     bool // removed from a level-triggered poller while rx is off after a hangup
+	kind connKind
 
 	// lifecycle
 	created     bool // WSI_CREATE was delivered
 	established bool // the role's adoption or connected reason was delivered
-	connecting  bool
 	closed      bool
-	rxEOF       bool // the peer finished sending; close once writes drain
 
 	// writeable machinery
 	wantWriteable bool
-	inWriteList   bool
-	inReadyList   bool
 	inWriteable   bool // inside a WRITEABLE callback
 	permit        bool // the next Write is allowed
-	rxDisabled    bool
-	rxHold        uint8 // library reasons not to read: holdAH, holdClosing
 
 	killAfterWrite bool // close once what the library holds has been sent
 	lingering      bool // the response has gone: reading and dropping until the peer closes
@@ -77,18 +62,11 @@ type Conn struct {
 	http           *httpState
 	ws             *wsState
 
-	out    []byte // the part of one write the kernel did not take
-	outOff int
-	rxHeld []byte // data read but not yet delivered because rx was disabled
-
 	user any
-
-	peer netip.AddrPort
 
 	vpPrev, vpNext *Conn
 
-	timeout  timerEntry
-	validity timerEntry
+	timeout timerEntry
 
 	client *clientState
 	rare   *connRare
@@ -104,8 +82,6 @@ type connRare struct {
 
 	timer    timerEntry // SetTimer's
 	closeErr error
-
-	tls *tlsState
 }
 
 // more returns c's rarely used state, making it on first use.
@@ -216,7 +192,7 @@ func (c *Conn) FD() int {
 }
 
 // PeerAddr returns the peer's address for TCP connections.
-func (c *Conn) PeerAddr() netip.AddrPort { return c.peer }
+func (c *Conn) PeerAddr() netip.AddrPort { return c.peer.AddrPort() }
 
 // Parent returns the connection's parent, or nil.
 func (c *Conn) Parent() *Conn {

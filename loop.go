@@ -459,7 +459,7 @@ func (l *loop) serviceRx(c *Conn) {
 		return
 	}
 	size := len(l.rbuf)
-	if c.rare == nil || c.rare.tls == nil {
+	if c.tls == nil {
 		size = c.role.readSize(c)
 	}
 	n, err := unix.Read(int(c.fd), l.rbuf[:size])
@@ -485,7 +485,7 @@ func (l *loop) serviceRx(c *Conn) {
 		// A short read drained the socket: the next arrival is a new event.
 		c.readReady = false
 	}
-	if c.rare != nil && c.rare.tls != nil {
+	if c.tls != nil {
 		l.deliverTLS(c, l.rbuf[:n])
 	} else {
 		l.deliver(c, l.rbuf[:n])

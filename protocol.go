@@ -387,7 +387,7 @@ type Protocol struct {
 
 // PendingTimeout names why a connection timeout was set (lws's enum
 // pending_timeout). The number shows up in logs when the timeout fires.
-type PendingTimeout int
+type PendingTimeout int32
 
 // Timeout reasons, with lws's numbers.
 const (

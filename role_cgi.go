@@ -52,7 +52,8 @@ func (cgiPipe) writeable(pc *Conn) error {
 // c; it owns the descriptor from then on, and c closes it.
 func (c *Conn) adoptPipe(fd *int) (*Conn, error) {
 	l := c.loop
-	pc := &Conn{loop: l, vhost: c.vhost, fd: int32(*fd), kind: kindFile, writeReady: true, role: cgiPipeRole}
+	pc := newConn(l, c.vhost, *fd, kindFile)
+	pc.writeReady, pc.role = true, cgiPipeRole
 	*fd = -1
 	if err := l.register(pc); err != nil {
 		unix.Close(int(pc.fd))

@@ -366,9 +366,9 @@ func (l *loop) startTLS(c *Conn) {
 	st := &tlsState{}
 	base := &tls.Config{GetConfigForClient: configForClient(&g.sni, st)}
 	st.tr.local = &net.TCPAddr{}
-	st.tr.peer = net.TCPAddrFromAddrPort(c.peer)
+	st.tr.peer = net.TCPAddrFromAddrPort(c.peer.AddrPort())
 	st.conn = tls.Server(&st.tr, base)
-	c.more().tls = st
+	c.tls = st
 	c.rxHold |= holdTLS
 	st.plainOK = c.vhost.info.Options&OptionAllowNonSSLOnSSLPort == OptionAllowNonSSLOnSSLPort
 	// The loop waits for the ClientHello; the handshake, waiting
@@ -410,7 +410,7 @@ func (l *loop) peekTLS(c *Conn) {
 	if st.plainOK && h[0] != 0x16 {
 		// Plain HTTP on the TLS port.
 		l.unsetLowat(c, st)
-		c.rare.tls = nil
+		c.tls = nil
 		c.rxHold &^= holdTLS
 		if c.txn() != nil && c.vhost.info.Options&OptionRedirectHTTPToHTTPS == OptionRedirectHTTPToHTTPS {
 			c.txn().toHTTPS = true
@@ -796,10 +796,7 @@ func (c *Conn) sendCiphertext() error {
 
 // tlsState returns the connection's TLS, or nil.
 func (c *Conn) tlsState() *tlsState {
-	if c.rare == nil {
-		return nil
-	}
-	return c.rare.tls
+	return c.tls
 }
 
 // closeTLS ends a handshake in progress when its connection closes: the
@@ -875,10 +872,10 @@ func verifyRelaxed(st tls.ConnectionState, host string, roots *x509.CertPool, fl
 // just connected.
 func (l *loop) startClientTLS(c *Conn) {
 	st := &tlsState{}
-	st.tr.peer = net.TCPAddrFromAddrPort(c.peer)
+	st.tr.peer = net.TCPAddrFromAddrPort(c.peer.AddrPort())
 	st.tr.local = &net.TCPAddr{}
 	st.conn = tls.Client(&st.tr, c.clientTLSConfig())
-	c.more().tls = st
+	c.tls = st
 	c.rxHold |= holdTLS
 	secs := l.cx.info.TimeoutSecs
 	st.deadline = time.Now().Add(time.Duration(secs) * time.Second)
@@ -922,7 +919,7 @@ func (vh *Vhost) InitVhostClientSSL(info VhostInfo) error {
 // peekingTLS reports whether the connection waits for its first byte to
 // choose between TLS and plain HTTP.
 func (c *Conn) peekingTLS() bool {
-	return c.rare != nil && c.rare.tls != nil && c.rare.tls.peek
+	return c.tls != nil && c.tls.peek
 }
 
 // PeerCertificates returns the certificates the TLS peer presented, leaf

@@ -290,7 +290,7 @@ func (cx *Context) CreateVhost(info VhostInfo) (*Vhost, error) {
 		}
 		seen[p.Name] = true
 		vp := &vhostProtocol{vh: vh, proto: p, opts: info.ProtocolOptions[p.Name]}
-		vp.pseudo = Conn{loop: cx.loop, vhost: vh, vp: vp, role: noRole, fd: -1, kind: kindVhostProtocol}
+		vp.pseudo = Conn{netConn: &netConn{fd: -1}, loop: cx.loop, vhost: vh, vp: vp, role: noRole, kind: kindVhostProtocol}
 		vh.protocols = append(vh.protocols, vp)
 	}
 	if info.ListenAcceptProtocol != "" && vh.protocol(info.ListenAcceptProtocol) == nil {
@@ -347,7 +347,8 @@ func (cx *Context) CreateVhost(info VhostInfo) (*Vhost, error) {
 			vh.closeMounts()
 			return nil, fmt.Errorf("lws: vhost %q: %w", info.Name, err)
 		}
-		ls := &Conn{loop: cx.loop, vhost: vh, vp: vh.protocols[0], role: noRole, fd: int32(fd), kind: kindListener}
+		ls := newConn(cx.loop, vh, fd, kindListener)
+		ls.vp = vh.protocols[0]
 		if err := cx.loop.register(ls); err != nil {
 			unix.Close(fd)
 			vh.closeMounts()

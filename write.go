@@ -116,13 +116,13 @@ const (
 func (c *Conn) stageable(n int) bool {
 	l := c.loop
 	return l.cork == c && c.outOff >= len(c.out) && len(l.stage)+n <= corkLimit &&
-		(c.rare == nil || c.rare.tls == nil)
+		c.tls == nil
 }
 
 // send writes hdr then p to the connection, encrypted if it is TLS, and
 // keeps whatever the kernel did not take. It returns len(p) on success.
 func (c *Conn) send(hdr, p []byte) (int, error) {
-	if c.rare != nil && c.rare.tls != nil {
+	if c.tls != nil {
 		return c.sendTLS(hdr, p)
 	}
 	return c.sendWire(hdr, p)
