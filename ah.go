@@ -1,7 +1,7 @@
 package lws
 
 import (
-	"github.com/golws/lws/h1"
+	"github.com/golws/lws/hdr"
 )
 
 // The header tables ("ah" in lws) are a per-loop pool: a connection holds
@@ -12,7 +12,7 @@ import (
 type ahPool struct {
 	max      int // tables that may exist at once
 	dataSize int // bytes of header data per table
-	free     []*h1.Table
+	free     []*hdr.Table
 	inUse    int
 	waiting  []*Conn // FIFO of connections waiting for a table
 }
@@ -31,14 +31,14 @@ func (l *loop) acquireAH(c *Conn) bool {
 		}
 		return false
 	}
-	var t *h1.Table
+	var t *hdr.Table
 	if n := len(p.free); n > 0 {
 		t = p.free[n-1]
 		p.free[n-1] = nil
 		p.free = p.free[:n-1]
 		t.Reset()
 	} else {
-		t = h1.NewTable(p.dataSize)
+		t = hdr.NewTable(p.dataSize)
 	}
 	p.inUse++
 	c.ah = t
@@ -93,7 +93,7 @@ func (l *loop) releaseAH(c *Conn) {
 // joined as lws_hdr_copy joins them (lws_hdr_total_length), or 0 when the
 // header is absent or the headers are gone (after a WebSocket upgrade's
 // ESTABLISHED callback).
-func (c *Conn) HdrTotalLength(tok h1.Token) int {
+func (c *Conn) HdrTotalLength(tok hdr.Token) int {
 	if c.ah == nil {
 		return 0
 	}
@@ -101,7 +101,7 @@ func (c *Conn) HdrTotalLength(tok h1.Token) int {
 }
 
 // HdrCopy appends the value of a request header to dst (lws_hdr_copy).
-func (c *Conn) HdrCopy(dst []byte, tok h1.Token) []byte {
+func (c *Conn) HdrCopy(dst []byte, tok hdr.Token) []byte {
 	if c.ah == nil {
 		return dst
 	}
@@ -109,7 +109,7 @@ func (c *Conn) HdrCopy(dst []byte, tok h1.Token) []byte {
 }
 
 // Hdr returns the value of a request header as a string, or "".
-func (c *Conn) Hdr(tok h1.Token) string {
+func (c *Conn) Hdr(tok hdr.Token) string {
 	if c.ah == nil || !c.ah.Has(tok) {
 		return ""
 	}
@@ -117,8 +117,8 @@ func (c *Conn) Hdr(tok h1.Token) string {
 }
 
 // HdrFragmentCount returns how many fragments a header has: repeated
-// headers, or one per URI argument for h1.TokenURIArgs.
-func (c *Conn) HdrFragmentCount(tok h1.Token) int {
+// headers, or one per URI argument for hdr.TokenURIArgs.
+func (c *Conn) HdrFragmentCount(tok hdr.Token) int {
 	if c.ah == nil {
 		return 0
 	}
@@ -127,7 +127,7 @@ func (c *Conn) HdrFragmentCount(tok h1.Token) int {
 
 // HdrFragment returns fragment i of a header (lws_hdr_copy_fragment). The
 // slice is only valid during the callback.
-func (c *Conn) HdrFragment(tok h1.Token, i int) []byte {
+func (c *Conn) HdrFragment(tok hdr.Token, i int) []byte {
 	if c.ah == nil {
 		return nil
 	}

@@ -8,10 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/golws/lws"
-	"github.com/golws/lws/h1"
+	"github.com/golws/lws/hdr"
+	"github.com/gorilla/websocket"
 )
 
 func TestHeaderTablePoolWaitsAndReleases(t *testing.T) {
@@ -21,7 +20,7 @@ func TestHeaderTablePoolWaitsAndReleases(t *testing.T) {
 		case lws.CallbackEstablished:
 			// Headers are there during ESTABLISHED, with URL arguments.
 			arg, _ := c.URLArg("who")
-			rec.add("established " + c.Hdr(h1.TokenHost) + " " + arg + " " + c.Hdr(h1.TokenUserAgent))
+			rec.add("established " + c.Hdr(hdr.TokenHost) + " " + arg + " " + c.Hdr(hdr.TokenUserAgent))
 			c.CallbackOnWritable()
 		case lws.CallbackServerWriteable:
 			// ... and gone afterwards, as lws documents.

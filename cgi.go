@@ -6,10 +6,10 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/golws/lws/h1"
+	"github.com/golws/lws/hdr"
 	"github.com/golws/lws/internal/cgi"
+	"golang.org/x/sys/unix"
 )
 
 // CGI (cgi:// mounts, RFC 3875). The program's three pipes are served by
@@ -61,7 +61,7 @@ const (
 )
 
 // startCGI runs a cgi:// mount's program for the current request.
-func (c *Conn) startCGI(m *mount, method h1.Token, uri, rest []byte) error {
+func (c *Conn) startCGI(m *mount, method hdr.Token, uri, rest []byte) error {
 	l := c.loop
 	ah, hs := c.ah, c.h1state()
 	t := c.txn()
@@ -70,12 +70,12 @@ func (c *Conn) startCGI(m *mount, method h1.Token, uri, rest []byte) error {
 		ScriptName:     m.Mountpoint,
 		PathInfo:       string(rest),
 		QueryString:    c.queryString(),
-		ServerName:     string(hostName(ah.Copy(nil, h1.TokenHost))),
+		ServerName:     string(hostName(ah.Copy(nil, hdr.TokenHost))),
 		ServerPort:     c.vhost.port,
 		ServerProtocol: "HTTP/1.1",
 		RemoteAddr:     c.peer.Addr().String(),
 		RemotePort:     int(c.peer.Port()),
-		ContentType:    c.Hdr(h1.TokenContentType),
+		ContentType:    c.Hdr(hdr.TokenContentType),
 		ContentLength:  -1,
 	}
 	if hs.http10 {
@@ -84,11 +84,11 @@ func (c *Conn) startCGI(m *mount, method h1.Token, uri, rest []byte) error {
 	if len(m.Mountpoint) == 1 {
 		req.ScriptName, req.PathInfo = "", string(uri)
 	}
-	if ah.Has(h1.TokenContentLength) {
+	if ah.Has(hdr.TokenContentLength) {
 		req.ContentLength = hs.bodyLeft
 	}
-	for tok := h1.TokenHost; tok < h1.TokenURIArgs; tok++ {
-		if tok == h1.TokenHTTPVersion || !ah.Has(tok) {
+	for tok := hdr.TokenHost; tok < hdr.TokenURIArgs; tok++ {
+		if tok == hdr.TokenHTTPVersion || !ah.Has(tok) {
 			continue
 		}
 		name := strings.TrimSuffix(tok.String(), ":")

@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/golws/lws"
-	"github.com/golws/lws/h1"
+	"github.com/golws/lws/hdr"
 )
 
 // httpClientRun makes one golws HTTP client request and returns what it
@@ -39,7 +39,7 @@ func httpClientRun(t *testing.T, info lws.ClientConnectInfo, vhinfo lws.VhostInf
 				return err
 			}
 		case lws.CallbackEstablishedClientHTTP:
-			status, ctype = c.HTTPClientStatus(), c.Hdr(h1.TokenContentType)
+			status, ctype = c.HTTPClientStatus(), c.Hdr(hdr.TokenContentType)
 			rec.add("established")
 		case lws.CallbackReceiveClientHTTPRead:
 			buf.Write(in)

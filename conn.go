@@ -7,7 +7,7 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/golws/lws/h1"
+	"github.com/golws/lws/hdr"
 )
 
 // Reasons the library itself stops reading a connection.
@@ -58,7 +58,7 @@ type Conn struct {
 	lingering      bool // the response has gone: reading and dropping until the peer closes
 	waitingAH      bool
 	timeoutReason  PendingTimeout
-	ah             *h1.Table
+	ah             *hdr.Table
 	http           *httpState
 	ws             *wsState
 

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/golws/lws"
-	"github.com/golws/lws/h1"
+	"github.com/golws/lws/hdr"
 	"github.com/golws/lws/internal/looptest"
 )
 
@@ -24,7 +24,7 @@ func uploadProtocol() lws.Protocol {
 	return lws.Protocol{Name: "upload", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
 		switch reason {
 		case lws.CallbackHTTP:
-			if c.HdrFragmentCount(h1.TokenContentLength) > 0 {
+			if c.HdrFragmentCount(hdr.TokenContentLength) > 0 {
 				return nil // the body follows
 			}
 			return c.ReturnHTTPStatus(200, "")

@@ -10,10 +10,11 @@ import (
 	"strconv"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/golws/lws/h1"
+	"github.com/golws/lws/hdr"
+	"github.com/golws/lws/httpsem"
 	"github.com/golws/lws/internal/ascii"
+	"golang.org/x/sys/unix"
 )
 
 // Serving files (lws_serve_http_file and the file:// mounts). Origins are
@@ -182,14 +183,14 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype 
 
 	status, start, length := 200, int64(0), size
 	seeker, canSeek := f.(io.Seeker)
-	if ah != nil && !gz && canSeek && ah.Has(h1.TokenRange) && ifRangeHolds(ah, etag, mod) {
-		s, n, r := h1.ParseRange(ah.Copy(l.ctrlBuf[:0], h1.TokenRange), size)
+	if ah != nil && !gz && canSeek && ah.Has(hdr.TokenRange) && ifRangeHolds(ah, etag, mod) {
+		s, n, r := httpsem.ParseRange(ah.Copy(l.ctrlBuf[:0], hdr.TokenRange), size)
 		switch r {
-		case h1.RangeOK:
+		case httpsem.RangeOK:
 			if _, err := seeker.Seek(s, io.SeekStart); err == nil {
 				status, start, length = 206, s, n
 			}
-		case h1.RangeUnsatisfiable:
+		case httpsem.RangeUnsatisfiable:
 			f.Close()
 			cr := "content-range: bytes */" + strconv.FormatInt(size, 10) + "\r\n"
 			return c.respond(416, []byte(cr), "text/html; charset=utf-8", statusPage(416, ""))
@@ -205,7 +206,7 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype 
 	b = append(b, "etag: "...)
 	b = append(b, etag...)
 	b = append(b, "\r\nlast-modified: "...)
-	b = h1.AppendHTTPDate(b, mod)
+	b = httpsem.AppendHTTPDate(b, mod)
 	b = append(b, "\r\ncache-control: "...)
 	b = append(b, cc...)
 	b = append(b, crlf...)
@@ -351,12 +352,12 @@ func (l *loop) etag(size int64, mod time.Time) []byte {
 }
 
 // notModified evaluates If-None-Match, or without it If-Modified-Since.
-func notModified(ah *h1.Table, etag []byte, mod time.Time) bool {
-	if ah.Has(h1.TokenIfNoneMatch) {
-		return h1.ETagMatch(ah.Copy(nil, h1.TokenIfNoneMatch), string(etag))
+func notModified(ah *hdr.Table, etag []byte, mod time.Time) bool {
+	if ah.Has(hdr.TokenIfNoneMatch) {
+		return httpsem.ETagMatch(ah.Copy(nil, hdr.TokenIfNoneMatch), string(etag))
 	}
-	if ah.Has(h1.TokenIfModifiedSince) {
-		t, ok := h1.ParseHTTPDate(ah.Copy(nil, h1.TokenIfModifiedSince))
+	if ah.Has(hdr.TokenIfModifiedSince) {
+		t, ok := httpsem.ParseHTTPDate(ah.Copy(nil, hdr.TokenIfModifiedSince))
 		return ok && !mod.Truncate(time.Second).After(t)
 	}
 	return false
@@ -364,21 +365,21 @@ func notModified(ah *h1.Table, etag []byte, mod time.Time) bool {
 
 // ifRangeHolds evaluates If-Range: the range applies only to the
 // representation the client has.
-func ifRangeHolds(ah *h1.Table, etag []byte, mod time.Time) bool {
-	if !ah.Has(h1.TokenIfRange) {
+func ifRangeHolds(ah *hdr.Table, etag []byte, mod time.Time) bool {
+	if !ah.Has(hdr.TokenIfRange) {
 		return true
 	}
-	v := ah.Copy(nil, h1.TokenIfRange)
+	v := ah.Copy(nil, hdr.TokenIfRange)
 	if len(v) > 0 && v[0] == '"' {
 		return string(v) == string(etag)
 	}
-	t, ok := h1.ParseHTTPDate(v)
+	t, ok := httpsem.ParseHTTPDate(v)
 	return ok && mod.Truncate(time.Second).Equal(t)
 }
 
-func acceptsGzip(ah *h1.Table) bool {
-	for i := range ah.FragmentCount(h1.TokenAcceptEncoding) {
-		list := ah.Fragment(h1.TokenAcceptEncoding, i)
+func acceptsGzip(ah *hdr.Table) bool {
+	for i := range ah.FragmentCount(hdr.TokenAcceptEncoding) {
+		list := ah.Fragment(hdr.TokenAcceptEncoding, i)
 		for len(list) > 0 {
 			var item []byte
 			item, list = nextListItem(list)

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/golws/lws"
-	"github.com/golws/lws/h1"
+	"github.com/golws/lws/httpsem"
 )
 
 // TestHTTPFileZeroModTime serves files whose file system reports no
@@ -51,7 +51,7 @@ func TestHTTPFileZeroModTime(t *testing.T) {
 	for _, h := range [][]string{
 		{"If-None-Match", etag},
 		{"If-Modified-Since", lastMod},
-		{"If-Modified-Since", mod.Add(time.Hour).UTC().Format(h1.TimeFormat)},
+		{"If-Modified-Since", mod.Add(time.Hour).UTC().Format(httpsem.TimeFormat)},
 	} {
 		resp, body := get(t, client, url, h...)
 		if resp.StatusCode != 304 || body != "" || resp.Header.Get("ETag") != etag {
@@ -60,7 +60,7 @@ func TestHTTPFileZeroModTime(t *testing.T) {
 	}
 	// A copy older than the process, or with another tag, is sent anew.
 	for _, h := range [][]string{
-		{"If-Modified-Since", mod.Add(-time.Second).UTC().Format(h1.TimeFormat)},
+		{"If-Modified-Since", mod.Add(-time.Second).UTC().Format(httpsem.TimeFormat)},
 		{"If-Modified-Since", "Mon, 01 Jan 0001 00:00:00 GMT"},
 		{"If-None-Match", `"0-0"`},
 	} {

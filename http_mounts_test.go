@@ -19,10 +19,9 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/golws/lws"
-	"github.com/golws/lws/h1"
+	"github.com/golws/lws/hdr"
+	"golang.org/x/sys/unix"
 )
 
 func TestHTTPZipMount(t *testing.T) {
@@ -194,7 +193,7 @@ func TestHTTPCallbackMount(t *testing.T) {
 			case lws.CallbackHTTP:
 				rec.add(fmt.Sprintf("HTTP %s session %d", in, s.id))
 				s.in = string(in)
-				if c.Hdr(h1.TokenContentLength) == "" && c.Hdr(h1.TokenTransferEncoding) == "" {
+				if c.Hdr(hdr.TokenContentLength) == "" && c.Hdr(hdr.TokenTransferEncoding) == "" {
 					c.CallbackOnWritable()
 				}
 			case lws.CallbackHTTPBody:
@@ -546,7 +545,7 @@ func TestHTTPFilterAndHeaderReasons(t *testing.T) {
 	guarded := lws.Protocol{Name: "guarded", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
 		switch reason {
 		case lws.CallbackCheckAccessRights:
-			if c.Hdr(h1.TokenAuthorization) != "let me in" {
+			if c.Hdr(hdr.TokenAuthorization) != "let me in" {
 				return fmt.Errorf("no")
 			}
 		case lws.CallbackHTTP:

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/golws/lws/h1"
+	"github.com/golws/lws/hdr"
+	"github.com/golws/lws/httpsem"
 	"github.com/golws/lws/internal/ascii"
 )
 
@@ -35,11 +37,11 @@ func (c *Conn) serveRequest() error {
 	t.mount, t.handling404 = nil, false
 	hs.http10 = ah.Version() == 10
 	method := ah.Method()
-	t.head = method == h1.TokenHeadURI
+	t.head = method == hdr.TokenHeadURI
 	if hs.http10 {
-		hs.keepAlive = headerHasToken(ah, h1.TokenConnection, "keep-alive")
+		hs.keepAlive = headerHasToken(ah, hdr.TokenConnection, "keep-alive")
 	} else {
-		hs.keepAlive = !headerHasToken(ah, h1.TokenConnection, "close")
+		hs.keepAlive = !headerHasToken(ah, hdr.TokenConnection, "close")
 	}
 	if err := c.selectVhost(); err != nil || c.closed || c.killAfterWrite {
 		return err
@@ -51,7 +53,7 @@ func (c *Conn) serveRequest() error {
 	}
 	if t.toHTTPS {
 		c.enterResponse()
-		host := string(ah.Copy(nil, h1.TokenHost))
+		host := string(ah.Copy(nil, hdr.TokenHost))
 		if host == "" {
 			host = c.vhost.name
 		}
@@ -61,10 +63,10 @@ func (c *Conn) serveRequest() error {
 		}
 		return c.HTTPRedirect(301, loc)
 	}
-	if method == h1.TokenGetURI && headerHasToken(ah, h1.TokenUpgrade, "websocket") {
+	if method == hdr.TokenGetURI && headerHasToken(ah, hdr.TokenUpgrade, "websocket") {
 		return c.wsServerUpgrade()
 	}
-	if method == h1.TokenConnect {
+	if method == hdr.TokenConnect {
 		return c.replyStatus(405, "CONNECT is not served")
 	}
 	if err := c.bodyFraming(); err != nil || c.closed || c.killAfterWrite {
@@ -76,13 +78,13 @@ func (c *Conn) serveRequest() error {
 	} else {
 		c.enterResponse()
 	}
-	hs.await100 = hs.phase == phaseBody && !hs.http10 && headerHasToken(ah, h1.TokenExpect, "100-continue")
+	hs.await100 = hs.phase == phaseBody && !hs.http10 && headerHasToken(ah, hdr.TokenExpect, "100-continue")
 	uri := ah.Fragment(method, 0)
 	if err := c.callbackProto(c.vhost.protocols[0], CallbackFilterHTTPConnection, uri); err != nil {
 		c.vhost.counts.rejected++
 		return c.replyStatus(rejectStatus(err))
 	}
-	m := c.vhost.findMount(uri, ah.Has(h1.TokenUpgrade))
+	m := c.vhost.findMount(uri, ah.Has(hdr.TokenUpgrade))
 	t.mount = m
 	if err := c.bindForMount(m); err != nil || c.closed {
 		return err
@@ -99,7 +101,7 @@ var continue100 = []byte("HTTP/1.1 100 Continue\r\n\r\n")
 
 // dispatchMount serves a request by its mount, or by CallbackHTTP of the
 // vhost's first protocol when no mount matches.
-func (c *Conn) dispatchMount(m *mount, method h1.Token, uri []byte) error {
+func (c *Conn) dispatchMount(m *mount, method hdr.Token, uri []byte) error {
 	if m == nil {
 		return c.httpCallback(uri)
 	}
@@ -133,7 +135,7 @@ func (c *Conn) dispatchMount(m *mount, method h1.Token, uri []byte) error {
 	case mountCGI:
 		return c.startCGI(m, method, uri, rest)
 	}
-	if method != h1.TokenGetURI && method != h1.TokenHeadURI {
+	if method != hdr.TokenGetURI && method != hdr.TokenHeadURI {
 		return c.respond(405, []byte("allow: GET, HEAD\r\n"), "text/html", statusPage(405, ""))
 	}
 	if len(rest) == 0 && len(m.Mountpoint) > 1 {
@@ -218,15 +220,15 @@ func (c *Conn) bindForMount(m *mount) error {
 func (c *Conn) bodyFraming() error {
 	ah, hs := c.ah, c.h1state()
 	hs.bodyLeft, hs.chunked = 0, false
-	if ah.Has(h1.TokenTransferEncoding) {
-		if ah.Has(h1.TokenContentLength) {
+	if ah.Has(hdr.TokenTransferEncoding) {
+		if ah.Has(hdr.TokenContentLength) {
 			return c.replyStatus(400, "both Transfer-Encoding and Content-Length")
 		}
 		if hs.http10 {
 			return c.replyStatus(400, "Transfer-Encoding in an HTTP/1.0 request")
 		}
-		for i := range ah.FragmentCount(h1.TokenTransferEncoding) {
-			if !ascii.EqualFold(ascii.TrimOWS(ah.Fragment(h1.TokenTransferEncoding, i)), "chunked") || i > 0 {
+		for i := range ah.FragmentCount(hdr.TokenTransferEncoding) {
+			if !ascii.EqualFold(ascii.TrimOWS(ah.Fragment(hdr.TokenTransferEncoding, i)), "chunked") || i > 0 {
 				return c.replyStatus(501, "transfer coding not implemented")
 			}
 		}
@@ -238,9 +240,9 @@ func (c *Conn) bodyFraming() error {
 		hs.dec.MaxTrailer = c.ah.MaxData()
 		return nil
 	}
-	n := ah.FragmentCount(h1.TokenContentLength)
+	n := ah.FragmentCount(hdr.TokenContentLength)
 	for i := range n {
-		v, ok := h1.ParseContentLength(ascii.TrimOWS(ah.Fragment(h1.TokenContentLength, i)))
+		v, ok := httpsem.ParseContentLength(ascii.TrimOWS(ah.Fragment(hdr.TokenContentLength, i)))
 		if !ok || (i > 0 && v != hs.bodyLeft) {
 			return c.replyStatus(400, "bad Content-Length")
 		}
@@ -264,7 +266,7 @@ func (c *Conn) httpBody(p []byte) (int, error) {
 			n, d, err := hs.dec.Next(in)
 			used += n
 			if err != nil {
-				var he *h1.Error
+				var he *httpsem.Error
 				if errors.As(err, &he) {
 					return len(p), c.replyStatus(he.Status, he.Reason)
 				}
@@ -481,7 +483,7 @@ func (c *Conn) selectVhost() error {
 	if g == nil || (len(g.vhosts) == 1 && !vh.info.StrictHostCheck) {
 		return nil
 	}
-	host := hostName(c.ah.Copy(c.loop.ctrlBuf[:0], h1.TokenHost))
+	host := hostName(c.ah.Copy(c.loop.ctrlBuf[:0], hdr.TokenHost))
 	var exact, wild *Vhost
 	for _, v := range g.vhosts {
 		if ascii.EqualFold(host, v.name) {
@@ -536,11 +538,11 @@ func (c *Conn) queryString() string {
 		return ""
 	}
 	var b []byte
-	for i := range c.ah.FragmentCount(h1.TokenURIArgs) {
+	for i := range c.ah.FragmentCount(hdr.TokenURIArgs) {
 		if i > 0 {
 			b = append(b, '&')
 		}
-		b = append(b, c.ah.Fragment(h1.TokenURIArgs, i)...)
+		b = append(b, c.ah.Fragment(hdr.TokenURIArgs, i)...)
 	}
 	return string(b)
 }
@@ -580,14 +582,14 @@ func (c *Conn) HTTPURIAndMethod() (uri, method string) {
 }
 
 var methodNames = [...]string{
-	h1.TokenGetURI:     "GET",
-	h1.TokenPostURI:    "POST",
-	h1.TokenOptionsURI: "OPTIONS",
-	h1.TokenPutURI:     "PUT",
-	h1.TokenPatchURI:   "PATCH",
-	h1.TokenDeleteURI:  "DELETE",
-	h1.TokenHeadURI:    "HEAD",
-	h1.TokenConnect:    "CONNECT",
+	hdr.TokenGetURI:     "GET",
+	hdr.TokenPostURI:    "POST",
+	hdr.TokenOptionsURI: "OPTIONS",
+	hdr.TokenPutURI:     "PUT",
+	hdr.TokenPatchURI:   "PATCH",
+	hdr.TokenDeleteURI:  "DELETE",
+	hdr.TokenHeadURI:    "HEAD",
+	hdr.TokenConnect:    "CONNECT",
 }
 
 // Response heads. Each helper appends to b and returns it, as lws's
@@ -622,7 +624,7 @@ func (c *Conn) appendStatus(b []byte, status int) []byte {
 
 // AddHTTPHeaderByName appends "name: value" (lws_add_http_header_by_name).
 // Use lower-case names, which HTTP/2 requires. A value holding CR, LF or
-// NUL is refused with h1.ErrHeaderValue: it could never split the
+// NUL is refused with httpsem.ErrHeaderValue: it could never split the
 // response.
 func (c *Conn) AddHTTPHeaderByName(b []byte, name, value string) ([]byte, error) {
 	b2, err := h1.AppendHeader(b, name, value)
@@ -634,17 +636,17 @@ func (c *Conn) AddHTTPHeaderByName(b []byte, name, value string) ([]byte, error)
 }
 
 // AddHTTPHeaderByToken appends a known header (lws_add_http_header_by_token).
-func (c *Conn) AddHTTPHeaderByToken(b []byte, tok h1.Token, value string) ([]byte, error) {
+func (c *Conn) AddHTTPHeaderByToken(b []byte, tok hdr.Token, value string) ([]byte, error) {
 	b2, err := h1.AppendHeaderToken(b, tok, value)
 	if err != nil {
 		return b, err
 	}
 	switch tok {
-	case h1.TokenContentLength:
+	case hdr.TokenContentLength:
 		c.noteHeader("content-length", value)
-	case h1.TokenTransferEncoding:
+	case hdr.TokenTransferEncoding:
 		c.noteHeader("transfer-encoding", value)
-	case h1.TokenConnection:
+	case hdr.TokenConnection:
 		c.noteHeader("connection", value)
 	}
 	return b2, nil
@@ -659,7 +661,7 @@ func (c *Conn) noteHeader(name, value string) {
 	}
 	switch {
 	case strings.EqualFold(name, "content-length"):
-		if v, ok := h1.ParseContentLength([]byte(strings.TrimSpace(value))); ok {
+		if v, ok := httpsem.ParseContentLength([]byte(strings.TrimSpace(value))); ok {
 			t.txLength = v
 		}
 	case strings.EqualFold(name, "transfer-encoding"):
@@ -694,7 +696,7 @@ func (c *Conn) AddHTTPCommonHeaders(b []byte, status int, contentType string, le
 		return b, err
 	}
 	if contentType != "" {
-		if b, err = c.AddHTTPHeaderByToken(b, h1.TokenContentType, contentType); err != nil {
+		if b, err = c.AddHTTPHeaderByToken(b, hdr.TokenContentType, contentType); err != nil {
 			return b, err
 		}
 	}
@@ -804,7 +806,7 @@ func statusPage(status int, html string) []byte {
 	b = append(b, "</title><link rel=\"stylesheet\" type=\"text/css\" href=\"/error.css\"></head><body><h1>"...)
 	b = strconv.AppendInt(b, int64(status), 10)
 	b = append(b, ' ')
-	b = append(b, h1.StatusText(status)...)
+	b = append(b, httpsem.StatusText(status)...)
 	b = append(b, "</h1>"...)
 	b = append(b, html...)
 	return append(b, "</body></html>"...)
@@ -893,7 +895,7 @@ func (c *Conn) logAccess() {
 	} else {
 		b = append(b, '-')
 	}
-	for _, tok := range [...]h1.Token{h1.TokenReferer, h1.TokenUserAgent} {
+	for _, tok := range [...]hdr.Token{hdr.TokenReferer, hdr.TokenUserAgent} {
 		b = append(b, " \""...)
 		v := ah.Copy(nil, tok)
 		if len(v) == 0 {

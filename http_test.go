@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/golws/lws"
-	"github.com/golws/lws/h1"
+	"github.com/golws/lws/httpsem"
 	"github.com/golws/lws/internal/attacktable"
 )
 
@@ -241,7 +241,7 @@ func TestHTTPWithCurl(t *testing.T) {
 	if !strings.HasPrefix(out, "HTTP/1.1 304 Not Modified\n") {
 		t.Errorf("conditional:\n%s", out)
 	}
-	out = curl(t, "-z", time.Now().Add(time.Hour).UTC().Format(h1.TimeFormat), url)
+	out = curl(t, "-z", time.Now().Add(time.Hour).UTC().Format(httpsem.TimeFormat), url)
 	if !strings.HasPrefix(out, "HTTP/1.1 304 Not Modified\n") {
 		t.Errorf("If-Modified-Since:\n%s", out)
 	}

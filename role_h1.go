@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"github.com/golws/lws/h1"
+	"github.com/golws/lws/hdr"
+	"github.com/golws/lws/httpsem"
 	"github.com/golws/lws/internal/ascii"
 )
 
@@ -153,7 +155,7 @@ func (roleH1) rx(c *Conn, p []byte) (int, error) {
 			n, done, err := hs.parser.Parse(p[used:])
 			used += n
 			if err != nil {
-				var he *h1.Error
+				var he *httpsem.Error
 				if errors.As(err, &he) {
 					logf(LogInfo, "lws: %v: bad request: %v", c, err)
 					return len(p), c.replyStatus(he.Status, he.Reason)
@@ -355,7 +357,7 @@ func (c *Conn) replyStatusHeaders(status int, reason, extra string) error {
 	body := "<!DOCTYPE html><html><head><meta charset=utf-8><title>" + code +
 		"</title><link rel=\"stylesheet\" href=\"/error.css\"></head><body><h1>" + code + " " +
 		string(appendHTMLEscaped(nil, reason)) + "</h1></body></html>"
-	resp := "HTTP/1.1 " + code + " " + h1.StatusText(status) +
+	resp := "HTTP/1.1 " + code + " " + httpsem.StatusText(status) +
 		"\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: " + strconv.Itoa(len(body)) +
 		"\r\nconnection: close\r\n" + extra + "\r\n" + body
 	return c.sendAndClose([]byte(resp))
@@ -392,7 +394,7 @@ func appendHTMLEscaped(dst []byte, s string) []byte {
 
 // headerHasToken reports whether a comma-separated header contains token,
 // case-insensitively (as Connection: keep-alive, Upgrade).
-func headerHasToken(ah *h1.Table, tok h1.Token, token string) bool {
+func headerHasToken(ah *hdr.Table, tok hdr.Token, token string) bool {
 	for i := range ah.FragmentCount(tok) {
 		if listHasToken(ah.Fragment(tok, i), token) {
 			return true

@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"github.com/golws/lws/h1"
+	"github.com/golws/lws/hdr"
+	"github.com/golws/lws/httpsem"
 	"github.com/golws/lws/internal/ascii"
 )
 
@@ -219,12 +221,12 @@ func (c *Conn) httpClientHeadDone() error {
 	switch {
 	case hc.method == "HEAD" || hc.status == 204 || hc.status == 304 || hc.status/100 == 1:
 		hc.left = 0
-	case ah.Has(h1.TokenTransferEncoding):
+	case ah.Has(hdr.TokenTransferEncoding):
 		hc.chunked = true
 		hc.dec.Reset()
 		hc.dec.MaxTrailer = ah.MaxData()
-	case ah.Has(h1.TokenContentLength):
-		v, ok := h1.ParseContentLength(ascii.TrimOWS(ah.Fragment(h1.TokenContentLength, 0)))
+	case ah.Has(hdr.TokenContentLength):
+		v, ok := httpsem.ParseContentLength(ascii.TrimOWS(ah.Fragment(hdr.TokenContentLength, 0)))
 		if !ok {
 			return c.httpClientFail("bad Content-Length")
 		}

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/golws/lws/h1"
+	"github.com/golws/lws/hdr"
 	"github.com/golws/lws/internal/ascii"
 	"github.com/golws/lws/ws"
 )
@@ -37,13 +37,13 @@ func (c *Conn) wsServerUpgrade() error {
 		// request; HTTP/1.0 has no Upgrade mechanism to rely on.
 		return c.replyStatus(400, "WebSocket upgrade needs HTTP/1.1")
 	}
-	if !headerHasToken(ah, h1.TokenConnection, "upgrade") {
+	if !headerHasToken(ah, hdr.TokenConnection, "upgrade") {
 		return c.replyStatus(400, "WebSocket upgrade without Connection: Upgrade")
 	}
-	if v := ah.Copy(c.loop.ctrlBuf[:0], h1.TokenWSVersion); string(v) != "13" {
+	if v := ah.Copy(c.loop.ctrlBuf[:0], hdr.TokenWSVersion); string(v) != "13" {
 		return c.replyStatusHeaders(426, "unsupported WebSocket version", "sec-websocket-version: 13\r\n")
 	}
-	key := ah.Copy(c.loop.ctrlBuf[:0], h1.TokenWSKey)
+	key := ah.Copy(c.loop.ctrlBuf[:0], hdr.TokenWSKey)
 	if !ws.ValidClientKey(key) {
 		return c.replyStatus(400, "bad Sec-WebSocket-Key")
 	}
@@ -71,10 +71,10 @@ func (c *Conn) wsServerUpgrade() error {
 	}
 	var exts []activeExt
 	var extAnswer string
-	if len(vh.info.Extensions) > 0 && ah.Has(h1.TokenWSExtensions) {
+	if len(vh.info.Extensions) > 0 && ah.Has(hdr.TokenWSExtensions) {
 		var offer []string
-		for i := range ah.FragmentCount(h1.TokenWSExtensions) {
-			offer = append(offer, string(ah.Fragment(h1.TokenWSExtensions, i)))
+		for i := range ah.FragmentCount(hdr.TokenWSExtensions) {
+			offer = append(offer, string(ah.Fragment(hdr.TokenWSExtensions, i)))
 		}
 		exts, extAnswer = c.negotiateServer(parseExtensions(strings.Join(offer, ",")))
 	}
@@ -109,8 +109,8 @@ func (c *Conn) wsServerUpgrade() error {
 func (c *Conn) selectWSProtocol() (vp *vhostProtocol, name string, offered bool) {
 	ah, vh := c.ah, c.vhost
 	var first []byte // the client's first name that is a valid token
-	for i := range ah.FragmentCount(h1.TokenWSProtocol) {
-		list := ah.Fragment(h1.TokenWSProtocol, i)
+	for i := range ah.FragmentCount(hdr.TokenWSProtocol) {
+		list := ah.Fragment(hdr.TokenWSProtocol, i)
 		for len(list) > 0 {
 			var item []byte
 			item, list = nextListItem(list)

@@ -3,6 +3,7 @@ package h1
 import (
 	"testing"
 
+	"github.com/golws/lws/hdr"
 	"github.com/golws/lws/internal/attacktable"
 )
 
@@ -14,7 +15,7 @@ func TestAttackNormalisation(t *testing.T) {
 			if tc.Status == 403 {
 				if r.status != 403 {
 					t.Errorf("%q (chunk %d): got status %d %q, path %q; lws forbids it",
-						tc.Target, chunk, r.status, r.reason, r.table.Fragment(TokenGetURI, 0))
+						tc.Target, chunk, r.status, r.reason, r.table.Fragment(hdr.TokenGetURI, 0))
 				}
 				continue
 			}
@@ -23,7 +24,7 @@ func TestAttackNormalisation(t *testing.T) {
 					tc.Target, chunk, r.status, r.reason, r.done, tc.Status)
 				continue
 			}
-			if got := string(r.table.Fragment(TokenGetURI, 0)); got != tc.Path {
+			if got := string(r.table.Fragment(hdr.TokenGetURI, 0)); got != tc.Path {
 				t.Errorf("%q (chunk %d): path %q, lws has %q", tc.Target, chunk, got, tc.Path)
 			}
 		}
@@ -96,12 +97,12 @@ func TestAttackScript(t *testing.T) {
 			if tc.status != 0 {
 				continue
 			}
-			if got := string(r.table.Fragment(TokenGetURI, 0)); got != tc.path {
+			if got := string(r.table.Fragment(hdr.TokenGetURI, 0)); got != tc.path {
 				t.Errorf("%s (chunk %d): path %q, want %q", tc.name, chunk, got, tc.path)
 			}
 			var args []string
-			for i := range r.table.FragmentCount(TokenURIArgs) {
-				args = append(args, string(r.table.Fragment(TokenURIArgs, i)))
+			for i := range r.table.FragmentCount(hdr.TokenURIArgs) {
+				args = append(args, string(r.table.Fragment(hdr.TokenURIArgs, i)))
 			}
 			if !equalStrings(args, tc.args) {
 				t.Errorf("%s (chunk %d): args %q, want %q", tc.name, chunk, args, tc.args)

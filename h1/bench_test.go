@@ -3,6 +3,8 @@ package h1
 import (
 	"fmt"
 	"testing"
+
+	"github.com/golws/lws/hdr"
 )
 
 // browserGET is what a browser sends for a page: a GET with about ten
@@ -36,7 +38,7 @@ const wsUpgrade = "GET /chat HTTP/1.1\r\n" +
 
 func benchParse(b *testing.B, req string) {
 	in := []byte(req)
-	t := NewTable(0)
+	t := hdr.NewTable(0)
 	var p Parser
 	b.ReportAllocs()
 	b.SetBytes(int64(len(in)))
@@ -55,7 +57,7 @@ func BenchmarkWebSocketUpgrade(b *testing.B) { benchParse(b, wsUpgrade) }
 // BenchmarkBrowserGETBytewise feeds the request one byte per call.
 func BenchmarkBrowserGETBytewise(b *testing.B) {
 	in := []byte(browserGET)
-	t := NewTable(0)
+	t := hdr.NewTable(0)
 	var p Parser
 	b.ReportAllocs()
 	b.SetBytes(int64(len(in)))

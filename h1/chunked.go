@@ -1,6 +1,10 @@
 package h1
 
-import "github.com/golws/lws/internal/ascii"
+import (
+	"github.com/golws/lws/hdr"
+	"github.com/golws/lws/httpsem"
+	"github.com/golws/lws/internal/ascii"
+)
 
 // ChunkedDecoder decodes a request body sent with Transfer-Encoding:
 // chunked (RFC 9112 section 7.1), incrementally: the loop hands it the
@@ -63,15 +67,15 @@ const (
 // The errors Next returns; like the head parser's, they carry the status
 // to answer with before closing the connection.
 var (
-	errChunkSize     = &Error{400, "malformed chunk size"}
-	errChunkTooLarge = &Error{413, "chunk size too large"}
-	errChunkExt      = &Error{400, "malformed chunk extension"}
-	errChunkLineEnd  = &Error{400, "chunk size line not ended by CRLF"}
-	errChunkCRLF     = &Error{400, "chunk data not followed by CRLF"}
-	errChunkLine     = &Error{400, "chunk size line too long"}
-	errChunkField    = &Error{400, "malformed trailer field"}
-	errChunkFieldEnd = &Error{400, "trailer line not ended by CRLF"}
-	errChunkTrailer  = &Error{431, "chunked trailer too large"}
+	errChunkSize     = &httpsem.Error{Status: 400, Reason: "malformed chunk size"}
+	errChunkTooLarge = &httpsem.Error{Status: 413, Reason: "chunk size too large"}
+	errChunkExt      = &httpsem.Error{Status: 400, Reason: "malformed chunk extension"}
+	errChunkLineEnd  = &httpsem.Error{Status: 400, Reason: "chunk size line not ended by CRLF"}
+	errChunkCRLF     = &httpsem.Error{Status: 400, Reason: "chunk data not followed by CRLF"}
+	errChunkLine     = &httpsem.Error{Status: 400, Reason: "chunk size line too long"}
+	errChunkField    = &httpsem.Error{Status: 400, Reason: "malformed trailer field"}
+	errChunkFieldEnd = &httpsem.Error{Status: 400, Reason: "trailer line not ended by CRLF"}
+	errChunkTrailer  = &httpsem.Error{Status: 431, Reason: "chunked trailer too large"}
 )
 
 // maxChunkLine bounds a size line with its extensions.
@@ -88,7 +92,7 @@ func (d *ChunkedDecoder) Done() bool { return d.state == chunkDone }
 // next piece of body data, a sub-slice of in (possibly empty). The caller
 // loops, calling Next with in[n:], until in is used up or Done reports the
 // end; bytes after the end (a pipelined request) are not used. An error
-// is an *Error with the status to answer; the decoder is then of no
+// is an *httpsem.Error with the status to answer; the decoder is then of no
 // further use until Reset.
 func (d *ChunkedDecoder) Next(in []byte) (n int, data []byte, err error) {
 	for n < len(in) {
@@ -105,7 +109,7 @@ func (d *ChunkedDecoder) Next(in []byte) (n int, data []byte, err error) {
 			return n, nil, nil
 		}
 		c := in[n]
-		var err *Error
+		var err *httpsem.Error
 		switch d.state {
 		case chunkSize, chunkSizeBWS, chunkExtName0, chunkExtName, chunkExtNameBWS,
 			chunkExtVal0, chunkExtToken, chunkExtQuoted, chunkExtPair, chunkExtValEnd,
@@ -148,7 +152,7 @@ func (d *ChunkedDecoder) Next(in []byte) (n int, data []byte, err error) {
 // sizeLine takes a byte of a chunk-size line: the size, extensions
 // (RFC 9112 7.1.1: *( BWS ";" BWS name [ BWS "=" BWS value ] ), a value
 // being a token or a quoted-string) and the CRLF.
-func (d *ChunkedDecoder) sizeLine(c byte) *Error {
+func (d *ChunkedDecoder) sizeLine(c byte) *httpsem.Error {
 	ws := c == ' ' || c == '\t'
 	switch d.state {
 	case chunkSize:
@@ -234,11 +238,11 @@ func (d *ChunkedDecoder) sizeLine(c byte) *Error {
 			d.state = chunkExtValEnd
 		case c == '\\':
 			d.state = chunkExtPair
-		case !plainValueByte(c): // qdtext: HTAB, SP, VCHAR but '"' and '\\', obs-text
+		case !hdr.PlainValueByte(c): // qdtext: HTAB, SP, VCHAR but '"' and '\\', obs-text
 			return errChunkExt
 		}
 	case chunkExtPair:
-		if !plainValueByte(c) {
+		if !hdr.PlainValueByte(c) {
 			return errChunkExt
 		}
 		d.state = chunkExtQuoted
@@ -266,7 +270,7 @@ func (d *ChunkedDecoder) sizeLine(c byte) *Error {
 
 // trailerByte takes a byte of the trailer section: field lines (a token,
 // a colon, a value) each ended by CRLF, then an empty line.
-func (d *ChunkedDecoder) trailerByte(c byte) *Error {
+func (d *ChunkedDecoder) trailerByte(c byte) *httpsem.Error {
 	switch d.state {
 	case chunkTrailer:
 		switch {
@@ -292,7 +296,7 @@ func (d *ChunkedDecoder) trailerByte(c byte) *Error {
 			d.state = chunkTrailerLF
 		case c == '\n':
 			return errChunkFieldEnd
-		case !plainValueByte(c):
+		case !hdr.PlainValueByte(c):
 			return errChunkField
 		}
 	case chunkTrailerLF, chunkEndLF:

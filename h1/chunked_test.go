@@ -6,6 +6,8 @@ import (
 	"net/http/httputil"
 	"strings"
 	"testing"
+
+	"github.com/golws/lws/httpsem"
 )
 
 var errTruncated = errors.New("body ended before its last chunk")
@@ -103,7 +105,7 @@ func TestChunkedCases(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			for step := 1; step <= len(tc.body); step++ {
 				got, err := decodeAll([]byte(tc.body), step)
-				var he *Error
+				var he *httpsem.Error
 				switch {
 				case tc.status == 0 && err != nil:
 					t.Fatalf("step %d: %v", step, err)

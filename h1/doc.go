@@ -1,28 +1,25 @@
-// Package h1 parses the head of an HTTP/1 request into a header table, the
-// way lws's lws_parse fills its allocated header ("ah").
+// Package h1 is HTTP/1's wire format in golws: it parses the head of an
+// HTTP/1 request into a header table (package hdr), the way lws's
+// lws_parse fills its allocated header ("ah"), decodes chunked bodies,
+// and writes the HTTP/1 response head (status line and header lines).
+// What HTTP means apart from its wire (dates, ranges, conditional
+// requests, status texts) is package httpsem.
 //
-// It is a pure parser: it does no I/O and keeps no goroutines. The event
+// It is pure: it does no I/O and keeps no goroutines. The event
 // loop reads bytes from a socket and hands them to Parser.Parse in whatever
 // pieces arrive, down to one byte at a time; the result never depends on
 // how the bytes were split. Parse reports how much of its input it used,
 // so the bytes after the blank line that ends the head (a body, the next
 // pipelined request, or a WebSocket's first frames) are left to the caller.
 //
-// A Table owns one fixed data area, allocated once by NewTable and reused
-// after Reset. Everything a request stores lands in that area, index
-// records and the names of headers golws has no Token for included, so
-// MaxData bounds the memory of a request and nothing grows: once a Table
-// exists, parsing and reading it allocate nothing.
+// The table is package hdr's, independent of the wire: this package
+// knows the HTTP/1 request line and header lines only, and hands their
+// fields to the table as they arrive (hdr.Table's incremental interface,
+// and hdr.Target for the request target, which lws's rules decode the
+// same whatever the wire). Once a table exists, parsing allocates nothing.
 //
-// Known headers are filed under a Token (lws's WSI_TOKEN_*); a repeated
-// header adds a fragment to its token. Other headers are kept by name, as
-// lws's custom headers are. The request target is %-decoded and
-// normalised as lws does it ("//" collapsed, "/./" dropped, "/../"
-// resolved, never above the root), and its query string is split into
-// TokenURIArgs fragments, one per argument.
-//
-// A request the parser refuses is reported as an *Error carrying the HTTP
-// status to answer with before closing the connection.
+// A request the parser refuses is reported as an *httpsem.Error carrying the
+// HTTP status to answer with before closing the connection.
 //
 // Line ends in the head are CRLF, and a single LF is taken as one too
 // (with any CR before it), which RFC 9112 section 2.2 allows a recipient

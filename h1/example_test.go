@@ -4,10 +4,11 @@ import (
 	"fmt"
 
 	"github.com/golws/lws/h1"
+	"github.com/golws/lws/hdr"
 )
 
 func ExampleParser() {
-	t := h1.NewTable(0)
+	t := hdr.NewTable(0)
 	var p h1.Parser
 	p.Reset(t)
 
@@ -27,9 +28,9 @@ func ExampleParser() {
 	}
 	room, _ := t.URLArg("room")
 	trace, _ := t.Custom("x-trace")
-	fmt.Printf("%s%s %s\n", t.Method(), t.Fragment(t.Method(), 0), t.Copy(nil, h1.TokenHTTPVersion))
+	fmt.Printf("%s%s %s\n", t.Method(), t.Fragment(t.Method(), 0), t.Copy(nil, hdr.TokenHTTPVersion))
 	fmt.Printf("host %s, upgrade %s, room %q, x-trace %s\n",
-		t.Copy(nil, h1.TokenHost), t.Copy(nil, h1.TokenUpgrade), room, trace)
+		t.Copy(nil, hdr.TokenHost), t.Copy(nil, hdr.TokenUpgrade), room, trace)
 	// Output:
 	// done, 2 bytes left
 	// get /chat HTTP/1.1

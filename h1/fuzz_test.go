@@ -3,6 +3,9 @@ package h1
 import (
 	"strings"
 	"testing"
+
+	"github.com/golws/lws/hdr"
+	"github.com/golws/lws/httpsem"
 )
 
 // FuzzParse checks that no input makes the parser panic or overrun its
@@ -49,14 +52,14 @@ func FuzzParse(f *testing.F) {
 
 // parseSplit feeds in[:k] and then in[k:].
 func parseSplit(tb testing.TB, in []byte, maxData, k int) result {
-	r := result{table: NewTable(maxData)}
+	r := result{table: hdr.NewTable(maxData)}
 	var p Parser
 	p.Reset(r.table)
 	for _, part := range [][]byte{in[:k], in[k:]} {
 		n, done, err := p.Parse(part)
 		r.n += n
 		if err != nil {
-			e := err.(*Error)
+			e := err.(*httpsem.Error)
 			r.status, r.reason = e.Status, e.Reason
 			return r
 		}
@@ -69,15 +72,15 @@ func parseSplit(tb testing.TB, in []byte, maxData, k int) result {
 }
 
 // checkDone checks what every complete request must satisfy.
-func checkDone(t *testing.T, tb *Table) {
+func checkDone(t *testing.T, tb *hdr.Table) {
 	m := tb.Method()
-	if m > TokenConnect || tb.FragmentCount(m) != 1 {
+	if m > hdr.TokenConnect || tb.FragmentCount(m) != 1 {
 		t.Fatalf("method %v with %d fragments", m, tb.FragmentCount(m))
 	}
 	target := tb.Fragment(m, 0)
 	switch {
-	case m == TokenConnect:
-	case m == TokenOptionsURI && string(target) == "*":
+	case m == hdr.TokenConnect:
+	case m == hdr.TokenOptionsURI && string(target) == "*":
 	default:
 		if len(target) == 0 || target[0] != '/' {
 			t.Fatalf("target %q", target)
@@ -91,7 +94,7 @@ func checkDone(t *testing.T, tb *Table) {
 	if v := tb.Version(); v != 10 && v != 11 {
 		t.Fatalf("version %d", v)
 	}
-	for tok := range TokenCount {
+	for tok := range hdr.TokenCount {
 		got := tb.Copy(nil, tok)
 		if len(got) != tb.TotalLength(tok) {
 			t.Fatalf("%v: Copy gives %d bytes, TotalLength %d", tok, len(got), tb.TotalLength(tok))

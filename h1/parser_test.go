@@ -5,6 +5,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/golws/lws/hdr"
+	"github.com/golws/lws/httpsem"
 )
 
 // result is what parsing one input produced.
@@ -13,7 +16,7 @@ type result struct {
 	done   bool
 	status int // of the error, 0 if none
 	reason string
-	table  *Table
+	table  *hdr.Table
 }
 
 // parseChunks parses in into a fresh table of maxData bytes, handing it to
@@ -21,7 +24,7 @@ type result struct {
 // head is done, an error is returned or the input runs out.
 func parseChunks(tb testing.TB, in []byte, maxData, chunk int) result {
 	tb.Helper()
-	r := result{table: NewTable(maxData)}
+	r := result{table: hdr.NewTable(maxData)}
 	var p Parser
 	p.Reset(r.table)
 	for off := 0; off < len(in); {
@@ -32,7 +35,7 @@ func parseChunks(tb testing.TB, in []byte, maxData, chunk int) result {
 		n, done, err := p.Parse(in[off:end])
 		r.n += n
 		if err != nil {
-			var e *Error
+			var e *httpsem.Error
 			if !errors.As(err, &e) {
 				tb.Fatalf("error %v is not an *Error", err)
 			}
@@ -58,14 +61,14 @@ func parseChunks(tb testing.TB, in []byte, maxData, chunk int) result {
 }
 
 // dump renders everything a table holds, for comparisons.
-func dump(t *Table) string {
+func dump(t *hdr.Table) string {
 	var b strings.Builder
 	b.WriteString("method=")
-	if t.Method() < TokenCount {
+	if t.Method() < hdr.TokenCount {
 		b.WriteString(strings.TrimSpace(t.Method().String()))
 	}
 	b.WriteString(" v=" + strconv.Itoa(t.Version()))
-	for tok := range TokenCount {
+	for tok := range hdr.TokenCount {
 		for i := range t.FragmentCount(tok) {
 			b.WriteString(" " + tok.String() + "[" + string(t.Fragment(tok, i)) + "]")
 		}
@@ -110,7 +113,7 @@ func checkSplits(t *testing.T, in []byte, maxData int) result {
 }
 
 // uses is the per-record overhead in the data area.
-func uses(frags, customs int) int { return frags*fragHdr + customs*customHdr }
+func uses(frags, customs int) int { return frags*hdr.FragmentOverhead + customs*hdr.CustomOverhead }
 
 func TestRequests(t *testing.T) {
 	tests := []struct {
@@ -362,9 +365,9 @@ func TestErrorString(t *testing.T) {
 		t.Fatal(r.status)
 	}
 	var p Parser
-	p.Reset(NewTable(0))
+	p.Reset(hdr.NewTable(0))
 	_, _, err := p.Parse([]byte("GET / HTTP/3.0\r\n"))
-	if got := err.Error(); got != "h1: 505 HTTP version not supported" {
+	if got := err.Error(); got != "http: 505 HTTP version not supported" {
 		t.Errorf("Error() = %q", got)
 	}
 }
@@ -382,7 +385,7 @@ func TestErrorOffset(t *testing.T) {
 	if r.status != 431 {
 		t.Fatalf("status %d", r.status)
 	}
-	if want := len("GET / HTTP/1.0\r\nX: ") + 60 - (fragHdr + 1 + fragHdr + 8 + customHdr + 1) + 1; r.n != want {
+	if want := len("GET / HTTP/1.0\r\nX: ") + 60 - (hdr.FragmentOverhead + 1 + hdr.FragmentOverhead + 8 + hdr.CustomOverhead + 1) + 1; r.n != want {
 		t.Errorf("n = %d, want %d", r.n, want)
 	}
 }
@@ -392,15 +395,15 @@ func TestJoined(t *testing.T) {
 	r := checkSplits(t, []byte(req), 0)
 	tb := r.table
 	for _, c := range []struct {
-		tok  Token
+		tok  hdr.Token
 		want string
 	}{
-		{TokenAccept, "x,y"},
-		{TokenCookie, "c=1;d=2"},
-		{TokenURIArgs, "a=1&b=2"},
-		{TokenHost, "h"},
-		{TokenUpgrade, ""},
-		{TokenReferer, ""},
+		{hdr.TokenAccept, "x,y"},
+		{hdr.TokenCookie, "c=1;d=2"},
+		{hdr.TokenURIArgs, "a=1&b=2"},
+		{hdr.TokenHost, "h"},
+		{hdr.TokenUpgrade, ""},
+		{hdr.TokenReferer, ""},
 	} {
 		got := tb.Copy([]byte("pre:"), c.tok)
 		if string(got) != "pre:"+c.want {
@@ -410,23 +413,23 @@ func TestJoined(t *testing.T) {
 			t.Errorf("TotalLength(%v) = %d, want %d", c.tok, n, len(c.want))
 		}
 	}
-	if !tb.Has(TokenUpgrade) || tb.FragmentCount(TokenUpgrade) != 1 {
+	if !tb.Has(hdr.TokenUpgrade) || tb.FragmentCount(hdr.TokenUpgrade) != 1 {
 		t.Error("an empty header is present, with one empty fragment")
 	}
-	if tb.Has(TokenReferer) || tb.FragmentCount(TokenReferer) != 0 || tb.Fragment(TokenReferer, 0) != nil {
+	if tb.Has(hdr.TokenReferer) || tb.FragmentCount(hdr.TokenReferer) != 0 || tb.Fragment(hdr.TokenReferer, 0) != nil {
 		t.Error("Referer is absent")
 	}
-	if tb.Fragment(TokenAccept, 2) != nil || tb.Fragment(TokenAccept, -1) != nil {
+	if tb.Fragment(hdr.TokenAccept, 2) != nil || tb.Fragment(hdr.TokenAccept, -1) != nil {
 		t.Error("out-of-range fragment")
 	}
-	if tb.Has(TokenCount) || tb.TotalLength(TokenCount+3) != 0 || tb.FragmentCount(255) != 0 ||
-		tb.Fragment(TokenCount, 0) != nil || len(tb.Copy(nil, TokenCount)) != 0 {
+	if tb.Has(hdr.TokenCount) || tb.TotalLength(hdr.TokenCount+3) != 0 || tb.FragmentCount(255) != 0 ||
+		tb.Fragment(hdr.TokenCount, 0) != nil || len(tb.Copy(nil, hdr.TokenCount)) != 0 {
 		t.Error("invalid tokens have no value")
 	}
 	// appending to a fragment must not overwrite the table
-	f := tb.Fragment(TokenAccept, 0)
+	f := tb.Fragment(hdr.TokenAccept, 0)
 	_ = append(f, 'Z')
-	if got := string(tb.Copy(nil, TokenAccept)); got != "x,y" {
+	if got := string(tb.Copy(nil, hdr.TokenAccept)); got != "x,y" {
 		t.Errorf("append to a fragment changed the table: %q", got)
 	}
 }
@@ -543,13 +546,13 @@ func TestLimits(t *testing.T) {
 }
 
 func TestNewTable(t *testing.T) {
-	for _, c := range []struct{ in, want int }{{0, 4096}, {-5, 4096}, {100, 100}, {1 << 20, MaxDataLimit}} {
-		if got := NewTable(c.in).MaxData(); got != c.want {
+	for _, c := range []struct{ in, want int }{{0, 4096}, {-5, 4096}, {100, 100}, {1 << 20, hdr.MaxDataLimit}} {
+		if got := hdr.NewTable(c.in).MaxData(); got != c.want {
 			t.Errorf("NewTable(%d).MaxData() = %d, want %d", c.in, got, c.want)
 		}
 	}
-	tb := NewTable(0)
-	if tb.Method() != TokenCount || tb.Version() != 0 || tb.Used() != 0 {
+	tb := hdr.NewTable(0)
+	if tb.Method() != hdr.TokenCount || tb.Version() != 0 || tb.Used() != 0 {
 		t.Error("a new table is empty")
 	}
 	// a tiny table refuses without panicking
@@ -559,7 +562,7 @@ func TestNewTable(t *testing.T) {
 }
 
 func TestReset(t *testing.T) {
-	tb := NewTable(0)
+	tb := hdr.NewTable(0)
 	var p Parser
 	req1 := []byte("POST /one?x=1 HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n\r\n")
 	req2 := []byte("GET /two HTTP/1.0\r\n\r\n")
@@ -574,7 +577,7 @@ func TestReset(t *testing.T) {
 	if got := dump(tb); got != "method=get v=10 get [/two] http/1.1 [HTTP/1.0] used=20" {
 		t.Errorf("after reuse: %s", got)
 	}
-	if _, ok := tb.Custom("x-a"); ok || tb.Has(TokenURIArgs) || tb.Has(TokenHost) {
+	if _, ok := tb.Custom("x-a"); ok || tb.Has(hdr.TokenURIArgs) || tb.Has(hdr.TokenHost) {
 		t.Error("the first request's headers survived Reset")
 	}
 	// the parser is usable again after an error
@@ -590,7 +593,7 @@ func TestReset(t *testing.T) {
 
 func TestPipelined(t *testing.T) {
 	reqs := "GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\nGET /3 HTTP/1.1\r\nHost: h\r\n\r\n"
-	tb := NewTable(0)
+	tb := hdr.NewTable(0)
 	var p Parser
 	b := []byte(reqs)
 	for i := 1; i <= 3; i++ {
@@ -599,7 +602,7 @@ func TestPipelined(t *testing.T) {
 		if !done || err != nil {
 			t.Fatal(i, done, err)
 		}
-		if got := string(tb.Fragment(TokenGetURI, 0)); got != "/"+strconv.Itoa(i) {
+		if got := string(tb.Fragment(hdr.TokenGetURI, 0)); got != "/"+strconv.Itoa(i) {
 			t.Errorf("request %d: %q", i, got)
 		}
 		b = b[n:]
@@ -610,7 +613,7 @@ func TestPipelined(t *testing.T) {
 }
 
 func TestAllocs(t *testing.T) {
-	tb := NewTable(0)
+	tb := hdr.NewTable(0)
 	var p Parser
 	req := []byte(browserGET)
 	dst := make([]byte, 0, 256)
@@ -621,13 +624,13 @@ func TestAllocs(t *testing.T) {
 				panic(err)
 			}
 		}
-		_ = tb.Copy(dst[:0], TokenAccept)
-		_ = tb.TotalLength(TokenCookie)
+		_ = tb.Copy(dst[:0], hdr.TokenAccept)
+		_ = tb.TotalLength(hdr.TokenCookie)
 		_, _ = tb.Custom("DNT")
 		_, _ = tb.URLArg("lang")
-		_ = tb.Fragment(TokenURIArgs, 1)
+		_ = tb.Fragment(hdr.TokenURIArgs, 1)
 		tb.VisitCustom(func(name, value []byte) bool { return true })
-		_, _ = TokenForHeader([]byte("Sec-WebSocket-Key"))
+		_, _ = hdr.TokenForHeader([]byte("Sec-WebSocket-Key"))
 	})
 	if allocs != 0 {
 		t.Errorf("%v allocations per request", allocs)
@@ -643,45 +646,50 @@ func TestAllocs(t *testing.T) {
 
 func TestTokens(t *testing.T) {
 	seen := map[string]bool{}
-	for tok := range TokenCount {
+	for tok := range hdr.TokenCount {
 		s := tok.String()
 		if s == "" || strings.ToLower(s) != s || seen[s] {
 			t.Errorf("token %d: name %q", tok, s)
 		}
 		seen[s] = true
 	}
-	if s := TokenCount.String(); s != "Token(41)" {
+	if s := hdr.TokenCount.String(); s != "Token(41)" {
 		t.Errorf("TokenCount.String() = %q", s)
 	}
 	for _, c := range []struct {
 		name string
-		tok  Token
+		tok  hdr.Token
 		ok   bool
 	}{
-		{"Host", TokenHost, true},
-		{"HOST", TokenHost, true},
-		{"sec-websocket-key", TokenWSKey, true},
-		{"Sec-WebSocket-Origin", TokenOrigin, true},
-		{"X-Real-IP", TokenXRealIP, true},
-		{"te", TokenTE, true},
+		{"Host", hdr.TokenHost, true},
+		{"HOST", hdr.TokenHost, true},
+		{"sec-websocket-key", hdr.TokenWSKey, true},
+		{"Sec-WebSocket-Origin", hdr.TokenOrigin, true},
+		{"X-Real-IP", hdr.TokenXRealIP, true},
+		{"te", hdr.TokenTE, true},
 		{"get", 0, false},
 		{"uri-args", 0, false},
 		{"host:", 0, false},
 		{"", 0, false},
 		{"hos", 0, false},
 	} {
-		tok, ok := TokenForHeader([]byte(c.name))
+		tok, ok := hdr.TokenForHeader([]byte(c.name))
 		if ok != c.ok || tok != c.tok {
 			t.Errorf("TokenForHeader(%q) = %v, %v", c.name, tok, ok)
 		}
 	}
 	// every header token is reachable by its name, and the parser files
 	// it there
-	for _, h := range headerNames {
-		if tok, ok := TokenForHeader([]byte(h.name)); !ok || tok != h.tok {
+	for i := range hdr.NumHeaderNames {
+		var h struct {
+			name string
+			tok  hdr.Token
+		}
+		h.name, h.tok = hdr.HeaderName(i)
+		if tok, ok := hdr.TokenForHeader([]byte(h.name)); !ok || tok != h.tok {
 			t.Errorf("TokenForHeader(%q) = %v, %v", h.name, tok, ok)
 		}
-		if h.tok != TokenOrigin && h.tok.String() != h.name+":" {
+		if h.tok != hdr.TokenOrigin && h.tok.String() != h.name+":" {
 			t.Errorf("%v is named %q", h.tok, h.name)
 		}
 		r := parseChunks(t, []byte("GET / HTTP/1.0\r\n"+strings.ToUpper(h.name)+": v\r\n\r\n"), 0, 1)
@@ -689,7 +697,7 @@ func TestTokens(t *testing.T) {
 			t.Errorf("%s: not filed under %v", h.name, h.tok)
 		}
 	}
-	if len(headerNames) > 64 {
+	if hdr.NumHeaderNames > 64 {
 		t.Error("too many header names for the candidate mask")
 	}
 }
@@ -706,7 +714,7 @@ func TestParseBeforeReset(t *testing.T) {
 
 func TestEmptyInput(t *testing.T) {
 	var p Parser
-	p.Reset(NewTable(0))
+	p.Reset(hdr.NewTable(0))
 	if n, done, err := p.Parse(nil); n != 0 || done || err != nil {
 		t.Error(n, done, err)
 	}

@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/golws/lws/hdr"
+	"github.com/golws/lws/httpsem"
 )
 
 // TestResponseHeadReadByNetHTTP: a head built here is read back by Go's
@@ -14,7 +17,7 @@ import (
 func TestResponseHeadReadByNetHTTP(t *testing.T) {
 	b := AppendStatusLine(nil, false, 404)
 	var err error
-	if b, err = AppendHeaderToken(b, TokenContentType, "text/html; charset=utf-8"); err != nil {
+	if b, err = AppendHeaderToken(b, hdr.TokenContentType, "text/html; charset=utf-8"); err != nil {
 		t.Fatal(err)
 	}
 	if b, err = AppendHeader(b, "x-golws:", "a value, with: colons"); err != nil {
@@ -44,14 +47,14 @@ func TestResponseHeaderRefusals(t *testing.T) {
 		name, value string
 		want        error
 	}{
-		{"x-a", "ok\r\nSet-Cookie: evil=1", ErrHeaderValue},
-		{"x-a", "line\nbreak", ErrHeaderValue},
-		{"x-a", "nul\x00", ErrHeaderValue},
-		{"", "v", ErrHeaderName},
-		{":", "v", ErrHeaderName},
-		{"x a", "v", ErrHeaderName},
-		{"x:a", "v", ErrHeaderName},
-		{"x\r\ny", "v", ErrHeaderName},
+		{"x-a", "ok\r\nSet-Cookie: evil=1", httpsem.ErrHeaderValue},
+		{"x-a", "line\nbreak", httpsem.ErrHeaderValue},
+		{"x-a", "nul\x00", httpsem.ErrHeaderValue},
+		{"", "v", httpsem.ErrHeaderName},
+		{":", "v", httpsem.ErrHeaderName},
+		{"x a", "v", httpsem.ErrHeaderName},
+		{"x:a", "v", httpsem.ErrHeaderName},
+		{"x\r\ny", "v", httpsem.ErrHeaderName},
 	} {
 		start := []byte("HTTP/1.1 200 OK\r\n")
 		b, err := AppendHeader(start, tc.name, tc.value)
@@ -59,8 +62,8 @@ func TestResponseHeaderRefusals(t *testing.T) {
 			t.Errorf("%q: %q gave %q, %v", tc.name, tc.value, b, err)
 		}
 	}
-	for _, tok := range []Token{TokenGetURI, TokenHTTPVersion, TokenURIArgs, TokenCount} {
-		if _, err := AppendHeaderToken(nil, tok, "x"); !errors.Is(err, ErrHeaderName) {
+	for _, tok := range []hdr.Token{hdr.TokenGetURI, hdr.TokenHTTPVersion, hdr.TokenURIArgs, hdr.TokenCount} {
+		if _, err := AppendHeaderToken(nil, tok, "x"); !errors.Is(err, httpsem.ErrHeaderName) {
 			t.Errorf("token %v accepted as a response header", tok)
 		}
 	}
@@ -70,7 +73,7 @@ func TestResponseHeadAllocatesNothing(t *testing.T) {
 	buf := make([]byte, 0, 512)
 	allocs := testing.AllocsPerRun(100, func() {
 		b := AppendStatusLine(buf[:0], false, 200)
-		b, _ = AppendHeaderToken(b, TokenContentType, "text/plain")
+		b, _ = AppendHeaderToken(b, hdr.TokenContentType, "text/plain")
 		b = AppendContentLength(b, 12345)
 		_ = AppendHeadEnd(b)
 	})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/h1"
+	"github.com/golws/lws/hdr"
 )
 
 // bodyPiece is the most of the request body written per
@@ -129,8 +130,8 @@ func (m *httpMode) printHead(c *lws.Conn) {
 	line := h1.AppendStatusLine(nil, false, m.status)
 	b.Write(line[:len(line)-2])
 	b.WriteString("\n")
-	for tok := h1.TokenHost; tok < h1.TokenURIArgs; tok++ {
-		if tok == h1.TokenHTTPVersion || c.HdrFragmentCount(tok) == 0 {
+	for tok := hdr.TokenHost; tok < hdr.TokenURIArgs; tok++ {
+		if tok == hdr.TokenHTTPVersion || c.HdrFragmentCount(tok) == 0 {
 			continue
 		}
 		name := strings.TrimSuffix(tok.String(), ":")

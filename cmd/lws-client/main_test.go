@@ -22,7 +22,7 @@ import (
 	"time"
 
 	"github.com/golws/lws"
-	"github.com/golws/lws/h1"
+	"github.com/golws/lws/hdr"
 	"github.com/golws/lws/internal/looptest"
 	"github.com/golws/lws/internal/selfsigned"
 	"github.com/golws/lws/plugins/dumbincrement"
@@ -465,7 +465,7 @@ func TestOriginAndProtocol(t *testing.T) {
 	inner := proto.Callback
 	proto.Callback = func(c *lws.Conn, reason lws.Reason, in []byte) error {
 		if reason == lws.CallbackFilterProtocolConnection {
-			seen <- c.Hdr(h1.TokenOrigin) + " | " + c.Hdr(h1.TokenWSProtocol)
+			seen <- c.Hdr(hdr.TokenOrigin) + " | " + c.Hdr(hdr.TokenWSProtocol)
 		}
 		return inner(c, reason, in)
 	}

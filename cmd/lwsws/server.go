@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/golws/lws"
-	"github.com/golws/lws/h1"
+	"github.com/golws/lws/hdr"
 	"github.com/golws/lws/internal/lwsconf"
 	"github.com/golws/lws/testsite"
 )
@@ -71,7 +71,7 @@ func httpOnly(g *lwsconf.Global) lws.Protocol {
 	}
 	return lws.Protocol{Name: "http-only", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
 		if reason == lws.CallbackFilterHTTPConnection && len(rejects) > 0 {
-			ua := c.Hdr(h1.TokenUserAgent)
+			ua := c.Hdr(hdr.TokenUserAgent)
 			for _, r := range rejects {
 				if strings.Contains(ua, r.Key) {
 					code, text, _ := strings.Cut(strings.TrimSpace(r.Value), " ")

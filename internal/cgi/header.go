@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/golws/lws/h1"
+	"github.com/golws/lws/httpsem"
 	"github.com/golws/lws/internal/ascii"
 )
 
@@ -219,7 +219,7 @@ func (h *HeaderParser) field(line []byte) error {
 		}
 		h.Location = string(value)
 	case ascii.EqualFold(name, "Content-Length"):
-		cl, ok := h1.ParseContentLength(value)
+		cl, ok := httpsem.ParseContentLength(value)
 		if !ok {
 			return h.fail("invalid Content-Length")
 		}
@@ -365,7 +365,7 @@ func (h *HeaderParser) reason(status int) string {
 	if h.Reason != "" && printable(h.Reason) {
 		return h.Reason
 	}
-	if r := h1.StatusText(status); r != "Unknown" {
+	if r := httpsem.StatusText(status); r != "Unknown" {
 		return r
 	}
 	return "Status"

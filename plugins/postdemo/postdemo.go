@@ -41,7 +41,7 @@ import (
 	"strings"
 
 	"github.com/golws/lws"
-	"github.com/golws/lws/h1"
+	"github.com/golws/lws/hdr"
 	"github.com/golws/lws/spa"
 )
 
@@ -172,13 +172,13 @@ func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 // hasBody reports whether the request has a body to come: it is framed
 // chunked, or its Content-Length is not 0.
 func hasBody(c *lws.Conn) bool {
-	if c.HdrFragmentCount(h1.TokenTransferEncoding) > 0 {
+	if c.HdrFragmentCount(hdr.TokenTransferEncoding) > 0 {
 		return true
 	}
-	if c.HdrFragmentCount(h1.TokenContentLength) == 0 {
+	if c.HdrFragmentCount(hdr.TokenContentLength) == 0 {
 		return false
 	}
-	n, err := strconv.ParseInt(strings.TrimSpace(string(c.HdrFragment(h1.TokenContentLength, 0))), 10, 64)
+	n, err := strconv.ParseInt(strings.TrimSpace(string(c.HdrFragment(hdr.TokenContentLength, 0))), 10, 64)
 	return err != nil || n != 0
 }
 
@@ -188,7 +188,7 @@ func (s *session) newParser(c *lws.Conn) error {
 	if s.spa != nil {
 		return nil
 	}
-	p, err := spa.New(c.Hdr(h1.TokenContentType), spa.Config{
+	p, err := spa.New(c.Hdr(hdr.TokenContentType), spa.Config{
 		Params:     params,
 		MaxStorage: maxStorage,
 		File:       s.file,

@@ -57,7 +57,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/golws/lws"
-	"github.com/golws/lws/h1"
+	"github.com/golws/lws/hdr"
 )
 
 // Name is the protocol's name, as browsers ask for it.
@@ -289,7 +289,7 @@ func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 		s.conn = c
 		// The request headers are released after this callback.
 		s.entry = appendEntry(nil, peerString(c.PeerAddr()), time.Now().Unix(),
-			userAgent(c.Hdr(h1.TokenUserAgent)))
+			userAgent(c.Hdr(hdr.TokenUserAgent)))
 		vd.add(s)
 
 	case lws.CallbackClosed:

@@ -1,4 +1,4 @@
-package h1
+package hdr
 
 import "github.com/golws/lws/internal/ascii"
 
@@ -24,10 +24,18 @@ const (
 	noRec     = 0xffff
 )
 
-// Table is one parsed request (lws's allocated header, "ah"): a fixed data
-// area of MaxData bytes plus an index of what is stored in it. It is
-// filled by a Parser and reused with Reset. A Table is not safe for
-// concurrent use.
+// FragmentOverhead and CustomOverhead are the bytes of index a fragment
+// and a custom header take in the data area beside their own bytes: the
+// budget of MaxData counts them.
+const (
+	FragmentOverhead = fragHdr
+	CustomOverhead   = customHdr
+)
+
+// Table is one request's head (lws's allocated header, "ah"): a fixed
+// data area of MaxData bytes plus an index of what is stored in it. It is
+// filled by a wire parser, or through its builder methods, and reused
+// with Reset. A Table is not safe for concurrent use.
 type Table struct {
 	data []byte
 	pos  int // bytes of data in use
@@ -42,6 +50,11 @@ type Table struct {
 
 	method  Token // token of the request target; TokenCount before it is known
 	version uint8 // 10 or 11 once the request line is complete, else 0
+
+	// the record being filled by StartValue or StartCustom
+	open       int  // its offset
+	openCustom bool // it is a custom header record
+	valStart   int  // where its value starts
 }
 
 // NewTable allocates a Table whose data area is maxData bytes: 0 (or less)
@@ -81,9 +94,9 @@ func (t *Table) Used() int { return t.pos }
 // the method is known it is TokenCount.
 func (t *Table) Method() Token { return t.method }
 
-// Version returns the HTTP version of the request line as 10 (HTTP/1.0)
-// or 11 (HTTP/1.1, or a later HTTP/1.x, which is answered as 1.1), or 0
-// before the request line is complete.
+// Version returns the request's HTTP version as 10 (HTTP/1.0) or 11
+// (HTTP/1.1, or a later HTTP/1.x, which is answered as 1.1), or 0 before
+// it is known; it is what SetVersion set.
 func (t *Table) Version() int { return int(t.version) }
 
 // Has reports whether the request carried tok, even with an empty value
@@ -316,4 +329,184 @@ func (t *Table) linkCustom(off int) {
 func (t *Table) closeCustom(off int) {
 	nameEnd := off + customHdr + int(t.get16(off+2))
 	t.put16(off+4, t.pos-nameEnd)
+}
+
+// Room returns how many more bytes fit in the data area.
+func (t *Table) Room() int { return len(t.data) - t.pos }
+
+// The incremental interface, for a wire parser that stores a request as
+// its bytes arrive, in pieces of any size: StartValue (or StartCustom,
+// the name's bytes, EndName), then the value's bytes by AppendByte and
+// Append, then EndValue. A false result means the data area is full: the
+// request is refused with ErrTooLarge (or ErrTargetTooLong for the
+// target) and the table must be Reset before it is used again.
+
+// StartValue begins a fragment of tok; its bytes follow. It reports
+// false when the record does not fit.
+func (t *Table) StartValue(tok Token) bool {
+	if tok >= TokenCount {
+		return false
+	}
+	off := t.newFrag(tok)
+	if off < 0 {
+		return false
+	}
+	t.open, t.openCustom, t.valStart = off, false, t.pos
+	return true
+}
+
+// StartCustom begins a header golws has no token for, its name starting
+// with prefix; the rest of the name follows, in lowercase, then EndName.
+// It reports false when the record does not fit.
+func (t *Table) StartCustom(prefix string) bool {
+	off := t.newCustom(prefix)
+	if off < 0 {
+		return false
+	}
+	t.open, t.openCustom = off, true
+	return true
+}
+
+// EndName ends the name of the header StartCustom began; its value
+// follows.
+func (t *Table) EndName() {
+	t.linkCustom(t.open)
+	t.valStart = t.pos
+}
+
+// AppendByte stores one byte of the record being filled, reporting false
+// when the area is full.
+func (t *Table) AppendByte(c byte) bool { return t.put(c) }
+
+// Append stores as much of b as fits and returns how much that was.
+func (t *Table) Append(b []byte) int {
+	n := copy(t.data[t.pos:], b)
+	t.pos += n
+	return n
+}
+
+// EndValue ends the value of the record being filled, without the spaces
+// and tabs it ends with.
+func (t *Table) EndValue() {
+	for t.pos > t.valStart && (t.data[t.pos-1] == ' ' || t.data[t.pos-1] == '\t') {
+		t.pos--
+	}
+	if t.openCustom {
+		t.closeCustom(t.open)
+	} else {
+		t.closeFrag(t.open)
+	}
+}
+
+// SetVersion records the request's HTTP version (see Version).
+func (t *Table) SetVersion(v int) { t.version = uint8(v) }
+
+// The builder, for a decoder that has a request's fields whole (an HPACK
+// decoder's): SetMethod, then SetPath, then the headers in any order. The
+// limits are those of the incremental interface, and so are the
+// refusals, as the HTTP/1 parser makes them. On an error the table must
+// be Reset before it is used again.
+
+// SetMethod records the request's method (case-sensitive: "GET"), under
+// whose token SetPath stores the target; ErrMethod for a method with no
+// token.
+func (t *Table) SetMethod(name []byte) error {
+	tok, ok := MethodToken(name)
+	if !ok {
+		return ErrMethod
+	}
+	t.method = tok
+	return nil
+}
+
+// SetPath decodes and stores the request target as the HTTP/1 parser
+// does (see Target): after SetMethod, once.
+func (t *Table) SetPath(target []byte) error {
+	var d Target
+	if err := d.Reset(t); err != nil {
+		return err
+	}
+	for _, c := range target {
+		if err := d.Byte(c); err != nil {
+			return err
+		}
+	}
+	return d.End()
+}
+
+// AddHeader stores a header under its token, its value without the
+// spaces and tabs around it: ErrValue for a value with a control byte
+// other than HTAB, ErrName for a method token or TokenURIArgs (SetMethod
+// and SetPath store those), ErrTooLarge when it does not fit.
+func (t *Table) AddHeader(tok Token, value []byte) error {
+	if tok >= TokenCount || isMethod(tok) || tok == TokenURIArgs {
+		return ErrName
+	}
+	value, err := t.checkValue(fragHdr, value)
+	if err != nil {
+		return err
+	}
+	off := t.newFrag(tok)
+	t.pos += copy(t.data[t.pos:], value)
+	t.closeFrag(off)
+	return nil
+}
+
+// AddHeaderByName stores a header by its name, as AddHeader under the
+// name's token if it has one (case-insensitive: TokenForHeader), else as
+// a custom header with its name in lowercase. ErrEmptyName and ErrName
+// refuse names that are not RFC 9110 tokens.
+func (t *Table) AddHeaderByName(name, value []byte) error {
+	if len(name) == 0 {
+		return ErrEmptyName
+	}
+	if !ascii.IsToken(name) {
+		return ErrName
+	}
+	if tok, ok := TokenForHeader(name); ok {
+		return t.AddHeader(tok, value)
+	}
+	value, err := t.checkValue(customHdr+len(name), value)
+	if err != nil {
+		return err
+	}
+	off := t.newCustom("")
+	for _, c := range name {
+		t.put(ascii.Lower(c))
+	}
+	t.linkCustom(off)
+	t.pos += copy(t.data[t.pos:], value)
+	t.closeCustom(off)
+	return nil
+}
+
+// checkValue refuses a header value as the HTTP/1 parser does, whose
+// record takes overhead bytes before the value: the first byte that is a
+// control other than HTAB (ErrValue, RFC 9110 section 5.5) or that does
+// not fit (ErrTooLarge) decides, trailing spaces and tabs counted, as
+// they are stored before they are trimmed. It returns the value without
+// the spaces and tabs around it.
+func (t *Table) checkValue(overhead int, v []byte) ([]byte, error) {
+	for len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
+		v = v[1:]
+	}
+	avail := t.Room() - overhead
+	if avail < 0 {
+		return nil, ErrTooLarge
+	}
+	for i, c := range v {
+		if !PlainValueByte(c) {
+			return nil, ErrValue
+		}
+		if i >= avail {
+			return nil, ErrTooLarge
+		}
+	}
+	return ascii.TrimOWS(v), nil
+}
+
+// PlainValueByte reports whether c may appear in a header value: any byte
+// but the controls, HTAB excepted.
+func PlainValueByte(c byte) bool {
+	return c >= 0x20 && c != 0x7f || c == '\t'
 }
