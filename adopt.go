@@ -193,9 +193,9 @@ func (l *loop) adoptHTTP(c *Conn, fallback bool) {
 	if c.closed {
 		return
 	}
-	c.role = h1Server
-	c.http = l.newHTTP()
-	c.http.fallback = fallback
+	hs := l.newHTTP()
+	hs.fallback = fallback
+	c.setRole(hs)
 	c.bindProtocol(first, nil)
 	c.established = true
 	// A connection that never sends its request does not hold its
@@ -204,6 +204,14 @@ func (l *loop) adoptHTTP(c *Conn, fallback bool) {
 	if err := c.callback(CallbackServerNewClientInstantiated, nil); err != nil {
 		l.closeConn(c, err)
 	}
+}
+
+// acceptALPN is what a TLS listener offers in ALPN: the names the role
+// accepted connections start in serves (HTTP/1; a fallback to RAW
+// happens after the handshake).
+func acceptALPN() []string {
+	var hs *httpState
+	return append([]string(nil), hs.alpn()...)
 }
 
 // acceptProtocol is the protocol connections taking the listen-accept role

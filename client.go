@@ -86,8 +86,11 @@ const (
 	ClientAllowExpired ClientSSLFlags = 1 << 3
 )
 
-// clientState is what only client connections carry.
+// clientState is what only client connections carry: their role while
+// they connect (role_client.go), and what the roles they take next refer
+// to until they are established.
 type clientState struct {
+	roleBase
 	iface   netip.Addr
 	host    string
 	port    int
@@ -173,7 +176,7 @@ func (cx *Context) ClientConnect(info ClientConnectInfo) (*Conn, error) {
 		cs.timeout = vh.info.ConnectTimeout
 	}
 	if httpMethod {
-		hc := &httpClientState{method: info.Method, path: info.Path, host: info.Host}
+		hc := &httpClientState{cs: cs, method: info.Method, path: info.Path, host: info.Host}
 		if hc.path == "" {
 			hc.path = "/"
 		}
@@ -186,7 +189,7 @@ func (cx *Context) ClientConnect(info ClientConnectInfo) (*Conn, error) {
 		cs.httpc = hc
 	}
 	if info.Method == "" {
-		hs := &wsClientState{path: info.Path, host: info.Host, origin: info.Origin, protocols: info.Protocol}
+		hs := &wsClientState{cs: cs, path: info.Path, host: info.Host, origin: info.Origin, protocols: info.Protocol}
 		if hs.path == "" {
 			hs.path = "/"
 		}
@@ -198,7 +201,7 @@ func (cx *Context) ClientConnect(info ClientConnectInfo) (*Conn, error) {
 		}
 		cs.ws = hs
 	}
-	c.client = cs
+	c.setRole(cs)
 	c.bindProtocol(vp, info.Userdata)
 	if info.Parent != nil && !info.Parent.closed {
 		c.setParent(info.Parent)
@@ -217,7 +220,8 @@ func (cx *Context) ClientConnect(info ClientConnectInfo) (*Conn, error) {
 // startResolve looks c's name up on a worker of the resolver pool; the
 // addresses go back to the loop, to resolved.
 func (l *loop) startResolve(c *Conn) bool {
-	ctx, host, timeout := l.cx.resolveCtx, c.client.host, c.client.timeout
+	cs := c.clientInfo()
+	ctx, host, timeout := l.cx.resolveCtx, cs.host, cs.timeout
 	l.resolvers.spawn(func() (func(), bool) {
 		addrs, err := resolveHost(ctx, host, timeout)
 		return func() { l.resolved(c, addrs, err) }, true
@@ -249,13 +253,13 @@ func (l *loop) resolved(c *Conn, addrs []netip.Addr, err error) {
 		return
 	}
 	if err != nil {
-		l.clientFail(c, fmt.Sprintf("name resolution of %q failed: %v", c.client.host, err))
+		l.clientFail(c, fmt.Sprintf("name resolution of %q failed: %v", c.clientInfo().host, err))
 		return
 	}
 	for i := range addrs {
 		addrs[i] = addrs[i].Unmap()
 	}
-	c.client.addrs = addrs
+	c.clientInfo().addrs = addrs
 	l.connectQ = append(l.connectQ, c)
 }
 
@@ -274,7 +278,7 @@ func (l *loop) serviceConnects() {
 // startConnect tries the client's remaining addresses in turn until a
 // non-blocking connect is under way.
 func (l *loop) startConnect(c *Conn) {
-	cs := c.client
+	cs := c.clientInfo()
 	if l.ensureCreated(c); c.closed {
 		return
 	}
@@ -353,7 +357,7 @@ func (l *loop) ensureCreated(c *Conn) {
 
 // finishConnect learns how a non-blocking connect ended.
 func (l *loop) finishConnect(c *Conn) {
-	cs := c.client
+	cs := c.clientInfo()
 	errno, err := unix.GetsockoptInt(int(c.fd), unix.SOL_SOCKET, unix.SO_ERROR)
 	if err == nil && errno != 0 {
 		err = unix.Errno(errno)
@@ -378,7 +382,7 @@ func (l *loop) finishConnect(c *Conn) {
 // connected goes on with a client whose connection (and TLS handshake,
 // for a TLS client) is made.
 func (l *loop) connected(c *Conn) {
-	cs := c.client
+	cs := c.clientInfo()
 	if cs.httpc != nil {
 		l.updateInterest(c)
 		if err := c.httpClientStart(); err != nil {
@@ -393,7 +397,7 @@ func (l *loop) connected(c *Conn) {
 		}
 		return
 	}
-	c.role = rawSkt
+	c.setRole(rawSkt)
 	c.established = true
 	l.updateInterest(c)
 	if err := c.callback(CallbackRawConnected, nil); err != nil {
@@ -406,11 +410,12 @@ func (l *loop) clientFail(c *Conn, text string) {
 	if c.closed {
 		return
 	}
-	logf(LogClient, "lws: client %s: %s", c.client.target(), text)
+	cs := c.clientInfo()
+	logf(LogClient, "lws: client %s: %s", cs.target(), text)
 	if l.ensureCreated(c); c.closed {
 		return
 	}
-	c.client.failed = true
+	cs.failed = true
 	_ = c.callback(CallbackClientConnectionError, []byte(text))
 	l.closeConn(c, errors.New(text))
 }

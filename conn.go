@@ -59,8 +59,6 @@ type Conn struct {
 	waitingAH      bool
 	timeoutReason  PendingTimeout
 	ah             *hdr.Table
-	http           *httpState
-	ws             *wsState
 
 	user any
 
@@ -68,8 +66,7 @@ type Conn struct {
 
 	timeout timerEntry
 
-	client *clientState
-	rare   *connRare
+	rare *connRare
 }
 
 // connRare holds what few connections use; it is made on first use so

@@ -57,8 +57,8 @@ type activeExt struct {
 // connection (lws_set_extension_option); it is an error if the extension
 // is not active on the connection.
 func (c *Conn) SetExtensionOption(extension, name, value string) error {
-	if c.ws != nil && c.ws.x != nil {
-		for _, a := range c.ws.x.exts {
+	if w := c.websocket(); w != nil && w.x != nil {
+		for _, a := range w.x.exts {
 			if a.ext.Name == extension {
 				return a.sess.SetOption(name, value)
 			}
@@ -70,8 +70,8 @@ func (c *Conn) SetExtensionOption(extension, name, value string) error {
 // ExtensionActive reports whether the named extension was negotiated on
 // the connection.
 func (c *Conn) ExtensionActive(extension string) bool {
-	if c.ws != nil && c.ws.x != nil {
-		for _, a := range c.ws.x.exts {
+	if w := c.websocket(); w != nil && w.x != nil {
+		for _, a := range w.x.exts {
 			if a.ext.Name == extension {
 				return true
 			}

@@ -689,7 +689,7 @@ func (l *loop) onTimeout(c *Conn) {
 	reason := c.timeoutReason
 	c.timeoutReason = NoPendingTimeout
 	if c.kind == kindClient && !c.established {
-		l.clientFail(c, c.client.timeoutText())
+		l.clientFail(c, c.clientInfo().timeoutText())
 		return
 	}
 	if reason == PendingTimeoutUserOK {
@@ -898,8 +898,8 @@ func (l *loop) closeConn(c *Conn, why error) {
 	}
 	if c.established {
 		c.role.closed(c)
-	} else if c.client != nil && !c.client.failed {
-		c.client.failed = true
+	} else if cs := c.clientInfo(); cs != nil && !cs.failed {
+		cs.failed = true
 		text := "closed before connecting"
 		if why != nil {
 			text = why.Error()
@@ -922,7 +922,9 @@ func (l *loop) closeConn(c *Conn, why error) {
 	logf(LogDebug, "lws: closing %v: %v", c, c.closeError())
 	l.releaseAH(c)
 	l.releasePeer(c)
-	l.freeHTTP(c)
+	if c.role.release(c) {
+		c.role = noRole
+	}
 	c.unbindProtocol()
 	l.timers.cancel(&c.timeout)
 	if c.rare != nil {
@@ -936,7 +938,7 @@ func (l *loop) closeConn(c *Conn, why error) {
 		done()
 	}
 	c.wantWriteable, c.permit = false, false
-	if c.client != nil {
+	if c.kind == kindClient {
 		l.dropFromQueues(c)
 	}
 }

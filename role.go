@@ -6,6 +6,12 @@ package lws
 // role, never which role a connection has: every decision that differs
 // between roles is one of these operations. roleBase gives the common
 // answer to the optional ones.
+//
+// A role that keeps per-connection state is that state: the value in
+// Conn.role is the connection's *httpState, *wsState, *clientState and so
+// on, so a connection carries only the state of the role it has. Roles
+// without state (RAW, the CGI pipes) are shared values. A connection
+// changes role only through setRole.
 type role interface {
 	// name is lws's role name, shown in Conn.String for logs.
 	name() string
@@ -54,6 +60,23 @@ type role interface {
 	issueKeepalive(c *Conn)
 	// alpn returns the ALPN protocol names the role serves over TLS.
 	alpn() []string
+	// release gives back the role's state when the connection leaves the
+	// role or closes (an HTTP state goes back to the loop's free list).
+	// It reports whether the state was given back, so that a closed
+	// connection must not keep it; a role whose state stays readable
+	// after the close (a WebSocket's close codes) keeps it and reports
+	// false.
+	release(c *Conn) bool
+}
+
+// setRole moves c to role r (lws's lws_role_transition): the old role's
+// state is given back.
+func (c *Conn) setRole(r role) {
+	old := c.role
+	c.role = r
+	if old != nil {
+		old.release(c)
+	}
 }
 
 // roleBase gives the answers most roles share to the role operations a
@@ -68,6 +91,7 @@ func (roleBase) heard(*Conn) (int64, bool) { return 0, false }
 func (roleBase) issueKeepalive(*Conn)      {}
 func (roleBase) alpn() []string            { return nil }
 func (roleBase) closing(*Conn, error) bool { return false }
+func (roleBase) release(*Conn) bool        { return false }
 
 // dispatchWriteable runs a WRITEABLE callback with one write permitted.
 func (c *Conn) dispatchWriteable(reason Reason) error {

@@ -15,16 +15,19 @@ import (
 // answered and its response's state, whatever the wire. It is nil when the
 // connection carries no HTTP transaction.
 func (c *Conn) txn() *httpTxn {
-	if c.http == nil {
-		return nil
+	if hs, ok := c.role.(*httpState); ok {
+		return &hs.txn
 	}
-	return &c.http.txn
+	return nil
 }
 
 // h1state is the connection's HTTP/1 server wire state: parser, keep-alive,
 // request body framing. It is nil when the connection is not an HTTP/1
 // server connection.
-func (c *Conn) h1state() *httpState { return c.http }
+func (c *Conn) h1state() *httpState {
+	hs, _ := c.role.(*httpState)
+	return hs
+}
 
 // roleH1 is the server side of HTTP/1: it reads request heads into a
 // header table, hands WebSocket upgrades to the WebSocket role and serves
@@ -34,9 +37,10 @@ func (c *Conn) h1state() *httpState { return c.http }
 // unparsed, until HTTPTransactionCompleted and until the response has
 // gone to the kernel (see httpNext), so responses go out in order and a
 // client that pipelines without reading is held back by TCP.
-type roleH1 struct{ roleBase }
-
-var h1Server role = roleH1{}
+//
+// The role is the connection's httpState: a server connection is HTTP/1
+// while its role is one, and the state goes back to the loop's free list
+// when it upgrades, falls back to RAW or closes.
 
 type httpPhase uint8
 
@@ -57,6 +61,7 @@ func (hs *httpState) inTransaction() bool {
 // parser, keep-alive, the request body's framing and deadlines. It carries
 // the connection's one HTTP transaction at a time.
 type httpState struct {
+	roleBase
 	parser   h1.Parser
 	started  bool // the parser was reset onto the connection's table
 	fallback bool // apply the listen-accept role if the first bytes are not HTTP
@@ -102,20 +107,26 @@ type httpTxn struct {
 	callbackVP  *vhostProtocol // the callback mount protocol the connection is bound to
 }
 
-func (roleH1) name() string { return "h1" }
+func (*httpState) name() string { return "h1" }
 
 // lingers: a server connection closing after its last response drains
 // what the client still sends (see closeAfterResponse); an adopted
 // descriptor that is not a socket cannot shut down one way.
-func (roleH1) lingers(c *Conn) bool { return c.kind == kindSocket }
+func (*httpState) lingers(c *Conn) bool { return c.kind == kindSocket }
 
 var h1ALPN = []string{"http/1.1"}
 
-func (roleH1) alpn() []string { return h1ALPN }
+func (*httpState) alpn() []string { return h1ALPN }
 
-func (roleH1) rx(c *Conn, p []byte) (int, error) {
+// release gives the state back to the loop's free list.
+func (hs *httpState) release(c *Conn) bool {
+	c.loop.freeHTTP(hs)
+	return true
+}
+
+func (hs *httpState) rx(c *Conn, p []byte) (int, error) {
 	l := c.loop
-	if hs := c.http; hs.fallback {
+	if hs.fallback {
 		hs.fallback = false
 		if !looksLikeHTTPMethod(p) {
 			return l.fallbackToRaw(c, p)
@@ -123,10 +134,12 @@ func (roleH1) rx(c *Conn, p []byte) (int, error) {
 	}
 	used := 0
 	for {
-		if c.closed || c.role != h1Server || c.killAfterWrite || c.rxDisabled {
+		if c.closed || c.role != hs || c.killAfterWrite || c.rxDisabled {
+			// Closed, closing, or another role: the request switched
+			// protocols or fell back to RAW, and hs may serve another
+			// connection already.
 			return used, nil
 		}
-		hs := c.http
 		switch hs.phase {
 		case phaseHead:
 			if used == len(p) {
@@ -169,7 +182,7 @@ func (roleH1) rx(c *Conn, p []byte) (int, error) {
 			if err := c.serveRequest(); err != nil {
 				return len(p), err
 			}
-			if !c.closed && c.role != h1Server && !c.killAfterWrite {
+			if !c.closed && c.role != hs && !c.killAfterWrite {
 				// The rest of p belongs to the role the request switched to.
 				n, err := c.role.rx(c, p[used:])
 				return used + n, err
@@ -207,28 +220,23 @@ func (roleH1) rx(c *Conn, p []byte) (int, error) {
 	}
 }
 
-func (roleH1) writeable(c *Conn) error {
-	if hs := c.http; hs != nil {
-		if hs.phase == phaseDone {
-			// What the completed transaction left has drained: on to the
-			// next request.
-			return c.httpNext()
-		}
-		if hs.txn.file != nil {
-			return c.sendFilePiece()
-		}
-		if hs.txn.cgi != nil {
-			return c.cgiWriteable()
-		}
+func (hs *httpState) writeable(c *Conn) error {
+	if hs.phase == phaseDone {
+		// What the completed transaction left has drained: on to the
+		// next request.
+		return c.httpNext()
+	}
+	if hs.txn.file != nil {
+		return c.sendFilePiece()
+	}
+	if hs.txn.cgi != nil {
+		return c.cgiWriteable()
 	}
 	return c.dispatchWriteable(CallbackHTTPWriteable)
 }
 
-func (roleH1) write(c *Conn, p []byte, wt WriteType) (int, error) {
-	t := c.txn()
-	if t == nil {
-		return c.send(nil, p)
-	}
+func (hs *httpState) write(c *Conn, p []byte, wt WriteType) (int, error) {
+	t := &hs.txn
 	base := wt &^ (WriteNoFin | WriteH2StreamEnd)
 	switch base {
 	case WriteHTTPHeaders, WriteHTTPHeadersContinuation:
@@ -285,8 +293,8 @@ var (
 // closed delivers CLOSED_HTTP to the protocol the connection is bound to
 // (a callback mount's, then also HTTP_DROP_PROTOCOL, or the vhost's
 // first).
-func (roleH1) closed(c *Conn) {
-	if hs := c.http; hs != nil && hs.inTransaction() {
+func (hs *httpState) closed(c *Conn) {
+	if hs.inTransaction() {
 		c.logAccess() // a transaction cut short
 	}
 	c.endFile()
@@ -304,10 +312,9 @@ func (roleH1) closed(c *Conn) {
 // LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG).
 func (l *loop) fallbackToRaw(c *Conn, p []byte) (int, error) {
 	l.releaseAH(c)
-	l.freeHTTP(c)
+	c.setRole(rawSkt)
 	c.SetTimeout(NoPendingTimeout, 0)
 	c.unbindProtocol()
-	c.role = rawSkt
 	c.bindProtocol(c.vhost.acceptProtocol(), nil)
 	if err := c.callback(CallbackRawAdopt, nil); err != nil {
 		return len(p), err
@@ -332,13 +339,8 @@ func (l *loop) newHTTP() *httpState {
 	return new(httpState)
 }
 
-// freeHTTP takes c's HTTP state away and keeps it for reuse.
-func (l *loop) freeHTTP(c *Conn) {
-	hs := c.http
-	if hs == nil {
-		return
-	}
-	c.http = nil
+// freeHTTP keeps an HTTP state a connection no longer has for reuse.
+func (l *loop) freeHTTP(hs *httpState) {
 	if len(l.httpFree) < httpFreeMax {
 		*hs = httpState{}
 		l.httpFree = append(l.httpFree, hs)

@@ -22,7 +22,11 @@ import (
 // while ClientHTTPBodyPending is set.
 
 // httpClientState is what an HTTP client keeps.
+//
+// It is the connection's role from when the request is sent.
 type httpClientState struct {
+	roleBase
+	cs          *clientState
 	method      string
 	path, host  string
 	extra       []byte // headers added in CLIENT_APPEND_HANDSHAKE_HEADER
@@ -51,24 +55,19 @@ const (
 // maxStatusLine bounds a response's status line.
 const maxStatusLine = 1024
 
-type roleH1Client struct{ roleBase }
+func (*httpClientState) name() string { return "h1-client" }
 
-var h1Client role = roleH1Client{}
-
-func (roleH1Client) name() string { return "h1-client" }
-
-func (roleH1Client) closed(c *Conn) {
+func (*httpClientState) closed(c *Conn) {
 	if err := c.callback(CallbackClosedClientHTTP, nil); err != nil {
 		logf(LogDebug, "lws: CLOSED_CLIENT_HTTP on %v: %v", c, err)
 	}
 }
 
-func (roleH1Client) write(c *Conn, p []byte, _ WriteType) (int, error) {
+func (*httpClientState) write(c *Conn, p []byte, _ WriteType) (int, error) {
 	return c.send(nil, p)
 }
 
-func (roleH1Client) writeable(c *Conn) error {
-	hc := c.client.httpc
+func (hc *httpClientState) writeable(c *Conn) error {
 	if hc.phase != hcSending || !hc.bodyPending {
 		return nil
 	}
@@ -86,12 +85,13 @@ func (roleH1Client) writeable(c *Conn) error {
 // given CLIENT_HTTP_WRITEABLE callbacks for the body; clear it once the
 // last of the body is written.
 func (c *Conn) ClientHTTPBodyPending(pending bool) {
-	if c.client == nil || c.client.httpc == nil {
+	cs := c.clientInfo()
+	if cs == nil || cs.httpc == nil {
 		return
 	}
-	hc := c.client.httpc
+	hc := cs.httpc
 	hc.bodyPending = pending
-	if pending && hc.phase == hcSending && c.role == h1Client {
+	if pending && hc.phase == hcSending && c.role == hc {
 		c.CallbackOnWritable()
 	}
 }
@@ -99,15 +99,16 @@ func (c *Conn) ClientHTTPBodyPending(pending bool) {
 // HTTPClientStatus returns the status of an HTTP client's response, once
 // its head has arrived (lws_http_client_http_response); 0 before.
 func (c *Conn) HTTPClientStatus() int {
-	if c.client == nil || c.client.httpc == nil {
+	cs := c.clientInfo()
+	if cs == nil || cs.httpc == nil {
 		return 0
 	}
-	return c.client.httpc.status
+	return cs.httpc.status
 }
 
 // httpClientStart sends an HTTP client's request once it is connected.
 func (c *Conn) httpClientStart() error {
-	hc := c.client.httpc
+	hc := c.clientInfo().httpc
 	hc.appending = true
 	err := c.callback(CallbackClientAppendHandshakeHeader, nil)
 	hc.appending = false
@@ -124,11 +125,11 @@ func (c *Conn) httpClientStart() error {
 	b = append(b, hc.extra...)
 	b = append(b, "\r\n"...)
 	hc.extra = nil
-	c.role = h1Client
+	c.setRole(hc)
 	if _, err := c.send(nil, b); err != nil {
 		return err
 	}
-	c.SetTimeoutDuration(PendingTimeoutAwaitingServerResponse, c.client.timeout)
+	c.SetTimeoutDuration(PendingTimeoutAwaitingServerResponse, hc.cs.timeout)
 	if hc.bodyPending {
 		c.CallbackOnWritable()
 	} else {
@@ -137,8 +138,7 @@ func (c *Conn) httpClientStart() error {
 	return nil
 }
 
-func (roleH1Client) rx(c *Conn, p []byte) (int, error) {
-	hc := c.client.httpc
+func (hc *httpClientState) rx(c *Conn, p []byte) (int, error) {
 	used := 0
 	for used < len(p) && !c.closed && !c.rxDisabled {
 		switch hc.phase {
@@ -189,7 +189,7 @@ func (roleH1Client) rx(c *Conn, p []byte) (int, error) {
 
 // httpClientStatusLine gathers the status line.
 func (c *Conn) httpClientStatusLine(p []byte) (int, error) {
-	hc := c.client.httpc
+	hc := c.clientInfo().httpc
 	i := bytes.IndexByte(p, '\n')
 	if i < 0 {
 		if len(hc.line)+len(p) > maxStatusLine {
@@ -214,7 +214,7 @@ func (c *Conn) httpClientStatusLine(p []byte) (int, error) {
 
 // httpClientHeadDone acts on a complete response head.
 func (c *Conn) httpClientHeadDone() error {
-	hc := c.client.httpc
+	hc := c.clientInfo().httpc
 	ah := c.ah
 	c.SetTimeout(NoPendingTimeout, 0)
 	hc.left = -1
@@ -248,7 +248,7 @@ func (c *Conn) httpClientHeadDone() error {
 // RECEIVE_CLIENT_HTTP_READ callback that turns reception off gets no more
 // until it is back on (the loop holds the rest of p meanwhile).
 func (c *Conn) httpClientBody(p []byte) (int, error) {
-	hc := c.client.httpc
+	hc := c.clientInfo().httpc
 	in := p[:min(len(p), c.rxPieceSize())]
 	var data []byte
 	used := 0
@@ -282,7 +282,7 @@ func (c *Conn) httpClientBody(p []byte) (int, error) {
 
 // httpClientComplete reports the end of the response and closes.
 func (c *Conn) httpClientComplete() error {
-	hc := c.client.httpc
+	hc := c.clientInfo().httpc
 	hc.phase = hcDone
 	if err := c.callback(CallbackCompletedClientHTTP, nil); err != nil {
 		return err
@@ -293,8 +293,7 @@ func (c *Conn) httpClientComplete() error {
 var errHTTPClientDone = errors.New("lws: HTTP client transaction completed")
 
 // peerEOF ends a response that runs until the server closes.
-func (roleH1Client) peerEOF(c *Conn) bool {
-	hc := c.client.httpc
+func (hc *httpClientState) peerEOF(c *Conn) bool {
 	if hc.phase != hcBody || hc.chunked || hc.left >= 0 {
 		return false
 	}
@@ -305,6 +304,6 @@ func (roleH1Client) peerEOF(c *Conn) bool {
 
 // httpClientFail reports a response golws cannot read.
 func (c *Conn) httpClientFail(why string) error {
-	logf(LogClient, "lws: client %s: %s", c.client.target(), why)
+	logf(LogClient, "lws: client %s: %s", c.clientInfo().target(), why)
 	return errors.New("lws: HTTP client: " + why)
 }

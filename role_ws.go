@@ -8,21 +8,12 @@ import (
 	"github.com/golws/lws/ws"
 )
 
-// roleWS is the WebSocket role (RFC 6455) over one connection: frames in
-// through the ws package's incremental parser, RECEIVE callbacks in pieces
-// no larger than the protocol's rx buffer, frames out through Write.
-type roleWS struct {
-	roleBase
-	client bool
-}
-
-var (
-	wsServer role = roleWS{client: false}
-	wsClient role = roleWS{client: true}
-)
-
-// wsState is what a WebSocket connection carries.
+// wsState is the WebSocket role (RFC 6455) over one connection, and
+// what the connection carries while it has that role: frames in through
+// the ws package's incremental parser, RECEIVE callbacks in pieces no
+// larger than the protocol's rx buffer, frames out through Write.
 type wsState struct {
+	roleBase
 	parser ws.Parser
 	utf8   ws.UTF8
 
@@ -87,6 +78,13 @@ func (w *wsState) more() *wsAux {
 	return w.aux
 }
 
+// websocket is the connection's WebSocket state: its role, when it is a
+// WebSocket; nil otherwise.
+func (c *Conn) websocket() *wsState {
+	w, _ := c.role.(*wsState)
+	return w
+}
+
 // toWS makes c a WebSocket that negotiated exts, the server or the
 // client side as c is: its role, its state (the HTTP state it had is
 // given back) and its validity policy, counted from now.
@@ -99,48 +97,38 @@ func (c *Conn) toWS(exts []activeExt) {
 	client := c.kind == kindClient
 	w.parser.Reset(ws.ParserConfig{Server: !client, MaxFrame: info.WSMaxFrame,
 		MaxMessage: info.WSMaxMessage, AllowedRSV: allowedRSV(exts)})
-	c.loop.freeHTTP(c)
-	c.role = wsServer
-	if client {
-		c.role = wsClient
-	}
-	c.ws = w
+	c.setRole(w)
 	c.startValidity()
 }
 
-func (r roleWS) name() string {
-	if r.client {
-		return "ws-client"
-	}
-	return "ws"
-}
+// name: lws's one WebSocket role serves both sides.
+func (*wsState) name() string { return "ws" }
 
 // readSize: frames are split by the parser, so a read takes a whole
 // buffer.
-func (roleWS) readSize(c *Conn) int { return len(c.loop.rbuf) }
+func (w *wsState) readSize(c *Conn) int { return len(c.loop.rbuf) }
 
 // pending: an extension's decoded output waits while reception is off.
-func (roleWS) pending(c *Conn) bool { return c.ws.x != nil && len(c.ws.x.rxPending) > 0 }
+func (w *wsState) pending(*Conn) bool { return w.x != nil && len(w.x.rxPending) > 0 }
 
-func (roleWS) heard(c *Conn) (int64, bool) { return c.ws.lastValid, true }
+func (w *wsState) heard(*Conn) (int64, bool) { return w.lastValid, true }
 
 // issueKeepalive pings the peer, unless a ping is unanswered yet or the
 // connection is closing.
-func (roleWS) issueKeepalive(c *Conn) {
-	if w := c.ws; !w.pingInFlight && !w.closeSent {
+func (w *wsState) issueKeepalive(c *Conn) {
+	if !w.pingInFlight && !w.closeSent {
 		w.pingInFlight = true
 		_, _ = c.wsSendFrame(ws.OpPing, true, nil)
 	}
 }
 
-func (r roleWS) rx(c *Conn, p []byte) (int, error) {
-	w := c.ws
+func (w *wsState) rx(c *Conn, p []byte) (int, error) {
 	w.lastValid = c.loop.passNow
 	piece := c.rxPieceSize()
 	if x := w.x; x != nil && len(x.rxPending) > 0 {
 		pending := x.rxPending
 		x.rxPending = nil
-		if err := r.deliver(c, pending, true, x.pendFinal); err != nil {
+		if err := w.deliver(c, pending, true, x.pendFinal); err != nil {
 			return 0, err
 		}
 	}
@@ -169,7 +157,7 @@ func (r roleWS) rx(c *Conn, p []byte) (int, error) {
 			return used, err
 		}
 		if ok {
-			if err := r.fragment(c, &f); err != nil {
+			if err := w.fragment(c, &f); err != nil {
 				return used, err
 			}
 		} else if n == 0 {
@@ -180,8 +168,7 @@ func (r roleWS) rx(c *Conn, p []byte) (int, error) {
 }
 
 // fragment handles one report of the parser.
-func (r roleWS) fragment(c *Conn, f *ws.Fragment) error {
-	w := c.ws
+func (w *wsState) fragment(c *Conn, f *ws.Fragment) error {
 	op := f.Header.Opcode
 	if op.IsControl() {
 		a := w.more()
@@ -199,7 +186,7 @@ func (r roleWS) fragment(c *Conn, f *ws.Fragment) error {
 		case ws.OpPong:
 			w.pingInFlight = false
 			reason := CallbackReceivePong
-			if r.client {
+			if c.kind == kindClient {
 				reason = CallbackClientReceivePong
 			}
 			return c.callback(reason, payload)
@@ -249,19 +236,19 @@ func (r roleWS) fragment(c *Conn, f *ws.Fragment) error {
 		if len(payload) == 0 && !f.MessageEnd {
 			return nil // nothing decoded yet
 		}
-		return r.deliver(c, payload, false, f.MessageEnd)
+		return w.deliver(c, payload, false, f.MessageEnd)
 	}
 	if len(payload) == 0 && !(f.FrameStart && f.FrameEnd) {
 		return nil // a header without payload yet
 	}
 	w.final = f.MessageEnd
-	err := c.callback(r.receiveReason(), payload)
+	err := c.callback(wsReceiveReason(c), payload)
 	w.first = false
 	return err
 }
 
-func (r roleWS) receiveReason() Reason {
-	if r.client {
+func wsReceiveReason(c *Conn) Reason {
+	if c.kind == kindClient {
 		return CallbackClientReceive
 	}
 	return CallbackReceive
@@ -271,13 +258,12 @@ func (r roleWS) receiveReason() Reason {
 // rx buffer; if reception goes off between pieces, the rest waits in
 // rxPending (its size bounded by what the extension produced for one
 // piece of input). owned tells whether p may be kept as is.
-func (r roleWS) deliver(c *Conn, p []byte, owned, final bool) error {
-	w := c.ws
+func (w *wsState) deliver(c *Conn, p []byte, owned, final bool) error {
 	piece := c.rxPieceSize()
 	for {
 		n := min(len(p), piece)
 		w.final = final && n == len(p)
-		err := c.callback(r.receiveReason(), p[:n])
+		err := c.callback(wsReceiveReason(c), p[:n])
 		w.first = false
 		p = p[n:]
 		if err != nil || c.closed || len(p) == 0 {
@@ -298,8 +284,7 @@ func (r roleWS) deliver(c *Conn, p []byte, owned, final bool) error {
 	}
 }
 
-func (r roleWS) writeable(c *Conn) error {
-	w := c.ws
+func (w *wsState) writeable(c *Conn) error {
 	if w.pongPending {
 		c.wsSendPong()
 		if len(c.out) > 0 {
@@ -311,7 +296,7 @@ func (r roleWS) writeable(c *Conn) error {
 		return nil
 	}
 	reason := CallbackServerWriteable
-	if r.client {
+	if c.kind == kindClient {
 		reason = CallbackClientWriteable
 	}
 	err := c.dispatchWriteable(reason)
@@ -327,8 +312,7 @@ func (r roleWS) writeable(c *Conn) error {
 // the protocol still owed for earlier messages.
 const failGrace = time.Second
 
-func (r roleWS) write(c *Conn, p []byte, wt WriteType) (int, error) {
-	w := c.ws
+func (w *wsState) write(c *Conn, p []byte, wt WriteType) (int, error) {
 	if w.closeSent {
 		return 0, errors.New("lws: write after the Close was sent")
 	}
@@ -441,7 +425,7 @@ func (c *Conn) wsSendFrameRSV(op ws.Opcode, fin bool, rsv byte, p []byte) (int, 
 	return c.send(hdr, p)
 }
 
-func (roleWS) closed(c *Conn) {
+func (w *wsState) closed(c *Conn) {
 	reason, drop := CallbackClosed, CallbackWSServerDropProtocol
 	if c.kind == kindClient {
 		reason, drop = CallbackClientClosed, CallbackWSClientDropProtocol
@@ -455,8 +439,7 @@ func (roleWS) closed(c *Conn) {
 // closing starts the close handshake when user code closes an open
 // connection: a Close frame goes out (with the code set by CloseReason),
 // and the connection closes when the peer answers or after five seconds.
-func (roleWS) closing(c *Conn, why error) bool {
-	w := c.ws
+func (w *wsState) closing(c *Conn, why error) bool {
 	if w.closeSent || w.closeRcvd {
 		return false
 	}
@@ -485,15 +468,15 @@ func (roleWS) closing(c *Conn, why error) bool {
 // the connection is closed by returning an error from its callback
 // (lws_close_reason). The reason is cut to fit a control frame.
 func (c *Conn) CloseReason(code ws.CloseCode, reason string) {
-	if c.ws != nil {
-		c.ws.closeCode = code
-		c.ws.more().closeReason = reason
+	if w := c.websocket(); w != nil {
+		w.closeCode = code
+		w.more().closeReason = reason
 	}
 }
 
 // wsPeerClose handles the peer's Close frame.
 func (c *Conn) wsPeerClose(payload []byte) error {
-	w := c.ws
+	w := c.websocket()
 	code, _, err := ws.ParseClosePayload(payload)
 	if err != nil {
 		var pe *ws.ProtocolError
@@ -522,7 +505,7 @@ func (c *Conn) wsPeerClose(payload []byte) error {
 // wsFail closes the connection for a protocol violation: a Close frame
 // with code and reason, then the TCP connection once it has gone.
 func (c *Conn) wsFail(code ws.CloseCode, reason string) error {
-	w := c.ws
+	w := c.websocket()
 	if !w.closeSent && !w.failPending && c.wantWriteable && c.established {
 		// Messages before the violation were valid: let the protocol send
 		// what it owes for them (an echo server echoes them) before the
@@ -564,7 +547,7 @@ func (c *Conn) closeAfterWrite() error {
 // soon as it drains. Only the latest ping is answered while the socket is
 // choked, so a ping flood cannot grow memory.
 func (c *Conn) wsQueuePong(payload []byte) {
-	w := c.ws
+	w := c.websocket()
 	a := w.more()
 	a.pongLen = copy(a.pong[:], payload)
 	w.pongPending = true
@@ -577,7 +560,7 @@ func (c *Conn) wsQueuePong(payload []byte) {
 }
 
 func (c *Conn) wsSendPong() {
-	w := c.ws
+	w := c.websocket()
 	w.pongPending = false
 	_, _ = c.wsSendFrame(ws.OpPong, true, w.aux.pong[:w.aux.pongLen])
 }
@@ -593,23 +576,33 @@ func (c *Conn) rxPieceSize() int {
 
 // IsFirstFragment reports, during RECEIVE, whether this piece starts a
 // message (lws_is_first_fragment).
-func (c *Conn) IsFirstFragment() bool { return c.ws != nil && c.ws.first }
+func (c *Conn) IsFirstFragment() bool {
+	w := c.websocket()
+	return w != nil && w.first
+}
 
 // IsFinalFragment reports, during RECEIVE, whether this piece ends a
 // message: the last piece of its final frame (lws_is_final_fragment).
-func (c *Conn) IsFinalFragment() bool { return c.ws != nil && c.ws.final }
+func (c *Conn) IsFinalFragment() bool {
+	w := c.websocket()
+	return w != nil && w.final
+}
 
 // FrameIsBinary reports, during RECEIVE, whether the message is binary
 // (lws_frame_is_binary).
-func (c *Conn) FrameIsBinary() bool { return c.ws != nil && !c.ws.msgText }
+func (c *Conn) FrameIsBinary() bool {
+	w := c.websocket()
+	return w != nil && !w.msgText
+}
 
 // RemainingPacketPayload returns, during RECEIVE, how many bytes of the
 // current frame are still to come (lws_remaining_packet_payload).
 func (c *Conn) RemainingPacketPayload() int64 {
-	if c.ws == nil {
+	w := c.websocket()
+	if w == nil {
 		return 0
 	}
-	return c.ws.remaining
+	return w.remaining
 }
 
 // WSCloseStatus returns the status codes of the Close frames the
@@ -618,15 +611,19 @@ func (c *Conn) RemainingPacketPayload() int64 {
 // tells a clean close (1000 both ways) from a protocol error (1002, 1007,
 // ... sent) or a connection that simply dropped (0 both ways).
 func (c *Conn) WSCloseStatus() (sent, received ws.CloseCode) {
-	if c.ws == nil {
+	w := c.websocket()
+	if w == nil {
 		return 0, 0
 	}
-	return c.ws.sentCode, c.ws.rcvdCode
+	return w.sentCode, w.rcvdCode
 }
 
 // SendingMultifragment reports whether a message begun with WriteNoFin is
 // still unfinished (lws_ws_sending_multifragment).
-func (c *Conn) SendingMultifragment() bool { return c.ws != nil && c.ws.sendingFragmented }
+func (c *Conn) SendingMultifragment() bool {
+	w := c.websocket()
+	return w != nil && w.sendingFragmented
+}
 
 // WriteWSFlags returns the write type for one part of a message sent in
 // parts (lws_write_ws_flags): initial (WriteText or WriteBinary) for the

@@ -9,14 +9,13 @@ import (
 	"github.com/golws/lws/ws"
 )
 
-// roleWSHandshake is a WebSocket client between TCP connect and the
-// server's 101: it has sent its upgrade request and reads the answer.
-type roleWSHandshake struct{ roleBase }
-
-var wsClientHS role = roleWSHandshake{}
-
-// wsClientState is what a WebSocket client keeps until it is established.
+// wsClientState is what a WebSocket client keeps until it is
+// established. It is the connection's role between TCP connect (or the
+// TLS handshake) and the server's 101: the upgrade request has been sent
+// and the answer is read.
 type wsClientState struct {
+	roleBase
+	cs                 *clientState
 	path, host, origin string
 	protocols          string // the comma-separated list offered
 	key                string
@@ -26,10 +25,9 @@ type wsClientState struct {
 	appending          bool
 }
 
-func (roleWSHandshake) name() string { return "ws-client-handshake" }
+func (*wsClientState) name() string { return "ws-client-handshake" }
 
-func (roleWSHandshake) rx(c *Conn, p []byte) (int, error) {
-	hs := c.client.ws
+func (hs *wsClientState) rx(c *Conn, p []byte) (int, error) {
 	max := c.loop.ah.dataSize
 	if max <= 0 {
 		max = 4096
@@ -43,7 +41,7 @@ func (roleWSHandshake) rx(c *Conn, p []byte) (int, error) {
 			if err := c.wsClientFinish(); err != nil {
 				return used, err
 			}
-			if c.closed || c.role != wsClient {
+			if c.closed || c.websocket() == nil {
 				return used, nil
 			}
 			n, err := c.role.rx(c, p[used:])
@@ -57,19 +55,19 @@ func (roleWSHandshake) rx(c *Conn, p []byte) (int, error) {
 	return used, nil
 }
 
-func (roleWSHandshake) writeable(c *Conn) error { return nil }
+func (*wsClientState) writeable(*Conn) error { return nil }
 
-func (roleWSHandshake) write(*Conn, []byte, WriteType) (int, error) {
+func (*wsClientState) write(*Conn, []byte, WriteType) (int, error) {
 	return 0, errors.New("lws: the WebSocket client is not established yet")
 }
 
 // closed is never reached: a client is not established during its
 // handshake, so closing it reports CLIENT_CONNECTION_ERROR instead.
-func (roleWSHandshake) closed(*Conn) {}
+func (*wsClientState) closed(*Conn) {}
 
 // wsClientStart sends the upgrade request once TCP is connected.
 func (c *Conn) wsClientStart() error {
-	hs := c.client.ws
+	hs := c.clientInfo().ws
 	key, err := ws.NewClientKey(randReader{c.loop})
 	if err != nil {
 		return err
@@ -97,10 +95,10 @@ func (c *Conn) wsClientStart() error {
 	b.Write(hs.extra)
 	b.WriteString("\r\n")
 	hs.extra = nil
-	c.role = wsClientHS
+	c.setRole(hs)
 	_, err = c.send(nil, []byte(b.String()))
 	if err == nil {
-		c.SetTimeoutDuration(PendingTimeoutAwaitingServerResponse, c.client.timeout)
+		c.SetTimeoutDuration(PendingTimeoutAwaitingServerResponse, hs.cs.timeout)
 	}
 	return err
 }
@@ -111,12 +109,12 @@ func (c *Conn) wsClientStart() error {
 // are refused, so a header can never split the request.
 func (c *Conn) AddHandshakeHeader(name, value string) error {
 	var extra *[]byte
-	switch {
-	case c.client == nil:
-	case c.client.ws != nil && c.client.ws.appending:
-		extra = &c.client.ws.extra
-	case c.client.httpc != nil && c.client.httpc.appending:
-		extra = &c.client.httpc.extra
+	switch cs := c.clientInfo(); {
+	case cs == nil:
+	case cs.ws != nil && cs.ws.appending:
+		extra = &cs.ws.extra
+	case cs.httpc != nil && cs.httpc.appending:
+		extra = &cs.httpc.extra
 	}
 	if extra == nil {
 		return errors.New("lws: AddHandshakeHeader outside CLIENT_APPEND_HANDSHAKE_HEADER")
@@ -133,7 +131,7 @@ func (c *Conn) AddHandshakeHeader(name, value string) error {
 
 // wsClientFinish checks the server's answer and establishes the client.
 func (c *Conn) wsClientFinish() error {
-	hs := c.client.ws
+	hs := c.clientInfo().ws
 	lines := strings.Split(strings.TrimSuffix(string(hs.resp), "\r\n\r\n"), "\r\n")
 	fail := func(text string) error {
 		c.loop.clientFail(c, text)
@@ -185,7 +183,6 @@ func (c *Conn) wsClientFinish() error {
 		return fail("HS: rejected by CLIENT_FILTER_PRE_ESTABLISH: " + err.Error())
 	}
 	c.SetTimeout(NoPendingTimeout, 0)
-	c.client.ws = nil
 	c.established = true
 	c.toWS(exts)
 	_ = c.callback(CallbackWSClientBindProtocol, nil)

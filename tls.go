@@ -225,8 +225,7 @@ func (vh *Vhost) vhostTLS() error {
 		cfg.ClientAuth = tls.RequireAndVerifyClientCert
 	}
 	if len(cfg.NextProtos) == 0 {
-		// What the role accepted connections start in serves.
-		cfg.NextProtos = append([]string(nil), h1Server.alpn()...)
+		cfg.NextProtos = acceptALPN()
 	}
 	if err := vh.applyTLSPolicy(cfg); err != nil {
 		return err
@@ -814,7 +813,7 @@ func (c *Conn) closeTLS() {
 
 // clientTLSConfig makes the TLS configuration of a client connection.
 func (c *Conn) clientTLSConfig() *tls.Config {
-	cs := c.client
+	cs := c.clientInfo()
 	vh := c.vhost
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: vh.clientCAs}
 	if vh.clientCert != nil {
