@@ -182,7 +182,7 @@ func (c *Conn) ProtocolOption(name string) (string, bool) {
 // code does with the socket (a shutdown, say) comes after everything
 // written.
 func (c *Conn) FD() int {
-	if c.loop.cork == c {
+	if c.loop.cork == c.Network() {
 		_ = c.flushStage()
 	}
 	return int(c.fd)
@@ -283,16 +283,22 @@ func (c *Conn) callbackProto(vp *vhostProtocol, reason Reason, in []byte) (err e
 // example after the library finished sending a write the kernel took only
 // partly): the callback must decide for itself whether it has anything to
 // send, and simply return nil if not.
+//
+// A stream child (see Network) asks its network connection, whose role
+// routes the WRITEABLE to it; a child its network connection's role gives
+// no tx credit keeps its request until credit arrives.
 func (c *Conn) CallbackOnWritable() {
 	if c.closed || c.kind == kindVhostProtocol || c.kind == kindListener {
 		return
 	}
-	c.wantWriteable = true
-	if c.writeReady && len(c.out) == 0 && !c.connecting {
-		c.loop.queueWrite(c)
-		return
+	if c.isStream() {
+		c.wantWriteable = true
+		if c.txCredit() <= 0 {
+			return
+		}
+		c = c.Network()
 	}
-	c.loop.updateInterest(c)
+	c.askWriteable()
 }
 
 // CallbackOnWritableAllProtocol asks for a WRITEABLE callback on every
@@ -309,10 +315,14 @@ func (cx *Context) CallbackOnWritableAllProtocol(protocol string) {
 // callbacks, so the kernel's buffers fill and the peer's writes block: real
 // TCP backpressure. Data the library had already read is held (at most one
 // service buffer) and delivered first when reception is turned back on.
+//
+// For a stream child (see Network) it turns reception on or off for its
+// network connection, every child of which it then holds or releases.
 func (c *Conn) RxFlowControl(enable bool) error {
 	if c.closed {
 		return ErrClosed
 	}
+	c = c.Network()
 	if c.kind == kindVhostProtocol || c.kind == kindListener {
 		return errors.New("lws: RxFlowControl needs a connection")
 	}

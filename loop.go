@@ -887,7 +887,11 @@ func (l *loop) closeConn(c *Conn, why error) {
 		return
 	}
 	c.closed = true
-	c.closeTLS()
+	// A stream child leaves the transport, its network connection's, alone.
+	stream := c.isStream()
+	if !stream {
+		c.closeTLS()
+	}
 	if c.closeError() == nil && why != nil {
 		c.more().closeErr = why
 	}
@@ -921,7 +925,9 @@ func (l *loop) closeConn(c *Conn, why error) {
 	}
 	logf(LogDebug, "lws: closing %v: %v", c, c.closeError())
 	l.releaseAH(c)
-	l.releasePeer(c)
+	if !stream {
+		l.releasePeer(c)
+	}
 	if c.role.release(c) {
 		c.role = noRole
 	}
@@ -930,9 +936,11 @@ func (l *loop) closeConn(c *Conn, why error) {
 	if c.rare != nil {
 		l.timers.cancel(&c.rare.timer)
 	}
-	l.timers.cancel(&c.validity)
-	l.releaseFD(c)
-	c.out, c.rxHeld = nil, nil
+	if !stream {
+		l.timers.cancel(&c.validity)
+		l.releaseFD(c)
+		c.out, c.rxHeld = nil, nil
+	}
 	if done := l.cx.deprecated; done != nil && c.kind != kindListener && l.cx.liveConns() == 0 {
 		l.cx.deprecated = nil
 		done()

@@ -1,6 +1,9 @@
 package lws
 
-import "net/netip"
+import (
+	"math"
+	"net/netip"
+)
 
 // Network connections and their children (lws's network wsi and child
 // wsi). A Conn reaches its socket through the *netConn it embeds: the
@@ -82,6 +85,95 @@ func (c *Conn) Network() *Conn {
 // own but travels on its network connection's.
 func (c *Conn) isStream() bool {
 	return c.rare != nil && c.rare.parent != nil && c.rare.parent.netConn == c.netConn
+}
+
+// newStreamChild makes a stream child of the network connection n bound
+// to vp with role r: a Conn of its own (its callbacks, user data, timeout,
+// close reason) on n's transport. The role that makes it delivers its
+// lifecycle reasons and marks it established.
+func (n *Conn) newStreamChild(vp *vhostProtocol, r role, user any) *Conn {
+	c := &Conn{netConn: n.netConn, loop: n.loop, vhost: n.vhost, kind: n.kind, role: r}
+	c.setParent(n)
+	c.bindProtocol(vp, user)
+	return c
+}
+
+// txCredit returns how many bytes c may send now as far as its network
+// connection's role meters it.
+func (c *Conn) txCredit() int { return c.addTxCredit(0) }
+
+// addTxCredit gives the stream child c n more bytes of credit (what a
+// future HTTP/2 WINDOW_UPDATE does) and returns its credit then, through
+// the txCredit operation of its network connection's role. A WRITEABLE
+// that c asked for while it had none is now routed to it. A connection
+// that is not a stream child is not metered.
+func (c *Conn) addTxCredit(n int) int {
+	if !c.isStream() {
+		return math.MaxInt
+	}
+	nc := c.Network()
+	cr := nc.role.txCredit(c, n)
+	if n > 0 && cr > 0 && c.wantWriteable && !c.closed {
+		nc.askWriteable()
+	}
+	return cr
+}
+
+// askWriteable asks a WRITEABLE for the network connection c: in this
+// pass if its socket is presumed writable, else when the poller says so.
+func (c *Conn) askWriteable() {
+	c.wantWriteable = true
+	if c.writeReady && len(c.out) == 0 && !c.connecting {
+		c.loop.queueWrite(c)
+		return
+	}
+	c.loop.updateInterest(c)
+}
+
+// writeableChild routes a WRITEABLE of the network connection n to its
+// stream children (lws's walk of the children on POLLOUT); the WRITEABLE
+// operation of n's role calls it, after whatever n itself must send. One
+// child that asked for WRITEABLE and has tx credit gets its WRITEABLE
+// (one write, as always) and moves behind its siblings, so that children
+// that ask all the time are served in turn; while another still waits
+// with credit, n asks for WRITEABLE again, which the loop serves within
+// the same pass up to its batching bounds. A child without credit keeps
+// its request until addTxCredit gives it some. An error from the child's
+// callback closes the child, not n. It reports whether a child was
+// served.
+func (n *Conn) writeableChild() bool {
+	if n.rare == nil {
+		return false
+	}
+	var pick *Conn
+	var at **Conn
+	for pp := &n.rare.firstChild; *pp != nil; pp = &(*pp).rare.nextSibling {
+		ch := *pp
+		if ch.netConn != n.netConn || ch.closed || !ch.wantWriteable || ch.txCredit() <= 0 {
+			continue
+		}
+		if pick != nil {
+			n.wantWriteable = true // another one waits: serve it next
+			break
+		}
+		pick, at = ch, pp
+	}
+	if pick == nil {
+		return false
+	}
+	// The child served goes to the end of the list.
+	*at = pick.rare.nextSibling
+	pp := at
+	for *pp != nil {
+		pp = &(*pp).rare.nextSibling
+	}
+	*pp, pick.rare.nextSibling = pick, nil
+
+	pick.wantWriteable = false
+	if err := pick.role.writeable(pick); err != nil {
+		n.loop.userClose(pick, err)
+	}
+	return true
 }
 
 // peerAddr is a peer's address and port packed in 20 bytes, where a

@@ -1,5 +1,7 @@
 package lws
 
+import "math"
+
 // role is what lws keeps in its role ops tables: the operations that differ
 // between RAW sockets, adopted files, WebSocket, HTTP and so on, over the one
 // Conn type. The loop calls them; they call the protocol. The loop asks a
@@ -67,6 +69,13 @@ type role interface {
 	// after the close (a WebSocket's close codes) keeps it and reports
 	// false.
 	release(c *Conn) bool
+	// txCredit is lws's tx_credit: asked of a network connection's role
+	// about one of its stream children c, it adds add (zero, or negative
+	// for what c sent) to c's credit and returns the credit then, how many
+	// bytes c may send now. A child without credit gets no WRITEABLE and
+	// is choked (HTTP/2's flow-control windows). Roles that carry no
+	// metered children give every child unlimited credit.
+	txCredit(c *Conn, add int) int
 }
 
 // setRole moves c to role r (lws's lws_role_transition): the old role's
@@ -90,6 +99,7 @@ func (roleBase) lingers(*Conn) bool        { return false }
 func (roleBase) heard(*Conn) (int64, bool) { return 0, false }
 func (roleBase) issueKeepalive(*Conn)      {}
 func (roleBase) alpn() []string            { return nil }
+func (roleBase) txCredit(*Conn, int) int   { return math.MaxInt }
 func (roleBase) closing(*Conn, error) bool { return false }
 func (roleBase) release(*Conn) bool        { return false }
 

@@ -66,12 +66,20 @@ func (c *Conn) Write(p []byte, wt WriteType) (int, error) {
 // buffer, which Linux grows to megabytes for a peer that does not read.
 // So a connection whose peer stops reading is choked, and gets no
 // WRITEABLE, after at most that much plus one write's remainder.
+//
+// A stream child (see Network) is choked when its network connection is,
+// and while its network connection's role gives it no tx credit.
 func (c *Conn) SendPipeChoked() bool {
 	if c.closed {
 		return true
 	}
+	n := c
+	if c.rare != nil {
+		n = c.Network()
+	}
 	choked := len(c.out) > 0 || !c.writeReady ||
-		(c.loop.cork == c && len(c.loop.stage) >= corkLimit)
+		(c.loop.cork == n && len(c.loop.stage) >= corkLimit) ||
+		(n != c && c.txCredit() <= 0)
 	if !choked && c.inWriteable {
 		c.permit = true
 	}
@@ -91,7 +99,7 @@ func (c *Conn) BufferedAmount() int { return len(c.out) - c.outOff }
 // callbacks.
 func (c *Conn) held() int {
 	n := len(c.out) - c.outOff
-	if c.loop.cork == c {
+	if c.loop.cork == c.Network() {
 		n += len(c.loop.stage)
 	}
 	return n
@@ -121,7 +129,11 @@ func (c *Conn) stageable(n int) bool {
 
 // send writes hdr then p to the connection, encrypted if it is TLS, and
 // keeps whatever the kernel did not take. It returns len(p) on success.
+// A stream child's bytes go out on its network connection.
 func (c *Conn) send(hdr, p []byte) (int, error) {
+	if c.rare != nil {
+		c = c.Network()
+	}
 	if c.tls != nil {
 		return c.sendTLS(hdr, p)
 	}
