@@ -147,7 +147,7 @@ func muxCallback(rec *muxRecorder) func(c *Conn, reason Reason, in []byte) error
 	return func(c *Conn, reason Reason, in []byte) error {
 		switch reason {
 		case CallbackRawAdopt:
-			c.role = &testMux{kids: map[byte]*Conn{}, credit: map[*Conn]int{}, rec: rec}
+			c.setRole(&testMux{kids: map[byte]*Conn{}, credit: map[*Conn]int{}, rec: rec})
 			rec.add("adopt")
 		case CallbackRawWriteable:
 			s := c.User().(*streamSession)
