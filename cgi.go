@@ -336,24 +336,37 @@ func (c *Conn) cgiCut() error {
 // cgiHead sends the response head made from the program's.
 func (c *Conn) cgiHead() error {
 	l := c.loop
-	hs := c.h1state()
 	t := c.txn()
 	st := t.cgi
 	st.headed = true
-	// Without a length the body is sent chunked on HTTP/1.1, whatever the
-	// program said about its own output.
-	chunk := !hs.http10 && st.hp.ContentLength < 0
 	if st.hp.Chunked {
 		st.coding = cgiUndecided
 	}
-	b := st.hp.AppendResponseHead(l.scratch[:0], hs.http10, chunk)
-	if m := t.mount; m != nil {
-		b = append(b, m.allHeaders...)
+	hw := c.headWriter()
+	status, reason := st.hp.StatusLine()
+	b := hw.headStatus(l.scratch[:0], t, status, reason)
+	for _, kv := range st.hp.Headers() {
+		b = hw.headField(b, kv[0], kv[1])
 	}
-	b = append(b, l.cx.serverHeader...)
+	if st.hp.Location != "" {
+		b = hw.headField(b, "Location", st.hp.Location)
+	}
+	// Without a length the body is framed by the wire where it can be
+	// (chunked on HTTP/1.1), whatever the program said about its own
+	// output.
+	chunk := false
+	if st.hp.ContentLength >= 0 {
+		b = hw.headLength(b, st.hp.ContentLength)
+	} else {
+		b, chunk = hw.headUnsized(b)
+	}
+	if m := t.mount; m != nil {
+		b = appendFields(hw, b, m.allHeaders)
+	}
+	b = appendFields(hw, b, l.cx.serverHeader)
 	t.status = st.hp.Status
 	t.txLength, t.txChunked = st.hp.ContentLength, chunk
-	b, _ = c.FinalizeHTTPHeader(b)
+	b = hw.headEnd(b, t)
 	l.scratch = b[:0]
 	if _, err := c.send(nil, b); err != nil {
 		return err

@@ -8,10 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sys/unix"
-
-	"github.com/golws/lws/h1"
 	"github.com/golws/lws/internal/poll"
+	"golang.org/x/sys/unix"
 )
 
 // Event loop backends selectable with ContextInfo.EventLib.
@@ -146,8 +144,8 @@ type Context struct {
 	stopPending   atomic.Bool
 	destroyed     bool
 
-	serverHeader []byte // "server: ...\r\n", or nothing
-	deprecated   func() // Deprecate's done, until the last connection closes
+	serverHeader []headerField // the server string's header, or none
+	deprecated   func()        // Deprecate's done, until the last connection closes
 
 	resolveCtx    context.Context
 	resolveCancel context.CancelFunc
@@ -193,9 +191,11 @@ func NewContext(info ContextInfo) (*Context, error) {
 	}
 	cx := &Context{info: info}
 	if info.ServerString != "-" {
-		if cx.serverHeader, err = h1.AppendHeader(nil, "server", info.ServerString); err != nil {
+		f, err := newField("server", info.ServerString)
+		if err != nil {
 			return nil, fmt.Errorf("lws: ServerString: %w", err)
 		}
+		cx.serverHeader = []headerField{f}
 	}
 	cx.resolveCtx, cx.resolveCancel = context.WithCancel(context.Background())
 	cx.loop = newLoop(cx, p, limit)

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/golws/lws/h1"
 	"github.com/golws/lws/hdr"
 	"github.com/golws/lws/httpsem"
 	"github.com/golws/lws/internal/ascii"
@@ -153,13 +152,11 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype 
 	ah := c.ah
 	if ah != nil && notModified(ah, etag, mod) {
 		f.Close()
-		b := c.appendStatus(l.scratch[:0], 304)
-		b = append(b, "etag: "...)
-		b = append(b, etag...)
-		b = append(b, "\r\ncache-control: "...)
-		b = append(b, cc...)
-		b = append(b, crlf...)
-		b, _ = c.FinalizeHTTPHeader(b)
+		hw := c.headWriter()
+		b := c.appendStatus(hw, l.scratch[:0], 304)
+		b = hw.headFieldBytes(b, "etag", etag)
+		b = hw.headField(b, "cache-control", cc)
+		b = hw.headEnd(b, t)
 		l.scratch = b[:0]
 		if _, err := c.send(nil, b); err != nil {
 			return err
@@ -192,38 +189,34 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype 
 			}
 		case httpsem.RangeUnsatisfiable:
 			f.Close()
-			cr := "content-range: bytes */" + strconv.FormatInt(size, 10) + "\r\n"
-			return c.respond(416, []byte(cr), "text/html; charset=utf-8", statusPage(416, ""))
+			cr := headerField{"content-range", "bytes */" + strconv.FormatInt(size, 10)}
+			return c.respond(416, cr, "text/html; charset=utf-8", statusPage(416, ""))
 		}
 	}
 
-	b := c.appendStatus(l.scratch[:0], status)
+	hw := c.headWriter()
+	b := c.appendStatus(hw, l.scratch[:0], status)
 	if ctype != "" {
-		b = append(b, "content-type: "...)
-		b = append(b, ctype...)
-		b = append(b, crlf...)
+		b = hw.headField(b, "content-type", ctype)
 	}
-	b = append(b, "etag: "...)
-	b = append(b, etag...)
-	b = append(b, "\r\nlast-modified: "...)
-	b = httpsem.AppendHTTPDate(b, mod)
-	b = append(b, "\r\ncache-control: "...)
-	b = append(b, cc...)
-	b = append(b, crlf...)
+	b = hw.headFieldBytes(b, "etag", etag)
+	b = hw.headFieldBytes(b, "last-modified", httpsem.AppendHTTPDate(l.ctrlBuf[:0], mod))
+	b = hw.headField(b, "cache-control", cc)
 	switch {
 	case gz:
-		b = append(b, "content-encoding: gzip\r\nvary: accept-encoding\r\n"...)
+		b = hw.headField(b, "content-encoding", "gzip")
+		b = hw.headField(b, "vary", "accept-encoding")
 	case canSeek:
-		b = append(b, "accept-ranges: bytes\r\n"...)
+		b = hw.headField(b, "accept-ranges", "bytes")
 	}
 	if status == 206 {
-		b = append(b, "content-range: bytes "...)
-		b = strconv.AppendInt(b, start, 10)
-		b = append(b, '-')
-		b = strconv.AppendInt(b, start+length-1, 10)
-		b = append(b, '/')
-		b = strconv.AppendInt(b, size, 10)
-		b = append(b, crlf...)
+		v := append(l.ctrlBuf[:0], "bytes "...)
+		v = strconv.AppendInt(v, start, 10)
+		v = append(v, '-')
+		v = strconv.AppendInt(v, start+length-1, 10)
+		v = append(v, '/')
+		v = strconv.AppendInt(v, size, 10)
+		b = hw.headFieldBytes(b, "content-range", v)
 	}
 	if m != nil && m.vp != nil {
 		l.scratch = b
@@ -236,10 +229,10 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype 
 			return err
 		}
 	}
-	b = append(b, extra...)
-	b = h1.AppendContentLength(b, length)
+	b = hw.headRaw(b, extra)
+	b = hw.headLength(b, length)
 	t.txLength = length
-	b, _ = c.FinalizeHTTPHeader(b)
+	b = hw.headEnd(b, t)
 	l.scratch = b[:0]
 
 	if t.head || length == 0 {

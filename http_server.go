@@ -136,7 +136,7 @@ func (c *Conn) dispatchMount(m *mount, method hdr.Token, uri []byte) error {
 		return c.startCGI(m, method, uri, rest)
 	}
 	if method != hdr.TokenGetURI && method != hdr.TokenHeadURI {
-		return c.respond(405, []byte("allow: GET, HEAD\r\n"), "text/html", statusPage(405, ""))
+		return c.respond(405, headerField{"allow", "GET, HEAD"}, "text/html", statusPage(405, ""))
 	}
 	if len(rest) == 0 && len(m.Mountpoint) > 1 {
 		// "/app" names the folder "/app/": send the client there, so that
@@ -600,47 +600,66 @@ var methodNames = [...]string{
 // the vhost's and the mount's headers and the server string
 // (lws_add_http_header_status).
 func (c *Conn) AddHTTPHeaderStatus(b []byte, status int) ([]byte, error) {
-	if c.txn() == nil {
+	hw := c.headWriter()
+	if hw == nil {
 		return b, ErrHTTPNotActive
 	}
-	return c.appendStatus(b, status), nil
+	return c.appendStatus(hw, b, status), nil
 }
 
-func (c *Conn) appendStatus(b []byte, status int) []byte {
-	hs := c.h1state()
+// appendStatus starts the head of the transaction's response: the status,
+// then the headers every response of the vhost or the mount carries.
+func (c *Conn) appendStatus(hw headWriter, b []byte, status int) []byte {
 	t := c.txn()
 	t.status, t.txLength, t.txChunked = status, -1, false
-	b = h1.AppendStatusLine(b, hs.http10, status)
+	b = hw.headStatus(b, t, status, "")
 	if c.vhost.info.Options&OptionSTS != 0 {
-		b = append(b, "strict-transport-security: max-age=15768000 ; includeSubDomains\r\n"...)
+		b = hw.headField(b, "strict-transport-security", "max-age=15768000 ; includeSubDomains")
 	}
 	if m := t.mount; m != nil {
-		b = append(b, m.allHeaders...)
+		b = appendFields(hw, b, m.allHeaders)
 	} else {
-		b = append(b, c.vhost.headers...)
+		b = appendFields(hw, b, c.vhost.headers)
 	}
-	return append(b, c.loop.cx.serverHeader...)
+	return appendFields(hw, b, c.loop.cx.serverHeader)
 }
+
+// fieldWriter is the head writer for the helpers that write one field
+// and need no transaction: the connection's, or HTTP/1's outside one.
+func (c *Conn) fieldWriter() headWriter {
+	if hw := c.headWriter(); hw != nil {
+		return hw
+	}
+	return h1Fields
+}
+
+// h1Fields writes HTTP/1 header lines for no connection: only its
+// methods that keep no state (fields, lengths) may be used.
+var h1Fields headWriter = (*httpState)(nil)
 
 // AddHTTPHeaderByName appends "name: value" (lws_add_http_header_by_name).
 // Use lower-case names, which HTTP/2 requires. A value holding CR, LF or
 // NUL is refused with httpsem.ErrHeaderValue: it could never split the
 // response.
 func (c *Conn) AddHTTPHeaderByName(b []byte, name, value string) ([]byte, error) {
-	b2, err := h1.AppendHeader(b, name, value)
-	if err != nil {
+	name = strings.TrimSuffix(name, ":")
+	if err := httpsem.CheckField(name, value); err != nil {
 		return b, err
 	}
-	c.noteHeader(strings.TrimSuffix(name, ":"), value)
-	return b2, nil
+	b = c.fieldWriter().headField(b, name, value)
+	c.noteHeader(name, value)
+	return b, nil
 }
 
 // AddHTTPHeaderByToken appends a known header (lws_add_http_header_by_token).
 func (c *Conn) AddHTTPHeaderByToken(b []byte, tok hdr.Token, value string) ([]byte, error) {
-	b2, err := h1.AppendHeaderToken(b, tok, value)
-	if err != nil {
+	if tok < hdr.TokenHost || tok == hdr.TokenHTTPVersion || tok >= hdr.TokenURIArgs {
+		return b, httpsem.ErrHeaderName
+	}
+	if err := httpsem.CheckField(strings.TrimSuffix(tok.String(), ":"), value); err != nil {
 		return b, err
 	}
+	b = c.fieldWriter().headToken(b, tok, value)
 	switch tok {
 	case hdr.TokenContentLength:
 		c.noteHeader("content-length", value)
@@ -649,7 +668,7 @@ func (c *Conn) AddHTTPHeaderByToken(b []byte, tok hdr.Token, value string) ([]by
 	case hdr.TokenConnection:
 		c.noteHeader("connection", value)
 	}
-	return b2, nil
+	return b, nil
 }
 
 // noteHeader keeps what the transaction must know of the response head.
@@ -679,11 +698,12 @@ func (c *Conn) noteHeader(name, value string) {
 // (lws_add_http_header_content_length); a response with a length can be
 // followed by another request on the connection.
 func (c *Conn) AddHTTPHeaderContentLength(b []byte, n int64) ([]byte, error) {
-	if c.txn() == nil {
+	hw := c.headWriter()
+	if hw == nil {
 		return b, ErrHTTPNotActive
 	}
 	c.txn().txLength = n
-	return h1.AppendContentLength(b, n), nil
+	return hw.headLength(b, n), nil
 }
 
 // AddHTTPCommonHeaders appends the status line, Content-Type (unless
@@ -703,41 +723,22 @@ func (c *Conn) AddHTTPCommonHeaders(b []byte, status int, contentType string, le
 	if length >= 0 {
 		return c.AddHTTPHeaderContentLength(b, length)
 	}
-	if !c.h1state().http10 {
-		c.txn().txChunked = true
-		b = append(b, "transfer-encoding: chunked\r\n"...)
-	}
+	b, c.txn().txChunked = c.headWriter().headUnsized(b)
 	return b, nil
 }
 
-// FinalizeHTTPHeader ends a response head (lws_finalize_http_header). It
-// adds "connection: close" when the connection cannot carry another
-// request after this response (no length and not chunked, the client
-// asked, or the request body is unread and will not be read and dropped:
-// see HTTPTransactionCompleted), and "connection: keep-alive" for an
-// HTTP/1.0 client that asked to keep it.
+// FinalizeHTTPHeader ends a response head (lws_finalize_http_header). On
+// HTTP/1 it adds "connection: close" when the connection cannot carry
+// another request after this response (no length and not chunked, the
+// client asked, or the request body is unread and will not be read and
+// dropped: see HTTPTransactionCompleted), and "connection: keep-alive"
+// for an HTTP/1.0 client that asked to keep it.
 func (c *Conn) FinalizeHTTPHeader(b []byte) ([]byte, error) {
-	hs := c.h1state()
-	t := c.txn()
-	if hs == nil {
+	hw := c.headWriter()
+	if hw == nil {
 		return b, ErrHTTPNotActive
 	}
-	bodyless := t.head || t.status == 204 || t.status == 304 || t.status/100 == 1
-	if t.txLength < 0 && !t.txChunked && !bodyless {
-		hs.keepAlive = false
-	}
-	if hs.phase == phaseBody && !hs.bodyDroppable() {
-		// Answered before a body the server will not read to its end:
-		// the connection closes after the response, which says so.
-		hs.keepAlive = false
-	}
-	switch {
-	case !hs.keepAlive:
-		b = append(b, "connection: close\r\n"...)
-	case hs.http10:
-		b = append(b, "connection: keep-alive\r\n"...)
-	}
-	return append(b, "\r\n"...), nil
+	return hw.headEnd(b, c.txn()), nil
 }
 
 // FinalizeWriteHTTPHeader finalizes the head in b and writes it with
@@ -755,36 +756,39 @@ func (c *Conn) FinalizeWriteHTTPHeader(b []byte) error {
 // AddHTTPHeader adds a header to the response head the library is
 // building, during CallbackAddHeaders.
 func (c *Conn) AddHTTPHeader(name, value string) error {
-	if c.txn() == nil || c.txn().extra == nil {
+	t := c.txn()
+	if t == nil || t.extra == nil {
 		return errors.New("lws: AddHTTPHeader outside CallbackAddHeaders")
 	}
-	b, err := h1.AppendHeader(*c.txn().extra, name, value)
-	if err != nil {
+	name = strings.TrimSuffix(name, ":")
+	if err := httpsem.CheckField(name, value); err != nil {
 		return err
 	}
-	*c.txn().extra = b
+	*t.extra = c.headWriter().headField(*t.extra, name, value)
 	return nil
 }
 
 // respond sends a whole response made by the library, head and body, and
-// completes the transaction.
-func (c *Conn) respond(status int, extra []byte, contentType string, body []byte) error {
+// completes the transaction. extra is a header to add, if its name is not
+// empty.
+func (c *Conn) respond(status int, extra headerField, contentType string, body []byte) error {
 	hs := c.h1state()
 	t := c.txn()
 	if hs == nil || !hs.inTransaction() {
 		return ErrHTTPNotActive
 	}
 	l := c.loop
-	b := c.appendStatus(l.scratch[:0], status)
+	hw := c.headWriter()
+	b := c.appendStatus(hw, l.scratch[:0], status)
 	if contentType != "" {
-		b = append(b, "content-type: "...)
-		b = append(b, contentType...)
-		b = append(b, crlf...)
+		b = hw.headField(b, "content-type", contentType)
 	}
-	b = append(b, extra...)
-	b = h1.AppendContentLength(b, int64(len(body)))
+	if extra.name != "" {
+		b = hw.headField(b, extra.name, extra.value)
+	}
+	b = hw.headLength(b, int64(len(body)))
 	t.txLength = int64(len(body))
-	b, _ = c.FinalizeHTTPHeader(b)
+	b = hw.headEnd(b, t)
 	l.scratch = b[:0]
 	if t.head {
 		body = nil
@@ -827,7 +831,7 @@ func (c *Conn) ReturnHTTPStatus(status int, html string) error {
 	if status == 404 && c.vhost.info.ErrorDocument404 != "" && !t.handling404 {
 		return c.HTTPRedirect(302, c.vhost.info.ErrorDocument404)
 	}
-	return c.respond(status, nil, "text/html; charset=utf-8", statusPage(status, html))
+	return c.respond(status, headerField{}, "text/html; charset=utf-8", statusPage(status, html))
 }
 
 // HTTPRedirect answers the current request with a redirect to location
@@ -835,7 +839,7 @@ func (c *Conn) ReturnHTTPStatus(status int, html string) error {
 // such as 301, 302, 303, 307 or 308. A location holding CR, LF or NUL is
 // refused.
 func (c *Conn) HTTPRedirect(status int, location string) error {
-	extra, err := h1.AppendHeader(nil, "location", location)
+	extra, err := newField("location", location)
 	if err != nil {
 		return err
 	}

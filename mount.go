@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/golws/lws/h1"
 	"github.com/golws/lws/zipfs"
 )
 
@@ -111,18 +110,17 @@ const (
 // mount is a Mount prepared for serving.
 type mount struct {
 	Mount
-	kind    mountKind
-	target  string         // redirect URL (without scheme), CGI path, protocol name
-	vp      *vhostProtocol // callback mount's protocol; file mount's Protocol
-	fsys    fs.FS
-	closer  io.Closer // what Destroy closes: an opened root or zip archive
-	cc      string    // Cache-Control of served files
-	def     string
-	headers []byte // Headers, rendered
+	kind   mountKind
+	target string         // redirect URL (without scheme), CGI path, protocol name
+	vp     *vhostProtocol // callback mount's protocol; file mount's Protocol
+	fsys   fs.FS
+	closer io.Closer // what Destroy closes: an opened root or zip archive
+	cc     string    // Cache-Control of served files
+	def    string
 
 	// allHeaders are the vhost's headers that Headers does not override,
 	// then Headers: what every response of the mount carries.
-	allHeaders []byte
+	allHeaders []headerField
 }
 
 // prepareMounts checks and prepares a vhost's mounts.
@@ -149,11 +147,13 @@ func (vh *Vhost) prepareMount(m *mount) error {
 	if m.def == "" {
 		m.def = "index.html"
 	}
+	var own []headerField
 	for _, h := range m.Headers {
-		var err error
-		if m.headers, err = h1.AppendHeader(m.headers, h.Name, h.Value); err != nil {
+		f, err := newField(h.Name, h.Value)
+		if err != nil {
 			return err
 		}
+		own = append(own, f)
 	}
 	for _, vhdr := range vh.info.Headers {
 		overridden := false
@@ -162,11 +162,11 @@ func (vh *Vhost) prepareMount(m *mount) error {
 				overridden = true
 			}
 		}
-		if !overridden {
-			m.allHeaders, _ = h1.AppendHeader(m.allHeaders, vhdr.Name, vhdr.Value)
+		if f, err := newField(vhdr.Name, vhdr.Value); err == nil && !overridden {
+			m.allHeaders = append(m.allHeaders, f)
 		}
 	}
-	m.allHeaders = append(m.allHeaders, m.headers...)
+	m.allHeaders = append(m.allHeaders, own...)
 	origin := m.Origin
 	scheme, rest, ok := strings.Cut(origin, "://")
 	switch {

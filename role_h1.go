@@ -349,20 +349,26 @@ func (l *loop) freeHTTP(hs *httpState) {
 
 // replyStatus answers with a status page and closes once it is sent.
 func (c *Conn) replyStatus(status int, reason string) error {
-	return c.replyStatusHeaders(status, reason, "")
+	return c.replyStatusHeaders(status, reason, headerField{})
 }
 
-// replyStatusHeaders is replyStatus with extra header lines (each ending
-// in CRLF). Error paths are rare: this one allocates.
-func (c *Conn) replyStatusHeaders(status int, reason, extra string) error {
+// replyStatusHeaders is replyStatus with an extra header, if its name is
+// not empty. Error paths are rare: this one allocates.
+func (c *Conn) replyStatusHeaders(status int, reason string, extra headerField) error {
 	code := strconv.Itoa(status)
 	body := "<!DOCTYPE html><html><head><meta charset=utf-8><title>" + code +
 		"</title><link rel=\"stylesheet\" href=\"/error.css\"></head><body><h1>" + code + " " +
 		string(appendHTMLEscaped(nil, reason)) + "</h1></body></html>"
-	resp := "HTTP/1.1 " + code + " " + httpsem.StatusText(status) +
-		"\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: " + strconv.Itoa(len(body)) +
-		"\r\nconnection: close\r\n" + extra + "\r\n" + body
-	return c.sendAndClose([]byte(resp))
+	hw := c.fieldWriter()
+	b := hw.headStatus(nil, nil, status, "")
+	b = hw.headField(b, "content-type", "text/html; charset=utf-8")
+	b = hw.headLength(b, int64(len(body)))
+	b = hw.headField(b, "connection", "close")
+	if extra.name != "" {
+		b = hw.headField(b, extra.name, extra.value)
+	}
+	b = hw.headEnd(b, nil)
+	return c.sendAndClose(append(b, body...))
 }
 
 // sendAndClose sends a library-made message and closes the connection once

@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/golws/lws/h1"
 )
 
 // ServerOption is a bit set of lws's LWS_SERVER_OPTION_* flags that apply to
@@ -219,9 +217,9 @@ type Vhost struct {
 	port      int
 	destroyed bool
 	mounts    []*mount
-	headers   []byte      // Headers, rendered
-	tlsCfg    *tls.Config // the server TLS configuration, or nil
-	counts    vhostCounts // activity, for Stats
+	headers   []headerField // Headers, checked
+	tlsCfg    *tls.Config   // the server TLS configuration, or nil
+	counts    vhostCounts   // activity, for Stats
 
 	clientCAs  *x509.CertPool   // verifies servers for TLS clients; nil: the system's
 	clientCert *tls.Certificate // what TLS clients present
@@ -298,10 +296,11 @@ func (cx *Context) CreateVhost(info VhostInfo) (*Vhost, error) {
 			info.Name, info.ListenAcceptProtocol)
 	}
 	for _, h := range info.Headers {
-		var err error
-		if vh.headers, err = h1.AppendHeader(vh.headers, h.Name, h.Value); err != nil {
+		f, err := newField(h.Name, h.Value)
+		if err != nil {
 			return nil, fmt.Errorf("lws: vhost %q: header %q: %w", info.Name, h.Name, err)
 		}
+		vh.headers = append(vh.headers, f)
 	}
 	if err := vh.prepareMounts(); err != nil {
 		return nil, fmt.Errorf("lws: vhost %q: %w", info.Name, err)

@@ -41,15 +41,12 @@ func (c *Conn) wsServerUpgrade() error {
 		return c.replyStatus(400, "WebSocket upgrade without Connection: Upgrade")
 	}
 	if v := ah.Copy(c.loop.ctrlBuf[:0], hdr.TokenWSVersion); string(v) != "13" {
-		return c.replyStatusHeaders(426, "unsupported WebSocket version", "sec-websocket-version: 13\r\n")
+		return c.replyStatusHeaders(426, "unsupported WebSocket version", headerField{"sec-websocket-version", "13"})
 	}
 	key := ah.Copy(c.loop.ctrlBuf[:0], hdr.TokenWSKey)
 	if !ws.ValidClientKey(key) {
 		return c.replyStatus(400, "bad Sec-WebSocket-Key")
 	}
-	// Computed now: the callbacks below may reuse the buffer key is in.
-	var acceptBuf [28]byte
-	accept := ws.AppendAcceptKey(acceptBuf[:0], key)
 	if err := c.callbackProto(vh.protocols[0], CallbackHTTPConfirmUpgrade, []byte("websocket")); err != nil {
 		return c.replyStatus(rejectStatus(err))
 	}
@@ -79,15 +76,22 @@ func (c *Conn) wsServerUpgrade() error {
 		exts, extAnswer = c.negotiateServer(parseExtensions(strings.Join(offer, ",")))
 	}
 	l := c.loop
-	resp := append(l.scratch[:0], "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "...)
-	resp = append(append(resp, accept...), "\r\n"...)
+	// The key again, and its answer beside it in the loop's buffer: the
+	// callbacks above may have used the buffer.
+	key = ah.Copy(l.ctrlBuf[:0], hdr.TokenWSKey)
+	accept := ws.AppendAcceptKey(l.ctrlBuf[64:64], key)
+	hw := c.headWriter()
+	resp := hw.headStatus(l.scratch[:0], c.txn(), 101, "")
+	resp = hw.headField(resp, "Upgrade", "websocket")
+	resp = hw.headField(resp, "Connection", "Upgrade")
+	resp = hw.headFieldBytes(resp, "Sec-WebSocket-Accept", accept)
 	if offered {
-		resp = append(append(append(resp, "Sec-WebSocket-Protocol: "...), name...), "\r\n"...)
+		resp = hw.headField(resp, "Sec-WebSocket-Protocol", name)
 	}
 	if extAnswer != "" {
-		resp = append(append(append(resp, "Sec-WebSocket-Extensions: "...), extAnswer...), "\r\n"...)
+		resp = hw.headField(resp, "Sec-WebSocket-Extensions", extAnswer)
 	}
-	resp = append(resp, "\r\n"...)
+	resp = hw.headEnd(resp, nil)
 	l.scratch = resp[:0]
 	if _, err := c.send(nil, resp); err != nil {
 		return err

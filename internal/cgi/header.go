@@ -331,13 +331,10 @@ func (h *HeaderParser) AppendResponseHead(dst []byte, http10 bool, chunked bool)
 	} else {
 		dst = append(dst, "HTTP/1.1 "...)
 	}
-	status := h.Status
-	if status < 100 || status > 999 {
-		status = 200
-	}
+	status, reason := h.StatusLine()
 	dst = strconv.AppendInt(dst, int64(status), 10)
 	dst = append(dst, ' ')
-	dst = append(dst, h.reason(status)...)
+	dst = append(dst, reason...)
 	dst = append(dst, "\r\n"...)
 	for _, kv := range h.headers {
 		dst = append(dst, kv[0]...)
@@ -358,6 +355,19 @@ func (h *HeaderParser) AppendResponseHead(dst []byte, http10 bool, chunked bool)
 		dst = append(dst, "\r\n"...)
 	}
 	return dst
+}
+
+// StatusLine returns the status to answer with and its reason phrase:
+// [HeaderParser.Status] (200 when out of range), and the script's own
+// phrase when it is printable ASCII, else the usual one for the status,
+// else "Status". A server writing the head in another form than
+// [HeaderParser.AppendResponseHead] takes them from here.
+func (h *HeaderParser) StatusLine() (int, string) {
+	status := h.Status
+	if status < 100 || status > 999 {
+		status = 200
+	}
+	return status, h.reason(status)
 }
 
 // reason picks the reason phrase for status.
