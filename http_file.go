@@ -56,8 +56,9 @@ func (l *loop) fileBuf() []byte {
 
 // ServeHTTPFile answers the current request with the file name of fsys
 // (lws_serve_http_file). contentType empty means the type by the name's
-// suffix (application/octet-stream if unknown). extraHeaders, complete
-// header lines each ending in CRLF, are added to the head. Conditional
+// suffix (application/octet-stream if unknown). extraHeaders, headers
+// made with AddHTTPHeaderByName or AddHTTPHeaderByToken on this connection
+// (on HTTP/1, header lines each ending in CRLF), are added to the head. Conditional
 // requests (If-None-Match, If-Modified-Since), Range requests and HEAD are
 // answered as for mounts, and a file with a zero ModTime (embed.FS) is
 // dated from the process start as Mount.FS describes. The library sends

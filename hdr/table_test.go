@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/golws/lws/httpsem"
 )
 
 func TestNewTable(t *testing.T) {
@@ -188,4 +190,44 @@ func TestTokenNames(t *testing.T) {
 	if _, ok := MethodToken([]byte("get")); ok || MethodPrefix([]byte("GX")) {
 		t.Error("methods are case-sensitive and known")
 	}
+}
+
+// FuzzBuilder: whatever a decoder hands the builder, the table neither
+// panics nor overruns its area, what it stores reads back consistently,
+// and a refused field leaves no trace.
+func FuzzBuilder(f *testing.F) {
+	f.Add("GET", "/a/../b?c=d&e", "x-a", "v", 64)
+	f.Add("CONNECT", "h:1", "Cookie", "a=1", 0)
+	f.Add("OPTIONS", "*", "host", " h ", 20)
+	f.Fuzz(func(t *testing.T, method, path, name, value string, maxData int) {
+		tb := NewTable(maxData % 200)
+		if tb.SetMethod([]byte(method)) != nil {
+			return
+		}
+		if err := tb.SetPath([]byte(path)); err != nil {
+			var e *httpsem.Error
+			if !errors.As(err, &e) || e.Status < 400 || e.Status > 499 {
+				t.Fatalf("SetPath: %v", err)
+			}
+			return
+		}
+		target := tb.Fragment(tb.Method(), 0)
+		if tb.Method() != TokenConnect && string(target) != "*" && (len(target) == 0 || target[0] != '/') {
+			t.Fatalf("target %q", target)
+		}
+		for range 3 {
+			used := tb.Used()
+			if err := tb.AddHeaderByName([]byte(name), []byte(value)); err != nil && tb.Used() != used {
+				t.Fatalf("%v, and %d bytes used", err, tb.Used()-used)
+			}
+			if tb.Used() > tb.MaxData() {
+				t.Fatalf("used %d of %d", tb.Used(), tb.MaxData())
+			}
+		}
+		for tok := range TokenCount {
+			if got := tb.Copy(nil, tok); len(got) != tb.TotalLength(tok) {
+				t.Fatalf("%v: Copy gives %d bytes, TotalLength %d", tok, len(got), tb.TotalLength(tok))
+			}
+		}
+	})
 }
