@@ -329,7 +329,7 @@ func (c *Conn) cgiSend(p []byte) error {
 func (c *Conn) cgiCut() error {
 	c.h1state().keepAlive = false
 	c.cgiClose()
-	_ = c.closeSoon()
+	_ = c.closeWhenFlushed()
 	return nil
 }
 

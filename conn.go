@@ -48,17 +48,16 @@ type Conn struct {
 	created     bool // WSI_CREATE was delivered
 	established bool // the role's adoption or connected reason was delivered
 	closed      bool
+	closing     closeState // how an open connection is on its way to closing
 
 	// writeable machinery
 	wantWriteable bool
 	inWriteable   bool // inside a WRITEABLE callback
 	permit        bool // the next Write is allowed
 
-	killAfterWrite bool // close once what the library holds has been sent
-	lingering      bool // the response has gone: reading and dropping until the peer closes
-	waitingAH      bool
-	timeoutReason  PendingTimeout
-	ah             *hdr.Table
+	waitingAH     bool
+	timeoutReason PendingTimeout
+	ah            *hdr.Table
 
 	user any
 

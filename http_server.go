@@ -21,7 +21,7 @@ import (
 // that keeps HTTP/2 possible), or is made by the library (files, status
 // pages, redirects, CGI). HTTPTransactionCompleted ends the transaction:
 // the connection then reads its next request or closes, in both cases
-// once the response has gone to the kernel (httpNext, closeSoon).
+// once the response has gone to the kernel (httpNext, closeWhenFlushed).
 
 // ErrHTTPNotActive is returned by the HTTP response helpers on a
 // connection that is not serving an HTTP request.
@@ -43,7 +43,7 @@ func (c *Conn) serveRequest() error {
 	} else {
 		hs.keepAlive = !headerHasToken(ah, hdr.TokenConnection, "close")
 	}
-	if err := c.selectVhost(); err != nil || c.closed || c.killAfterWrite {
+	if err := c.selectVhost(); err != nil || c.closed || c.closing == closeFlush {
 		return err
 	}
 	c.vhost.counts.h1Trans++
@@ -69,7 +69,7 @@ func (c *Conn) serveRequest() error {
 	if method == hdr.TokenConnect {
 		return c.replyStatus(405, "CONNECT is not served")
 	}
-	if err := c.bodyFraming(); err != nil || c.closed || c.killAfterWrite {
+	if err := c.bodyFraming(); err != nil || c.closed || c.closing == closeFlush {
 		return err
 	}
 	if hs.bodyLeft > 0 || hs.chunked {
@@ -259,7 +259,7 @@ func (c *Conn) bodyFraming() error {
 func (c *Conn) httpBody(p []byte) (int, error) {
 	hs := c.h1state()
 	used := 0
-	for used < len(p) && hs.phase == phaseBody && !c.closed && !c.rxDisabled && !c.killAfterWrite && c.rxHold&holdCGI == 0 {
+	for used < len(p) && hs.phase == phaseBody && !c.closed && !c.rxDisabled && c.closing != closeFlush && c.rxHold&holdCGI == 0 {
 		in := p[used:min(len(p), used+c.rxPieceSize())]
 		var data []byte
 		if hs.chunked {
@@ -283,7 +283,7 @@ func (c *Conn) httpBody(p []byte) (int, error) {
 			if err := c.deliverBody(data); err != nil {
 				return used, err
 			}
-			if c.closed || c.killAfterWrite {
+			if c.closed || c.closing == closeFlush {
 				// The transaction ended before its body and the
 				// connection closes: the rest is of no use.
 				return len(p), nil
@@ -356,7 +356,7 @@ func (c *Conn) HTTPTransactionCompleted() error {
 	hs := c.h1state()
 	t := c.txn()
 	if hs == nil || !hs.inTransaction() {
-		if c.killAfterWrite {
+		if c.closing == closeFlush {
 			return errResponseSent
 		}
 		return nil
@@ -387,7 +387,7 @@ func (c *Conn) HTTPTransactionCompleted() error {
 	if !keep {
 		hs.phase, hs.bodyLeft = phaseHead, 0
 		c.rxHold &^= holdTxn
-		return c.closeSoon()
+		return c.closeWhenFlushed()
 	}
 	hs.phase, hs.ka = phaseDone, ka
 	if hs.bodyLeft > 0 || c.held() > 0 {
@@ -452,22 +452,6 @@ func (c *Conn) httpNext() error {
 	}
 	l.updateInterest(c)
 	return nil
-}
-
-// closeSoon closes the connection once what the library holds for it has
-// been sent, whether or not the caller returns the error it gives. The
-// wait for the kernel to take it is bounded by the context's TimeoutSecs;
-// then the sending side is shut down (closeAfterResponse).
-func (c *Conn) closeSoon() error {
-	c.killAfterWrite = true
-	c.rxHold |= holdClosing
-	if c.held() == 0 {
-		c.loop.killLater(c, errResponseSent)
-	} else {
-		c.SetTimeout(PendingTimeoutShutdownFlush, c.loop.cx.info.TimeoutSecs)
-	}
-	c.loop.updateInterest(c)
-	return errResponseSent
 }
 
 // selectVhost moves the connection to the vhost its Host header names,

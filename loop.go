@@ -391,8 +391,8 @@ func (l *loop) onWritable(c *Conn) {
 			l.updateInterest(c)
 			return
 		}
-		if c.killAfterWrite {
-			l.closeAfterResponse(c)
+		if c.closing == closeFlush {
+			l.closeFlushed(c)
 			return
 		}
 		// lws issues a WRITEABLE once a partial write has drained.
@@ -502,7 +502,7 @@ func (l *loop) serviceRx(c *Conn) {
 // deliver hands p to c's role; what it does not consume (because reception
 // was turned off during a callback) is held for later.
 func (l *loop) deliver(c *Conn, p []byte) {
-	if c.lingering {
+	if c.closing == closeLinger {
 		// nothing is sent any more: outOff counts what was dropped
 		if c.outOff += len(p); c.outOff > lingerLimit {
 			l.closeConn(c, errResponseSent)
@@ -573,6 +573,9 @@ func (l *loop) onEOF(c *Conn) {
 	}
 	if c.wantWriteable || len(c.out) > 0 {
 		c.rxEOF = true
+		if c.closing == closeNone {
+			c.closing = closeIdle
+		}
 		l.updateInterest(c)
 		return
 	}
@@ -597,12 +600,12 @@ func (l *loop) serviceWrites() {
 			if c.closed {
 				continue
 			}
-			if c.killAfterWrite && len(c.out) == 0 {
-				l.closeAfterResponse(c)
+			if c.closing == closeFlush && len(c.out) == 0 {
+				l.closeFlushed(c)
 				continue
 			}
 		}
-		if c.rxEOF && !c.wantWriteable && len(c.out) == 0 {
+		if c.closing == closeIdle && !c.wantWriteable && len(c.out) == 0 {
 			l.closeConn(c, errPeerClosed)
 			continue
 		}
@@ -714,7 +717,7 @@ func (l *loop) userClose(c *Conn, why error) {
 		return
 	}
 	if why == errResponseSent {
-		l.closeAfterResponse(c)
+		l.closeFlushed(c)
 		return
 	}
 	if c.established && why != errPeerClosed && c.role.closing(c, why) {
@@ -723,6 +726,31 @@ func (l *loop) userClose(c *Conn, why error) {
 	l.closeConn(c, why)
 }
 
+// Closing. A connection closes through one path: closeConn delivers
+// the close reasons and frees it. On the way there it may pass through
+// the states of closeState, which say what it still does:
+//
+//   - userClose is how the protocol closes (an error from a callback,
+//     Close): the role may take over with its closing handshake (a
+//     WebSocket sends its Close and waits for the answer);
+//   - closeWhenFlushed is how anything that sends a last message closes
+//     (a status page, a final HTTP response without keep-alive, a
+//     WebSocket Close): nothing more is read or written, and once what
+//     the library holds has gone to the kernel closeFlushed applies the
+//     role's policy: an HTTP/1 server lingers, the others close;
+//   - the peer's end of file closes at once, or once the protocol has
+//     written what it owes (closeIdle).
+
+// closeState is how an open connection is on its way to closing.
+type closeState uint8
+
+const (
+	closeNone   closeState = iota // open
+	closeIdle                     // the peer finished sending: close once the protocol writes no more and what is held has gone
+	closeFlush                    // nothing more is read or written: close (closeFlushed) once what is held has gone
+	closeLinger                   // the final response has gone and the sending side is shut: reading and dropping until the peer closes
+)
+
 // lingerLimit and lingerSecs bound a lingering close: how much of what
 // the peer still sends is read and dropped, and for how long.
 const (
@@ -730,33 +758,57 @@ const (
 	lingerSecs  = 2
 )
 
-// closeAfterResponse closes a connection whose last response has gone.
-// An HTTP server connection closes gracefully ("lingering close"): it
-// shuts down its sending side, then reads and drops what the client still
-// sends (the rest of a refused request, pipelined requests) until the
-// client closes, for a short while. Closing with unread data would make
-// the kernel reset the connection, and the reset can destroy the response
-// before the client has read it.
+// closeWhenFlushed closes the connection once what the library holds for
+// it has been sent, whether or not the caller returns the error it gives
+// (errResponseSent, which returned from a callback leads here too).
+// Nothing more is read meanwhile. The wait for the kernel to take what
+// is held is bounded by the context's TimeoutSecs, unless a closing
+// handshake's shorter bound is armed already; then closeFlushed applies
+// the role's close policy.
+func (c *Conn) closeWhenFlushed() error {
+	l := c.loop
+	switch {
+	case c.closed:
+		return errResponseSent
+	case c.closing == closeLinger:
+		// The last response went already: nothing is left to send.
+		l.killLater(c, errResponseSent)
+		return errResponseSent
+	}
+	c.closing = closeFlush
+	c.rxHold |= holdClosing
+	switch {
+	case c.held() == 0:
+		l.killLater(c, errResponseSent)
+	case c.timeoutReason != PendingTimeoutShutdownFlush && c.timeoutReason != PendingTimeoutCloseAck &&
+		c.timeoutReason != PendingTimeoutCloseSend:
+		c.SetTimeout(PendingTimeoutShutdownFlush, l.cx.info.TimeoutSecs)
+	}
+	l.updateInterest(c)
+	return errResponseSent
+}
+
+// closeFlushed closes a connection whose last message has gone, by its
+// role's policy. An HTTP/1 server connection closes gracefully
+// ("lingering close"): it shuts down its sending side, then reads and
+// drops what the client still sends (the rest of a refused request,
+// pipelined requests) until the client closes, for a short while.
+// Closing with unread data would make the kernel reset the connection,
+// and the reset can destroy the response before the client has read it.
 //
 // Nothing is shut down while the library still holds part of the
 // response: the connection first waits for the kernel to take it
-// (onWritable comes back here once it has), for at most the context's
-// TimeoutSecs; shutting down earlier would cut the response short with a
-// clean end of file.
-func (l *loop) closeAfterResponse(c *Conn) {
+// (closeWhenFlushed; onWritable comes back here once it has); shutting
+// down earlier would cut the response short with a clean end of file.
+func (l *loop) closeFlushed(c *Conn) {
 	if c.closed {
 		return
 	}
-	if c.held() > 0 && !c.lingering {
-		c.killAfterWrite = true
-		c.rxHold |= holdClosing
-		if c.timeoutReason != PendingTimeoutShutdownFlush {
-			c.SetTimeout(PendingTimeoutShutdownFlush, l.cx.info.TimeoutSecs)
-		}
-		l.updateInterest(c)
+	if c.held() > 0 && c.closing != closeLinger {
+		_ = c.closeWhenFlushed()
 		return
 	}
-	if !c.role.lingers(c) || c.rxEOF || c.peerHup || c.lingering {
+	if c.closing == closeLinger || !c.role.lingers(c) || c.rxEOF || c.peerHup {
 		l.closeConn(c, errResponseSent)
 		return
 	}
@@ -764,8 +816,8 @@ func (l *loop) closeAfterResponse(c *Conn) {
 		l.closeConn(c, errResponseSent)
 		return
 	}
-	c.lingering = true
-	c.killAfterWrite, c.wantWriteable = false, false
+	c.closing = closeLinger
+	c.wantWriteable = false
 	c.rxHold, c.rxDisabled = 0, false
 	clear(c.rxHeld)
 	c.rxHeld = nil
@@ -776,8 +828,9 @@ func (l *loop) closeAfterResponse(c *Conn) {
 	l.updateInterest(c)
 }
 
-// killLater closes c at the next pass; used when a system call fails in a
-// place that cannot close at once.
+// killLater closes c at the next pass, through userClose: used when a
+// system call fails in a place that cannot close at once, and by
+// closeWhenFlushed when nothing is left to send.
 func (l *loop) killLater(c *Conn, err error) {
 	if c.closed {
 		return

@@ -110,7 +110,7 @@ type httpTxn struct {
 func (*httpState) name() string { return "h1" }
 
 // lingers: a server connection closing after its last response drains
-// what the client still sends (see closeAfterResponse); an adopted
+// what the client still sends (see closeFlushed); an adopted
 // descriptor that is not a socket cannot shut down one way.
 func (*httpState) lingers(c *Conn) bool { return c.kind == kindSocket }
 
@@ -134,7 +134,7 @@ func (hs *httpState) rx(c *Conn, p []byte) (int, error) {
 	}
 	used := 0
 	for {
-		if c.closed || c.role != hs || c.killAfterWrite || c.rxDisabled {
+		if c.closed || c.role != hs || c.closing == closeFlush || c.rxDisabled {
 			// Closed, closing, or another role: the request switched
 			// protocols or fell back to RAW, and hs may serve another
 			// connection already.
@@ -182,7 +182,7 @@ func (hs *httpState) rx(c *Conn, p []byte) (int, error) {
 			if err := c.serveRequest(); err != nil {
 				return len(p), err
 			}
-			if !c.closed && c.role != hs && !c.killAfterWrite {
+			if !c.closed && c.role != hs && c.closing != closeFlush {
 				// The rest of p belongs to the role the request switched to.
 				n, err := c.role.rx(c, p[used:])
 				return used + n, err
@@ -377,7 +377,7 @@ func (c *Conn) sendAndClose(b []byte) error {
 	if _, err := c.send(nil, b); err != nil {
 		return err
 	}
-	return c.closeSoon()
+	return c.closeWhenFlushed()
 }
 
 var errResponseSent = errors.New("lws: closing after the response")

@@ -499,7 +499,7 @@ func (c *Conn) wsPeerClose(payload []byte) error {
 	if _, err := c.wsSendFrame(ws.OpClose, true, echo); err != nil {
 		return err
 	}
-	return c.closeAfterWrite()
+	return c.closeWhenFlushed()
 }
 
 // wsFail closes the connection for a protocol violation: a Close frame
@@ -528,19 +528,7 @@ func (c *Conn) wsFail(code ws.CloseCode, reason string) error {
 			return err
 		}
 	}
-	return c.closeAfterWrite()
-}
-
-// closeAfterWrite stops reading and closes the connection once what the
-// library holds has been sent (at once if nothing is held).
-func (c *Conn) closeAfterWrite() error {
-	if c.held() == 0 {
-		return errResponseSent
-	}
-	c.killAfterWrite = true
-	c.rxHold |= holdClosing
-	c.loop.updateInterest(c)
-	return nil
+	return c.closeWhenFlushed()
 }
 
 // wsQueuePong answers a ping: at once if the socket can take it, or as
