@@ -239,11 +239,11 @@ func (l *loop) adoptAs(c *Conn, vp *vhostProtocol, user any, server bool) {
 		}
 	}
 	reason := CallbackRawAdopt
-	c.role = rawSkt
+	r := rawSkt
 	if c.kind == kindFile {
-		reason = CallbackRawAdoptFile
-		c.role = rawFile
+		reason, r = CallbackRawAdoptFile, rawFile
 	}
+	c.setRole(r)
 	c.bindProtocol(vp, user)
 	c.established = true
 	if err := c.callback(reason, nil); err != nil {

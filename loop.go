@@ -982,6 +982,7 @@ func (l *loop) closeConn(c *Conn, why error) {
 		l.releasePeer(c)
 	}
 	if c.role.release(c) {
+		// The state is gone: nothing of the role is left to ask.
 		c.role = noRole
 	}
 	c.unbindProtocol()

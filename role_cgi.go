@@ -53,7 +53,8 @@ func (cgiPipe) writeable(pc *Conn) error {
 func (c *Conn) adoptPipe(fd *int) (*Conn, error) {
 	l := c.loop
 	pc := newConn(l, c.vhost, *fd, kindFile)
-	pc.writeReady, pc.role = true, cgiPipeRole
+	pc.writeReady = true
+	pc.setRole(cgiPipeRole)
 	*fd = -1
 	if err := l.register(pc); err != nil {
 		unix.Close(int(pc.fd))

@@ -29,10 +29,10 @@ func (c *Conn) h1state() *httpState {
 	return hs
 }
 
-// roleH1 is the server side of HTTP/1: it reads request heads into a
-// header table, hands WebSocket upgrades to the WebSocket role and serves
-// everything else as HTTP transactions: mounts (files, redirects, CGI,
-// callback protocols) or the vhost's first protocol's CallbackHTTP. One
+// The server side of HTTP/1 reads request heads into a header table,
+// hands WebSocket upgrades to the WebSocket role and serves everything
+// else as HTTP transactions: mounts (files, redirects, CGI, callback
+// protocols) or the vhost's first protocol's CallbackHTTP. One
 // transaction runs at a time: the bytes of a pipelined next request wait,
 // unparsed, until HTTPTransactionCompleted and until the response has
 // gone to the kernel (see httpNext), so responses go out in order and a
@@ -40,7 +40,7 @@ func (c *Conn) h1state() *httpState {
 //
 // The role is the connection's httpState: a server connection is HTTP/1
 // while its role is one, and the state goes back to the loop's free list
-// when it upgrades, falls back to RAW or closes.
+// when the connection upgrades, falls back to RAW or closes.
 
 type httpPhase uint8
 
