@@ -691,8 +691,7 @@ func (l *loop) onTimeout(c *Conn) {
 	}
 	reason := c.timeoutReason
 	c.timeoutReason = NoPendingTimeout
-	if c.kind == kindClient && !c.established {
-		l.clientFail(c, c.clientInfo().timeoutText())
+	if c.role.timedOut(c) {
 		return
 	}
 	if reason == PendingTimeoutUserOK {
@@ -955,13 +954,8 @@ func (l *loop) closeConn(c *Conn, why error) {
 	}
 	if c.established {
 		c.role.closed(c)
-	} else if cs := c.clientInfo(); cs != nil && !cs.failed {
-		cs.failed = true
-		text := "closed before connecting"
-		if why != nil {
-			text = why.Error()
-		}
-		_ = c.callback(CallbackClientConnectionError, []byte(text))
+	} else {
+		c.role.closedEarly(c, why)
 	}
 	if p := c.Parent(); p != nil {
 		if !p.closed {

@@ -25,8 +25,17 @@ type role interface {
 	writeable(c *Conn) error
 	// write frames and sends p for a user Write.
 	write(c *Conn, p []byte, wt WriteType) (int, error)
-	// closed delivers the role's close reason.
+	// closed delivers the role's close reason, when the connection
+	// closes after its role was established.
 	closed(c *Conn)
+	// closedEarly is told instead that the connection closes before its
+	// role was established: a client reports CLIENT_CONNECTION_ERROR
+	// with why.
+	closedEarly(c *Conn, why error)
+	// timedOut may answer the connection's timeout itself, and reports
+	// whether it did: a client not established yet fails with what it
+	// was waiting for, whatever the timeout's reason.
+	timedOut(c *Conn) bool
 	// closing may take over closing a connection that user code closes
 	// (a WebSocket sends its Close frame and waits for the answer); it
 	// reports whether it did.
@@ -102,6 +111,8 @@ func (roleBase) alpn() []string            { return nil }
 func (roleBase) txCredit(*Conn, int) int   { return math.MaxInt }
 func (roleBase) closing(*Conn, error) bool { return false }
 func (roleBase) release(*Conn) bool        { return false }
+func (roleBase) closedEarly(*Conn, error)  {}
+func (roleBase) timedOut(*Conn) bool       { return false }
 
 // dispatchWriteable runs a WRITEABLE callback with one write permitted.
 func (c *Conn) dispatchWriteable(reason Reason) error {

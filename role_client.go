@@ -33,3 +33,36 @@ func (c *Conn) clientInfo() *clientState {
 	}
 	return nil
 }
+
+// A client closed before it was established reports
+// CLIENT_CONNECTION_ERROR with the reason, once; a timeout before then
+// fails it with what it was waiting for. These are the client roles'
+// closedEarly and timedOut.
+
+func (cs *clientState) closedEarly(c *Conn, why error)     { clientClosedEarly(c, cs, why) }
+func (hs *wsClientState) closedEarly(c *Conn, why error)   { clientClosedEarly(c, hs.cs, why) }
+func (hc *httpClientState) closedEarly(c *Conn, why error) { clientClosedEarly(c, hc.cs, why) }
+
+func (cs *clientState) timedOut(c *Conn) bool     { return clientTimedOut(c, cs) }
+func (hs *wsClientState) timedOut(c *Conn) bool   { return clientTimedOut(c, hs.cs) }
+func (hc *httpClientState) timedOut(c *Conn) bool { return clientTimedOut(c, hc.cs) }
+
+func clientClosedEarly(c *Conn, cs *clientState, why error) {
+	if cs.failed {
+		return
+	}
+	cs.failed = true
+	text := "closed before connecting"
+	if why != nil {
+		text = why.Error()
+	}
+	_ = c.callback(CallbackClientConnectionError, []byte(text))
+}
+
+func clientTimedOut(c *Conn, cs *clientState) bool {
+	if c.established {
+		return false
+	}
+	c.loop.clientFail(c, cs.timeoutText())
+	return true
+}
