@@ -92,7 +92,7 @@ type role interface {
 func (c *Conn) setRole(r role) {
 	old := c.role
 	c.role = r
-	if old != nil {
+	if old != nil && old != r {
 		old.release(c)
 	}
 }
