@@ -34,6 +34,9 @@ const (
 // callback; user code never makes one. A Conn's methods must be called from
 // the loop (see Context). After its final close reason a Conn is dead:
 // methods on it do nothing or return ErrClosed.
+//
+// A Conn is a network connection, with a socket (or descriptor) of its
+// own, or a stream child carried by its parent's socket (see Network).
 type Conn struct {
 	*netConn // the socket: the Conn's own, or for a stream child its network connection's
 

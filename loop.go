@@ -192,6 +192,7 @@ func (l *loop) updateInterest(c *Conn) {
 	if l.edge || !c.registered || c.parked {
 		return
 	}
+	c = c.Network() // a stream child's socket is its network connection's
 	ev := l.wantedEvents(c)
 	if ev != c.interest {
 		c.interest = ev
@@ -219,17 +220,20 @@ func (l *loop) unpark(c *Conn) {
 	}
 }
 
+// queueReady and queueWrite queue a connection for input or WRITEABLE
+// service; for a stream child they queue its network connection, whose
+// role serves the children.
 func (l *loop) queueReady(c *Conn) {
 	if !c.inReadyList {
 		c.inReadyList = true
-		l.ready = append(l.ready, c)
+		l.ready = append(l.ready, c.Network())
 	}
 }
 
 func (l *loop) queueWrite(c *Conn) {
 	if !c.inWriteList {
 		c.inWriteList = true
-		l.write = append(l.write, c)
+		l.write = append(l.write, c.Network())
 	}
 }
 

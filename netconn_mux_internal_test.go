@@ -24,6 +24,8 @@ import (
 //	'd' the same, sending as many per callback as SendPipeChoked allows
 //	'c' give child id credit for arg more messages
 //	'x' close child id
+//	'q' queue child id for input and WRITEABLE service as the loop would
+//	    a connection of its own
 //
 // The server sends frames: child id, length, payload (4 bytes: 'm', id,
 // sequence number).
@@ -73,6 +75,10 @@ func (m *testMux) rx(n *Conn, p []byte) (int, error) {
 			m.rec.add("ask %d choked=%v", id, ch.SendPipeChoked())
 		case 'c':
 			ch.addTxCredit(arg * muxMsgLen)
+		case 'q':
+			n.loop.queueReady(ch)
+			n.loop.queueWrite(ch)
+			n.loop.updateInterest(ch)
 		case 'x':
 			ch.SetTimeout(PendingTimeoutUserOK, ToKillSync)
 			delete(m.kids, id)
@@ -287,8 +293,9 @@ func testStreamChildren(t *testing.T, backend string) {
 	}
 
 	// Child 4 has no credit: its request gets no WRITEABLE and it is
-	// choked, while child 5 is served.
-	send("4o0", "4d3", "5o255", "5w1")
+	// choked, while child 5 is served. The loop's queues take its network
+	// connection for it: no way round the network connection's role.
+	send("4o0", "4d3", "4q0", "5o255", "5w1")
 	if fs := read(1); fs[0].id != 5 {
 		t.Fatalf("got a message of child %d, want child 5's", fs[0].id)
 	}
