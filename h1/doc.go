@@ -5,8 +5,8 @@
 // What HTTP means apart from its wire (dates, ranges, conditional
 // requests, status texts) is package httpsem.
 //
-// It is pure: it does no I/O and keeps no goroutines. The event
-// loop reads bytes from a socket and hands them to Parser.Parse in whatever
+// It is pure: it does no I/O and keeps no goroutines. The event loop
+// reads bytes from a socket and hands them to Parser.Parse in whatever
 // pieces arrive, down to one byte at a time; the result never depends on
 // how the bytes were split. Parse reports how much of its input it used,
 // so the bytes after the blank line that ends the head (a body, the next
@@ -18,8 +18,8 @@
 // and hdr.Target for the request target, which lws's rules decode the
 // same whatever the wire). Once a table exists, parsing allocates nothing.
 //
-// A request the parser refuses is reported as an *httpsem.Error carrying the
-// HTTP status to answer with before closing the connection.
+// A request the parser refuses is reported as an *httpsem.Error carrying
+// the HTTP status to answer with before closing the connection.
 //
 // Line ends in the head are CRLF, and a single LF is taken as one too
 // (with any CR before it), which RFC 9112 section 2.2 allows a recipient
@@ -32,8 +32,8 @@
 //
 // ChunkedDecoder decodes a chunked request body the same way: fed in any
 // pieces, handing back the body's data as sub-slices of its input without
-// copying, its memory fixed, its refusals *Error values with the status.
-// Its lines must end in CRLF, and whitespace after a chunk size is
+// copying, its memory fixed, its refusals *httpsem.Error values with the
+// status. Its lines must end in CRLF, and whitespace after a chunk size is
 // allowed only as the BWS before a chunk extension's ';' (RFC 9112 section
 // 7.1.1), so a body is framed one way only.
 package h1

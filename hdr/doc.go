@@ -19,7 +19,7 @@
 // resolved, never above the root), and its query string is split into
 // TokenURIArgs fragments, one per argument (see Target).
 //
-// A request the table refuses is reported as an *Error carrying the HTTP
-// status to answer with; wire parsers report their own refusals the same
-// way.
+// A request the table refuses is reported as an *httpsem.Error carrying
+// the HTTP status to answer with; wire parsers report their own refusals
+// the same way.
 package hdr

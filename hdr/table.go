@@ -19,8 +19,8 @@ const MaxDataLimit = 65535
 // following record of the same token (or of the next custom header) and
 // is meaningful only while the token's count says there is one.
 const (
-	fragHdr   = 4
-	customHdr = 6
+	fragHdr   = FragmentOverhead
+	customHdr = CustomOverhead
 	noRec     = 0xffff
 )
 
@@ -28,8 +28,8 @@ const (
 // and a custom header take in the data area beside their own bytes: the
 // budget of MaxData counts them.
 const (
-	FragmentOverhead = fragHdr
-	CustomOverhead   = customHdr
+	FragmentOverhead = 4
+	CustomOverhead   = 6
 )
 
 // Table is one request's head (lws's allocated header, "ah"): a fixed
