@@ -65,13 +65,15 @@ func coldFile(t *testing.T, path string, size int64) func(off int64) byte {
 // in the page cache, and do not read. A normal client's requests on
 // another connection must be answered within fileColdProbeBound
 // throughout: the pieces are read from disk by FileReadWorkers, not by
-// the loop (which took 0.3 to 0.9 s to read them itself). The pieces'
-// bytes are checked on a few of the readers.
+// the loop (which took 0.3 to 0.9 s to read them itself). The bound
+// leaves room for a busy machine (the whole suite on two cores delayed
+// one normal request to 193 ms) and still tells the two apart. The
+// pieces' bytes are checked on a few of the readers.
 func TestHTTPFileColdReadersDoNotStallTheLoop(t *testing.T) {
 	const (
 		readers            = 1000
 		size               = 200 << 20
-		fileColdProbeBound = 150 * time.Millisecond
+		fileColdProbeBound = 250 * time.Millisecond
 	)
 	looptest.RaiseNofile(t, 3*readers)
 	dir := t.TempDir()
