@@ -93,6 +93,15 @@
 // TLS (crypto/tls) wraps any of them: a vhost with a certificate serves
 // https and wss, a client asks for it with [ClientUseSSL].
 //
+// A connection that carries others is their network connection (lws's
+// network wsi): the socket, its readiness and what is queued for it belong
+// to it, and a child travelling on it (an HTTP/2 stream, a pipelined
+// client transaction, as those come) writes and is flow-controlled
+// through it; [Conn.Network] finds it. Children close before their
+// parent, each with its own close reason; the parent hears
+// CHILD_CLOSING for each ([Conn.ChildClosing]). A CGI program's pipes
+// are children of the HTTP connection they serve.
+//
 // # Closing, timers, limits
 //
 // Return an error from a callback to close its connection (lws's
@@ -107,7 +116,11 @@
 //
 //   - this package: contexts, vhosts, connections, the loop, the roles,
 //     mounts, TLS, logging ([SetLogLevel])
-//   - ws, h1: the WebSocket and HTTP/1 codecs, without I/O
+//   - ws, h1: the WebSocket and HTTP/1 wire codecs, without I/O; hdr: the
+//     request header table, with lws's token names ([Conn.Hdr] takes a
+//     hdr.Token), filled by the HTTP/1 parser or any other wire's decoder;
+//     httpsem: HTTP semantics apart from the wire (dates, ranges,
+//     conditional requests, status texts)
 //   - spa: form bodies (urlencoded, multipart); zipfs: zip archives as
 //     io/fs.FS
 //   - plugins/...: the classic protocols (echo, dumb-increment, mirror,
