@@ -13,10 +13,13 @@ import (
 // HTTP/2 stream, a pipelined client transaction) is a Conn of its own that
 // points to its network connection's netConn, so that c.fd, c.out or
 // c.writeReady on the child are those of the socket it travels on; its
-// writes, its SendPipeChoked and its flow control go through the network
-// connection, and its WRITEABLE is routed by the network connection's role
-// (writeableChild). CGI pipes and adopted children are children in the
-// tree (Parent) but have descriptors, hence netConns, of their own.
+// writes, its SendPipeChoked, its flow control and the loop's queues go
+// through the network connection, and its WRITEABLE is routed by the
+// network connection's role (writeableChild), within the tx credit that
+// role gives it. The validity policy is the socket's; a child keeps its own
+// timeout, timer, callbacks and close reason. CGI pipes and adopted
+// children are children in the tree (Parent) but have descriptors, hence
+// netConns, of their own.
 
 // netConn is the transport of a network connection: everything about the
 // socket, shared by the stream children it carries. Fields are ordered so
@@ -71,9 +74,10 @@ func newConn(l *loop, vh *Vhost, fd int, kind connKind) *Conn {
 
 // Network returns the network connection c's data travels on
 // (lws_get_network_wsi): c itself, unless c is a stream child carried by
-// its parent's socket, such as an HTTP/2 stream or a pipelined client
-// transaction. CGI pipes and adopted children have descriptors of their
-// own and are their own network connections.
+// its parent's socket (the streams of an HTTP/2 connection, the
+// transactions pipelined on a client connection). CGI pipes and adopted
+// children have descriptors of their own and are their own network
+// connections.
 func (c *Conn) Network() *Conn {
 	for c.isStream() {
 		c = c.rare.parent
