@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -42,7 +43,8 @@ type testMux struct {
 
 type testStream struct {
 	roleBase
-	id byte
+	id  byte
+	hdr [2]byte
 }
 
 type streamSession struct {
@@ -50,15 +52,17 @@ type streamSession struct {
 	remaining int
 	seq       byte
 	drain     bool
+	msg       [muxMsgLen]byte
 }
 
 func (*testMux) name() string { return "test-mux" }
 
 func (m *testMux) rx(n *Conn, p []byte) (int, error) {
 	m.buf = append(m.buf, p...)
-	for len(m.buf) >= 3 {
-		id, op, arg := m.buf[0], m.buf[1], int(m.buf[2])
-		m.buf = m.buf[3:]
+	at := 0
+	defer func() { m.buf = m.buf[:copy(m.buf, m.buf[at:])] }()
+	for ; len(m.buf)-at >= 3; at += 3 {
+		id, op, arg := m.buf[at], m.buf[at+1], int(m.buf[at+2])
 		ch := m.kids[id]
 		switch op {
 		case 'o':
@@ -111,7 +115,8 @@ func (*testStream) writeable(c *Conn) error { return c.dispatchWriteable(Callbac
 
 func (s *testStream) write(c *Conn, p []byte, _ WriteType) (int, error) {
 	c.Network().role.txCredit(c, -len(p))
-	return c.send([]byte{s.id, byte(len(p))}, p)
+	s.hdr = [2]byte{s.id, byte(len(p))}
+	return c.send(s.hdr[:], p)
 }
 
 func (*testStream) closed(c *Conn) { _ = c.callback(CallbackClosed, nil) }
@@ -121,9 +126,13 @@ type muxRecorder struct {
 	mu     sync.Mutex
 	events []string
 	ch     chan string
+	quiet  atomic.Bool // records nothing: for measuring allocations
 }
 
 func (r *muxRecorder) add(format string, args ...any) {
+	if r.quiet.Load() {
+		return
+	}
 	ev := fmt.Sprintf(format, args...)
 	r.mu.Lock()
 	r.events = append(r.events, ev)
@@ -161,7 +170,8 @@ func muxCallback(rec *muxRecorder) func(c *Conn, reason Reason, in []byte) error
 				return nil
 			}
 			for {
-				if _, err := c.Write([]byte{'m', s.id, 0, s.seq}, WriteRaw); err != nil {
+				s.msg = [muxMsgLen]byte{'m', s.id, 0, s.seq}
+				if _, err := c.Write(s.msg[:], WriteRaw); err != nil {
 					return err
 				}
 				s.seq++
@@ -197,9 +207,11 @@ func TestStreamChildrenOfANetworkConnection(t *testing.T) {
 	}
 }
 
-func testStreamChildren(t *testing.T, backend string) {
-	rec := &muxRecorder{ch: make(chan string, 1024)}
-	cx, err := NewContext(ContextInfo{EventLib: backend, IPLimitWSI: 1})
+// startMux runs a context serving the multiplexing protocol on a
+// loopback port until the test ends, and returns the port's address.
+func startMux(t *testing.T, info ContextInfo, rec *muxRecorder) string {
+	t.Helper()
+	cx, err := NewContext(info)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,12 +230,29 @@ func testStreamChildren(t *testing.T, backend string) {
 		cx.Destroy()
 		done <- err
 	}()
-	defer func() {
+	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("Run: %v", err)
 		}
-	}()
+	})
+	return "127.0.0.1:" + strconv.Itoa(vh.Port())
+}
+
+// muxCommands encodes commands written as child id digit, op, argument:
+// "1w5" asks child 1 to send five messages.
+func muxCommands(cmds ...string) []byte {
+	var b []byte
+	for _, c := range cmds {
+		n, _ := strconv.Atoi(c[2:])
+		b = append(b, c[0]-'0', c[1], byte(n))
+	}
+	return b
+}
+
+func testStreamChildren(t *testing.T, backend string) {
+	rec := &muxRecorder{ch: make(chan string, 1024)}
+	addr := startMux(t, ContextInfo{EventLib: backend, IPLimitWSI: 1}, rec)
 	await := func(want string) {
 		t.Helper()
 		timeout := time.After(10 * time.Second)
@@ -239,19 +268,14 @@ func testStreamChildren(t *testing.T, backend string) {
 		}
 	}
 
-	nc, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(vh.Port()))
+	nc, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer nc.Close()
 	send := func(cmds ...string) {
 		t.Helper()
-		var b []byte
-		for _, c := range cmds {
-			n, _ := strconv.Atoi(c[2:])
-			b = append(b, c[0]-'0', c[1], byte(n))
-		}
-		if _, err := nc.Write(b); err != nil {
+		if _, err := nc.Write(muxCommands(cmds...)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -339,7 +363,7 @@ func testStreamChildren(t *testing.T, backend string) {
 
 	// The peer's connection still counts against IPLimitWSI: a child's
 	// close did not release it.
-	nc2, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(vh.Port()))
+	nc2, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
