@@ -183,9 +183,11 @@ func (c *Conn) ProtocolOption(name string) (string, bool) {
 // for the descriptor hands them to the kernel first, so that what user
 // code does with the socket (a shutdown, say) comes after everything
 // written.
+//
+// A stream child (see Network) gives its network connection's socket.
 func (c *Conn) FD() int {
-	if c.loop.cork == c.Network() {
-		_ = c.flushStage()
+	if n := c.Network(); c.loop.cork == n {
+		_ = n.flushStage()
 	}
 	return int(c.fd)
 }
