@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // A tiny multiplexing protocol over one TCP connection, with a test-only
@@ -25,6 +27,8 @@ import (
 //	'd' the same, sending as many per callback as SendPipeChoked allows
 //	'c' give child id credit for arg more messages
 //	'x' close child id
+//	'f' child id sends a message, shuts the socket's sending side down
+//	    behind the library's back, then asks for FD
 //	'q' queue child id for input and WRITEABLE service as the loop would
 //	    a connection of its own
 //
@@ -52,6 +56,7 @@ type streamSession struct {
 	remaining int
 	seq       byte
 	drain     bool
+	shutFD    bool
 	msg       [muxMsgLen]byte
 }
 
@@ -83,6 +88,10 @@ func (m *testMux) rx(n *Conn, p []byte) (int, error) {
 			n.loop.queueReady(ch)
 			n.loop.queueWrite(ch)
 			n.loop.updateInterest(ch)
+		case 'f':
+			s := ch.User().(*streamSession)
+			s.remaining, s.shutFD = 1, true
+			ch.CallbackOnWritable()
 		case 'x':
 			ch.SetTimeout(PendingTimeoutUserOK, ToKillSync)
 			delete(m.kids, id)
@@ -176,6 +185,12 @@ func muxCallback(rec *muxRecorder) func(c *Conn, reason Reason, in []byte) error
 				}
 				s.seq++
 				s.remaining--
+				if s.shutFD {
+					// The message is in the loop's batch: FD must send it
+					// first, and the socket refuses it.
+					_ = unix.Shutdown(int(c.fd), unix.SHUT_WR)
+					rec.add("fd %d", c.FD())
+				}
 				if !s.drain || s.remaining == 0 || c.SendPipeChoked() {
 					break
 				}
@@ -385,6 +400,40 @@ func testStreamChildren(t *testing.T, backend string) {
 	for id := 1; id <= 4; id++ {
 		if i := rec.index(fmt.Sprintf("closed %d: %v", id, errParentClosed)); i < 0 || i > netClosed {
 			t.Errorf("child %d did not close before its network connection: %q", id, evs)
+		}
+	}
+}
+
+// TestStreamChildFDFailureClosesTheNetworkConnection checks that when a
+// stream child's FD sends the writes gathered on its network connection
+// and the socket refuses them, the network connection closes (its
+// children first), as for any failed write on the socket, rather than
+// the child alone.
+func TestStreamChildFDFailureClosesTheNetworkConnection(t *testing.T) {
+	rec := &muxRecorder{ch: make(chan string, 1024)}
+	nc, err := net.Dial("tcp", startMux(t, ContextInfo{}, rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if _, err := nc.Write(muxCommands("1o255", "2o255", "1f0")); err != nil {
+		t.Fatal(err)
+	}
+	timeout := time.After(10 * time.Second)
+	for ev := ""; !strings.HasPrefix(ev, "network closed"); {
+		select {
+		case ev = <-rec.ch:
+		case <-timeout:
+			t.Fatalf("the network connection did not close; saw %q", rec.list())
+		}
+	}
+	for _, want := range []string{
+		"closed 1: " + errParentClosed.Error(),
+		"closed 2: " + errParentClosed.Error(),
+		"network closed: " + unix.EPIPE.Error(),
+	} {
+		if rec.index(want) < 0 {
+			t.Errorf("no %q: %q", want, rec.list())
 		}
 	}
 }
