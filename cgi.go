@@ -63,8 +63,7 @@ const (
 // startCGI runs a cgi:// mount's program for the current request.
 func (c *Conn) startCGI(m *mount, method hdr.Token, uri, rest []byte) error {
 	l := c.loop
-	ah, hs := c.ah, c.h1state()
-	t := c.txn()
+	ah, t := c.ah, c.txn()
 	req := &cgi.Request{
 		Method:         methodNames[method],
 		ScriptName:     m.Mountpoint,
@@ -72,20 +71,14 @@ func (c *Conn) startCGI(m *mount, method hdr.Token, uri, rest []byte) error {
 		QueryString:    c.queryString(),
 		ServerName:     string(hostName(ah.Copy(nil, hdr.TokenHost))),
 		ServerPort:     c.vhost.port,
-		ServerProtocol: "HTTP/1.1",
+		ServerProtocol: c.httpWire().protocol(),
 		RemoteAddr:     c.peer.Addr().String(),
 		RemotePort:     int(c.peer.Port()),
 		ContentType:    c.Hdr(hdr.TokenContentType),
-		ContentLength:  -1,
-	}
-	if hs.http10 {
-		req.ServerProtocol = "HTTP/1.0"
+		ContentLength:  t.bodyLength,
 	}
 	if len(m.Mountpoint) == 1 {
 		req.ScriptName, req.PathInfo = "", string(uri)
-	}
-	if ah.Has(hdr.TokenContentLength) {
-		req.ContentLength = hs.bodyLeft
 	}
 	for tok := hdr.TokenHost; tok < hdr.TokenURIArgs; tok++ {
 		if tok == hdr.TokenHTTPVersion || !ah.Has(tok) {
@@ -130,7 +123,7 @@ func (c *Conn) startCGI(m *mount, method hdr.Token, uri, rest []byte) error {
 		logf(LogErr, "lws: %v: CGI pipes: %v", c, perr)
 		return c.ReturnHTTPStatus(500, "")
 	}
-	if hs.phase != phaseBody {
+	if t.stage != txnBody {
 		st.inDone = true
 		c.cgiCloseStdin()
 	}
@@ -314,12 +307,7 @@ func (c *Conn) cgiSend(p []byte) error {
 		return nil
 	}
 	t.txBytes += int64(len(p))
-	var err error
-	if t.txChunked {
-		_, err = c.sendChunk(p, false)
-	} else {
-		_, err = c.send(nil, p)
-	}
+	_, err := c.httpWire().sendBody(c, t, p, false)
 	return err
 }
 
@@ -327,7 +315,7 @@ func (c *Conn) cgiSend(p []byte) error {
 // was sent goes out, then the connection closes without ending the body
 // (no last chunk), so that the client sees it is incomplete.
 func (c *Conn) cgiCut() error {
-	c.h1state().keepAlive = false
+	c.httpWire().closeAfter()
 	c.cgiClose()
 	_ = c.closeWhenFlushed()
 	return nil
@@ -377,7 +365,6 @@ func (c *Conn) cgiHead() error {
 
 // cgiEOF ends the response when the program closes its output.
 func (c *Conn) cgiEOF() error {
-	hs := c.h1state()
 	t := c.txn()
 	st := t.cgi
 	if !st.headed {
@@ -401,7 +388,7 @@ func (c *Conn) cgiEOF() error {
 	if t.txLength >= 0 && t.txBytes != t.txLength && !t.head {
 		// The body does not match its length: the client cannot tell
 		// where it ends, so the connection must.
-		hs.keepAlive = false
+		c.httpWire().closeAfter()
 	}
 	return c.HTTPTransactionCompleted()
 }

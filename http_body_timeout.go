@@ -14,10 +14,10 @@ import "time"
 
 // startBodyTimeout arms the body's timeouts as its request head ends.
 func (c *Conn) startBodyTimeout() {
-	hs := c.h1state()
-	hs.bodyDue, hs.bodyRx = 0, 0
+	t := c.txn()
+	t.bodyDue, t.bodyRx = 0, 0
 	if d := c.loop.cx.info.HTTPBodyTimeout; d > 0 {
-		hs.bodyDue = c.loop.now() + int64(d)
+		t.bodyDue = c.loop.now() + int64(d)
 	}
 	c.armBodyTimeout()
 }
@@ -26,21 +26,21 @@ func (c *Conn) startBodyTimeout() {
 // again: the per-piece wait restarts, and the deadline moves by what the
 // minimum rate grants for the bytes.
 func (c *Conn) bodyProgress(n int) {
-	c.h1state().bodyRx += int64(n)
+	c.txn().bodyRx += int64(n)
 	c.armBodyTimeout()
 }
 
 // bodyDeadline returns when the body must be complete (loop clock), or 0
 // when it has no deadline.
 func (c *Conn) bodyDeadline() int64 {
-	hs := c.h1state()
-	if hs.bodyDue == 0 {
+	t := c.txn()
+	if t.bodyDue == 0 {
 		return 0
 	}
-	due := hs.bodyDue
+	due := t.bodyDue
 	if rate := int64(c.loop.cx.info.HTTPBodyMinRate); rate > 0 {
 		// One second more for every rate bytes received.
-		due += hs.bodyRx/rate*int64(time.Second) + hs.bodyRx%rate*int64(time.Second)/rate
+		due += t.bodyRx/rate*int64(time.Second) + t.bodyRx%rate*int64(time.Second)/rate
 	}
 	return due
 }
@@ -60,9 +60,8 @@ func (c *Conn) armBodyTimeout() {
 // begun) and the connection closes once that has gone. It reports
 // whether it dealt with the connection.
 func (l *loop) bodyOverdue(c *Conn) bool {
-	hs := c.h1state()
 	t := c.txn()
-	if hs == nil || hs.phase != phaseBody {
+	if t == nil || t.stage != txnBody {
 		return false
 	}
 	due := c.bodyDeadline()
@@ -70,7 +69,7 @@ func (l *loop) bodyOverdue(c *Conn) bool {
 		return false
 	}
 	logf(LogInfo, "lws: %v: request body incomplete after %v (%d bytes received)",
-		c, l.cx.info.HTTPBodyTimeout, hs.bodyRx)
+		c, l.cx.info.HTTPBodyTimeout, t.bodyRx)
 	if t.headersSent {
 		l.closeConn(c, &TimeoutError{Reason: PendingTimeoutHTTPContent})
 		return true

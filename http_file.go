@@ -66,8 +66,7 @@ func (l *loop) fileBuf() []byte {
 // CallbackHTTPFileCompletion and completes the transaction itself: do not
 // call HTTPTransactionCompleted after it. A missing file is answered 404.
 func (c *Conn) ServeHTTPFile(fsys fs.FS, name, contentType string, extraHeaders []byte) error {
-	hs := c.h1state()
-	if hs == nil || !hs.inTransaction() {
+	if t := c.txn(); t == nil || !t.active() {
 		return ErrHTTPNotActive
 	}
 	if contentType == "" {

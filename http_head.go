@@ -48,8 +48,8 @@ type headWriter interface {
 // headWriter returns the head writer of the connection's transaction, or
 // nil when it carries none.
 func (c *Conn) headWriter() headWriter {
-	if hs := c.h1state(); hs != nil {
-		return hs
+	if w := c.httpWire(); w != nil {
+		return w
 	}
 	return nil
 }
@@ -136,7 +136,7 @@ func (hs *httpState) headEnd(b []byte, t *httpTxn) []byte {
 		if t.txLength < 0 && !t.txChunked && !bodyless {
 			hs.keepAlive = false
 		}
-		if hs.phase == phaseBody && !hs.bodyDroppable() {
+		if t.stage == txnBody && !hs.bodyDroppable() {
 			// Answered before a body the server will not read to its
 			// end: the connection closes after the response, which says
 			// so.

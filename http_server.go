@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/golws/lws/h1"
 	"github.com/golws/lws/hdr"
 	"github.com/golws/lws/httpsem"
 	"github.com/golws/lws/internal/ascii"
@@ -27,30 +26,20 @@ import (
 // connection that is not serving an HTTP request.
 var ErrHTTPNotActive = errors.New("lws: the connection is not serving an HTTP request")
 
-// serveRequest acts on a complete request head.
-func (c *Conn) serveRequest() error {
-	ah, hs := c.ah, c.h1state()
+// serveRequest acts on a complete request head, which the wire w has
+// read into the connection's header table.
+func (c *Conn) serveRequest(w httpWire) error {
+	ah := c.ah
 	t := c.txn()
 	t.status, t.headersSent, t.finalSent, t.txBytes = 0, false, false, 0
-	hs.await100 = false
-	t.txLength, t.txChunked = -1, false
+	t.txLength, t.txChunked, t.bodyLength = -1, false, -1
 	t.mount, t.handling404 = nil, false
-	hs.http10 = ah.Version() == 10
 	method := ah.Method()
 	t.head = method == hdr.TokenHeadURI
-	if hs.http10 {
-		hs.keepAlive = headerHasToken(ah, hdr.TokenConnection, "keep-alive")
-	} else {
-		hs.keepAlive = !headerHasToken(ah, hdr.TokenConnection, "close")
-	}
 	if err := c.selectVhost(); err != nil || c.closed || c.closing == closeFlush {
 		return err
 	}
-	c.vhost.counts.h1Trans++
-	if !hs.counted {
-		c.vhost.counts.h1Conns++
-		hs.counted = true
-	}
+	w.countRequest(c)
 	if t.toHTTPS {
 		c.enterResponse()
 		host := string(ah.Copy(nil, hdr.TokenHost))
@@ -69,16 +58,16 @@ func (c *Conn) serveRequest() error {
 	if method == hdr.TokenConnect {
 		return c.replyStatus(405, "CONNECT is not served")
 	}
-	if err := c.bodyFraming(); err != nil || c.closed || c.closing == closeFlush {
+	body, err := w.requestBody(c, t)
+	if err != nil || c.closed || c.closing == closeFlush {
 		return err
 	}
-	if hs.bodyLeft > 0 || hs.chunked {
-		hs.phase = phaseBody
+	if body {
+		t.stage = txnBody
 		c.startBodyTimeout()
 	} else {
 		c.enterResponse()
 	}
-	hs.await100 = hs.phase == phaseBody && !hs.http10 && headerHasToken(ah, hdr.TokenExpect, "100-continue")
 	uri := ah.Fragment(method, 0)
 	if err := c.callbackProto(c.vhost.protocols[0], CallbackFilterHTTPConnection, uri); err != nil {
 		c.vhost.counts.rejected++
@@ -89,15 +78,12 @@ func (c *Conn) serveRequest() error {
 	if err := c.bindForMount(m); err != nil || c.closed {
 		return err
 	}
-	err := c.dispatchMount(m, method, uri)
-	if err == nil && !c.closed && hs.phase == phaseBody && !t.headersSent && hs.await100 {
-		hs.await100 = false
-		_, err = c.send(nil, continue100)
+	err = c.dispatchMount(m, method, uri)
+	if err == nil && !c.closed && t.stage == txnBody && !t.headersSent {
+		err = w.continueBody(c, t)
 	}
 	return err
 }
-
-var continue100 = []byte("HTTP/1.1 100 Continue\r\n\r\n")
 
 // dispatchMount serves a request by its mount, or by CallbackHTTP of the
 // vhost's first protocol when no mount matches.
@@ -166,9 +152,8 @@ func (c *Conn) httpCallback(in []byte) error {
 // completed, the connection reads no further request, and a response that
 // does not start within the context's TimeoutSecs closes the connection.
 func (c *Conn) enterResponse() {
-	hs := c.h1state()
 	t := c.txn()
-	hs.phase = phaseResponse
+	t.stage = txnResponse
 	c.rxHold |= holdTxn
 	if !t.headersSent {
 		c.SetTimeout(PendingTimeoutHTTPContent, c.loop.cx.info.TimeoutSecs)
@@ -179,7 +164,7 @@ func (c *Conn) enterResponse() {
 // headersGone notes that the response head has been sent.
 func (c *Conn) headersGone() {
 	c.txn().headersSent = true
-	if c.timeoutReason == PendingTimeoutHTTPContent && c.h1state().phase == phaseResponse {
+	if c.timeoutReason == PendingTimeoutHTTPContent && c.txn().stage == txnResponse {
 		c.SetTimeout(NoPendingTimeout, 0)
 	}
 }
@@ -211,98 +196,6 @@ func (c *Conn) bindForMount(m *mount) error {
 		return c.callback(CallbackHTTPBindProtocol, nil)
 	}
 	return nil
-}
-
-// bodyFraming reads how the request's body is framed: Content-Length or
-// chunked. Requests framed both ways, or with a transfer coding other than
-// chunked, are refused: a proxy in front might read them differently
-// (request smuggling).
-func (c *Conn) bodyFraming() error {
-	ah, hs := c.ah, c.h1state()
-	hs.bodyLeft, hs.chunked = 0, false
-	if ah.Has(hdr.TokenTransferEncoding) {
-		if ah.Has(hdr.TokenContentLength) {
-			return c.replyStatus(400, "both Transfer-Encoding and Content-Length")
-		}
-		if hs.http10 {
-			return c.replyStatus(400, "Transfer-Encoding in an HTTP/1.0 request")
-		}
-		for i := range ah.FragmentCount(hdr.TokenTransferEncoding) {
-			if !ascii.EqualFold(ascii.TrimOWS(ah.Fragment(hdr.TokenTransferEncoding, i)), "chunked") || i > 0 {
-				return c.replyStatus(501, "transfer coding not implemented")
-			}
-		}
-		hs.chunked = true
-		if hs.dec == nil {
-			hs.dec = new(h1.ChunkedDecoder)
-		}
-		hs.dec.Reset()
-		hs.dec.MaxTrailer = c.ah.MaxData()
-		return nil
-	}
-	n := ah.FragmentCount(hdr.TokenContentLength)
-	for i := range n {
-		v, ok := httpsem.ParseContentLength(ascii.TrimOWS(ah.Fragment(hdr.TokenContentLength, i)))
-		if !ok || (i > 0 && v != hs.bodyLeft) {
-			return c.replyStatus(400, "bad Content-Length")
-		}
-		hs.bodyLeft = v
-	}
-	return nil
-}
-
-// httpBody delivers request body bytes from p and reports how many it
-// used. It takes at most one piece of p at a time and checks reception
-// between deliveries: when an HTTP_BODY callback turns reception off (or
-// a CGI program's input is full), what is left of p is not used, and the
-// loop holds it until reception is back on, as for any role.
-func (c *Conn) httpBody(p []byte) (int, error) {
-	hs := c.h1state()
-	used := 0
-	for used < len(p) && hs.phase == phaseBody && !c.closed && !c.rxDisabled && c.closing != closeFlush && c.rxHold&holdCGI == 0 {
-		in := p[used:min(len(p), used+c.rxPieceSize())]
-		var data []byte
-		if hs.chunked {
-			n, d, err := hs.dec.Next(in)
-			used += n
-			if err != nil {
-				var he *httpsem.Error
-				if errors.As(err, &he) {
-					return len(p), c.replyStatus(he.Status, he.Reason)
-				}
-				return len(p), err
-			}
-			data = d
-		} else {
-			k := int(min(int64(len(in)), hs.bodyLeft))
-			data = in[:k]
-			used += k
-			hs.bodyLeft -= int64(k)
-		}
-		if len(data) > 0 {
-			if err := c.deliverBody(data); err != nil {
-				return used, err
-			}
-			if c.closed || c.closing == closeFlush {
-				// The transaction ended before its body and the
-				// connection closes: the rest is of no use.
-				return len(p), nil
-			}
-			if hs.phase != phaseBody {
-				// The transaction ended before its body and the
-				// connection stays: the role reads and drops the rest
-				// of the body, then serves what follows it.
-				return used, nil
-			}
-		}
-		if (hs.chunked && hs.dec.Done()) || (!hs.chunked && hs.bodyLeft == 0) {
-			if err := c.bodyComplete(); err != nil {
-				return used, err
-			}
-			break
-		}
-	}
-	return used, nil
 }
 
 // deliverBody hands one piece of body to whoever takes it: a CGI
@@ -353,24 +246,17 @@ func (c *Conn) HTTPTransactionCompleted() error {
 	if c.closed {
 		return ErrClosed
 	}
-	hs := c.h1state()
 	t := c.txn()
-	if hs == nil || !hs.inTransaction() {
+	if t == nil || !t.active() {
 		if c.closing == closeFlush {
 			return errResponseSent
 		}
 		return nil
 	}
-	if t.txChunked && t.headersSent && !t.finalSent && !t.head {
-		t.finalSent = true
-		if _, err := c.send(nil, lastChunk); err != nil {
-			return err
-		}
-	}
-	bodyless := t.head || t.status == 204 || t.status == 304 || t.status/100 == 1
-	keep := hs.keepAlive && (t.txLength >= 0 || t.txChunked || bodyless || !t.headersSent)
-	if hs.phase == phaseBody && !hs.bodyDroppable() {
-		keep = false
+	w := c.httpWire()
+	keep, err := w.finishResponse(c, t)
+	if err != nil {
+		return err
 	}
 	c.logAccess()
 	ka := c.vhost.info.KeepaliveTimeout
@@ -379,79 +265,9 @@ func (c *Conn) HTTPTransactionCompleted() error {
 	}
 	c.endFile()
 	c.cgiClose()
-	if hs.phase != phaseBody {
-		hs.bodyLeft = 0
-	}
-	t.mount, hs.chunked, hs.started = nil, false, false
-	c.loop.releaseAH(c)
-	if !keep {
-		hs.phase, hs.bodyLeft = phaseHead, 0
-		c.rxHold &^= holdTxn
-		return c.closeWhenFlushed()
-	}
-	hs.phase, hs.ka = phaseDone, ka
-	if hs.bodyLeft > 0 || c.held() > 0 {
-		// What is left of the transaction (the body to drop, the
-		// response to send) may take this long.
-		c.SetTimeout(PendingTimeoutHTTPContent, c.loop.cx.info.TimeoutSecs)
-	}
-	return c.httpNext()
-}
-
-// maxDroppedBody bounds the unread request body the server reads and
-// drops after a transaction completes, to keep the connection (the bound
-// net/http has); a longer body closes the connection.
-const maxDroppedBody = 256 << 10
-
-// bodyDroppable reports whether the unread rest of the request body will
-// be read and dropped once the transaction completes, so that the
-// connection can carry the next request: its length is known and small,
-// and the client is sending it (not waiting for 100 Continue).
-func (hs *httpState) bodyDroppable() bool {
-	return !hs.chunked && hs.bodyLeft <= maxDroppedBody && !hs.await100
-}
-
-// httpNext moves a completed transaction's connection on to its next
-// request once nothing of the transaction is left: the unread rest of its
-// body dropped (rx), and its response taken by the kernel. Until then no
-// request is parsed and, once the body is dropped, the socket is not read
-// at all (holdTxn), so a client pipelining requests without reading the
-// answers fills its own buffers and TCP holds it back: the library keeps
-// at most one response's remainder for it. When the kernel has taken what
-// was held, onWritable owes the connection a WRITEABLE, and the role's
-// WRITEABLE calls httpNext again.
-func (c *Conn) httpNext() error {
-	hs, l := c.h1state(), c.loop
-	if hs.bodyLeft > 0 {
-		// Reading goes on, to drop the body.
-		c.rxHold &^= holdTxn
-		if len(c.rxHeld) > 0 || c.readReady || c.rolePending() {
-			l.queueReady(c)
-		}
-		l.updateInterest(c)
-		return nil
-	}
-	c.rxHold |= holdTxn
-	if l.cork == c {
-		// Writes gathered this pass go to the kernel now, not at the end
-		// of the pass: the next request should not wait for nothing.
-		if err := c.flushStage(); err != nil {
-			return err
-		}
-	}
-	if c.held() > 0 {
-		c.wantWriteable = true
-		l.updateInterest(c)
-		return nil
-	}
-	hs.phase = phaseHead
-	c.rxHold &^= holdTxn
-	c.SetTimeout(PendingTimeoutHTTPKeepaliveIdle, hs.ka)
-	if len(c.rxHeld) > 0 || c.readReady || c.rolePending() {
-		l.queueReady(c)
-	}
-	l.updateInterest(c)
-	return nil
+	bodyUnread := t.stage == txnBody
+	t.mount, t.stage = nil, txnIdle
+	return w.endTxn(c, keep, bodyUnread, ka)
 }
 
 // selectVhost moves the connection to the vhost its Host header names,
@@ -657,9 +473,8 @@ func (c *Conn) AddHTTPHeaderByToken(b []byte, tok hdr.Token, value string) ([]by
 
 // noteHeader keeps what the transaction must know of the response head.
 func (c *Conn) noteHeader(name, value string) {
-	hs := c.h1state()
 	t := c.txn()
-	if hs == nil {
+	if t == nil {
 		return
 	}
 	switch {
@@ -673,7 +488,7 @@ func (c *Conn) noteHeader(name, value string) {
 		}
 	case strings.EqualFold(name, "connection"):
 		if listHasToken([]byte(value), "close") {
-			hs.keepAlive = false
+			c.httpWire().closeAfter()
 		}
 	}
 }
@@ -756,9 +571,8 @@ func (c *Conn) AddHTTPHeader(name, value string) error {
 // completes the transaction. extra is a header to add, if its name is not
 // empty.
 func (c *Conn) respond(status int, extra headerField, contentType string, body []byte) error {
-	hs := c.h1state()
 	t := c.txn()
-	if hs == nil || !hs.inTransaction() {
+	if t == nil || !t.active() {
 		return ErrHTTPNotActive
 	}
 	l := c.loop
@@ -807,9 +621,8 @@ func statusPage(status int, html string) []byte {
 // called from any callback of the transaction; it returns what
 // HTTPTransactionCompleted returns.
 func (c *Conn) ReturnHTTPStatus(status int, html string) error {
-	hs := c.h1state()
 	t := c.txn()
-	if hs == nil || !hs.inTransaction() {
+	if t == nil || !t.active() {
 		return ErrHTTPNotActive
 	}
 	if status == 404 && c.vhost.info.ErrorDocument404 != "" && !t.handling404 {
@@ -848,9 +661,8 @@ func CallbackHTTPDummy(c *Conn, reason Reason, in []byte) error {
 // Apache's combined format.
 func (c *Conn) logAccess() {
 	w := c.vhost.info.AccessLog
-	hs := c.h1state()
 	t := c.txn()
-	if w == nil || hs == nil || c.ah == nil {
+	if w == nil || t == nil || c.ah == nil {
 		return
 	}
 	ah := c.ah
@@ -867,11 +679,9 @@ func (c *Conn) logAccess() {
 		b = append(b, '?')
 		b = append(b, q...)
 	}
-	if hs.http10 {
-		b = append(b, " HTTP/1.0\" "...)
-	} else {
-		b = append(b, " HTTP/1.1\" "...)
-	}
+	b = append(b, ' ')
+	b = append(b, c.httpWire().protocol()...)
+	b = append(b, "\" "...)
 	if t.status > 0 {
 		b = strconv.AppendInt(b, int64(t.status), 10)
 	} else {

@@ -42,20 +42,14 @@ func (c *Conn) h1state() *httpState {
 // while its role is one, and the state goes back to the loop's free list
 // when the connection upgrades, falls back to RAW or closes.
 
+// httpPhase is where the connection stands between transactions; while
+// one is under way, its stage (httpTxn.stage) says the rest.
 type httpPhase uint8
 
 const (
-	phaseHead     httpPhase = iota // reading a request head
-	phaseBody                      // delivering the request body
-	phaseResponse                  // the request is read; its response is under way
-	phaseDone                      // completed: dropping the unread body, or waiting for the response to drain
+	phaseHead httpPhase = iota // reading a request head
+	phaseDone                  // completed: dropping the unread body, or waiting for the response to drain
 )
-
-// inTransaction reports whether a request is being served: its body
-// read or its response made, and HTTPTransactionCompleted not called.
-func (hs *httpState) inTransaction() bool {
-	return hs.phase == phaseBody || hs.phase == phaseResponse
-}
 
 // httpState is the HTTP/1 wire state of a server connection: the request
 // parser, keep-alive, the request body's framing and deadlines. It carries
@@ -78,9 +72,6 @@ type httpState struct {
 	dec      *h1.ChunkedDecoder
 	await100 bool // the client awaits 100 Continue before sending the body, and has none yet
 
-	bodyDue int64 // HTTPBodyTimeout's deadline before HTTPBodyMinRate's extension (loop clock), or 0
-	bodyRx  int64 // body bytes received, for HTTPBodyMinRate
-
 	ka int // keep-alive timeout once the completed transaction's response has gone
 
 	txn httpTxn
@@ -90,7 +81,13 @@ type httpState struct {
 // the request being answered and its response's state. An HTTP/1
 // connection carries one at a time.
 type httpTxn struct {
-	head bool // a HEAD request: responses carry no body
+	stage txnStage
+	head  bool // a HEAD request: responses carry no body
+
+	// the request body
+	bodyLength int64 // its declared length (Content-Length), or -1
+	bodyDue    int64 // HTTPBodyTimeout's deadline before HTTPBodyMinRate's extension (loop clock), or 0
+	bodyRx     int64 // bytes received, for HTTPBodyMinRate
 
 	status      int
 	headersSent bool
@@ -140,8 +137,21 @@ func (hs *httpState) rx(c *Conn, p []byte) (int, error) {
 			// connection already.
 			return used, nil
 		}
-		switch hs.phase {
-		case phaseHead:
+		switch {
+		case hs.txn.stage == txnResponse:
+			// A pipelined request waits until this one's response is done.
+			return used, nil
+		case hs.txn.stage == txnBody:
+			if used == len(p) {
+				return used, nil
+			}
+			hs.await100 = false // the body comes anyway
+			n, err := c.httpBody(p[used:])
+			used += n
+			if err != nil {
+				return used, err
+			}
+		case hs.phase == phaseHead:
 			if used == len(p) {
 				return used, nil
 			}
@@ -179,7 +189,8 @@ func (hs *httpState) rx(c *Conn, p []byte) (int, error) {
 				return used, nil
 			}
 			c.SetTimeout(NoPendingTimeout, 0)
-			if err := c.serveRequest(); err != nil {
+			hs.beginRequest(c)
+			if err := c.serveRequest(hs); err != nil {
 				return len(p), err
 			}
 			if !c.closed && c.role != hs && c.closing != closeFlush {
@@ -187,17 +198,7 @@ func (hs *httpState) rx(c *Conn, p []byte) (int, error) {
 				n, err := c.role.rx(c, p[used:])
 				return used + n, err
 			}
-		case phaseBody:
-			if used == len(p) {
-				return used, nil
-			}
-			hs.await100 = false // the body comes anyway
-			n, err := c.httpBody(p[used:])
-			used += n
-			if err != nil {
-				return used, err
-			}
-		case phaseDone:
+		default: // phaseDone
 			if hs.bodyLeft == 0 || used == len(p) {
 				// A pipelined request waits until this one's response has
 				// gone (httpNext, from the WRITEABLE that follows the drain).
@@ -213,9 +214,6 @@ func (hs *httpState) rx(c *Conn, p []byte) (int, error) {
 					return used, err
 				}
 			}
-		default:
-			// A pipelined request waits until this one's response is done.
-			return used, nil
 		}
 	}
 }
@@ -247,9 +245,7 @@ func (hs *httpState) write(c *Conn, p []byte, wt WriteType) (int, error) {
 			return len(p), nil
 		}
 		t.txBytes += int64(len(p))
-		if t.txChunked {
-			return c.sendChunk(p, base == WriteHTTPFinal || wt&WriteH2StreamEnd != 0)
-		}
+		return hs.sendBody(c, t, p, base == WriteHTTPFinal || wt&WriteH2StreamEnd != 0)
 	}
 	return c.send(nil, p)
 }
@@ -294,7 +290,7 @@ var (
 // (a callback mount's, then also HTTP_DROP_PROTOCOL, or the vhost's
 // first).
 func (hs *httpState) closed(c *Conn) {
-	if hs.inTransaction() {
+	if hs.txn.active() {
 		c.logAccess() // a transaction cut short
 	}
 	c.endFile()
