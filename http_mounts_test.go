@@ -721,3 +721,30 @@ func TestDeprecateAndListenFD(t *testing.T) {
 		t.Fatal("Deprecate's done never came")
 	}
 }
+
+// TestHTTPCGIProtocolAndLength: a CGI program learns the request's
+// protocol version (SERVER_PROTOCOL) and its body's declared length
+// (CONTENT_LENGTH, absent for a chunked body or none) from the wire that
+// carried the request.
+func TestHTTPCGIProtocolAndLength(t *testing.T) {
+	dir := t.TempDir()
+	env := cgiScript(t, dir, "proto.sh", `cat >/dev/null
+printf 'Content-Type: text/plain\r\n\r\n'
+echo "proto=$SERVER_PROTOCOL length=${CONTENT_LENGTH-none}"
+`)
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh = httpVhost(t, cx, lws.VhostInfo{Mounts: []lws.Mount{{Mountpoint: "/p", Origin: "cgi://" + env}}})
+	})
+	for _, tc := range []struct{ req, want string }{
+		{"GET /p HTTP/1.0\r\n\r\n", "proto=HTTP/1.0 length=none\n"},
+		{"POST /p HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc", "proto=HTTP/1.0 length=3\n"},
+		{"POST /p HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 5\r\n\r\nabcde", "proto=HTTP/1.1 length=5\n"},
+		{"POST /p HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n", "proto=HTTP/1.1 length=none\n"},
+	} {
+		out := exchange(t, addr(vh), tc.req)
+		if !strings.Contains(out, " 200 OK\r\n") || !strings.Contains(out, tc.want) {
+			t.Errorf("%q: %q, want the body %q", tc.req, out, tc.want)
+		}
+	}
+}
