@@ -98,7 +98,7 @@
 // to it, and a child travelling on it (an HTTP/2 stream, a pipelined
 // client transaction, as those come) writes and is flow-controlled
 // through it; [Conn.Network] finds it. Children close before their
-// parent, each with its own close reason; the parent hears
+// parent, each with its own close reason; a parent that is open hears
 // CHILD_CLOSING for each ([Conn.ChildClosing]). A CGI program's pipes
 // are children of the HTTP connection they serve.
 //
