@@ -146,7 +146,7 @@ func (hs *httpState) rx(c *Conn, p []byte) (int, error) {
 				return used, nil
 			}
 			hs.await100 = false // the body comes anyway
-			n, err := c.httpBody(p[used:])
+			n, err := hs.httpBody(c, p[used:])
 			used += n
 			if err != nil {
 				return used, err
@@ -210,7 +210,7 @@ func (hs *httpState) rx(c *Conn, p []byte) (int, error) {
 			used += k
 			hs.bodyLeft -= int64(k)
 			if hs.bodyLeft == 0 {
-				if err := c.httpNext(); err != nil {
+				if err := hs.httpNext(c); err != nil {
 					return used, err
 				}
 			}
@@ -222,7 +222,7 @@ func (hs *httpState) writeable(c *Conn) error {
 	if hs.phase == phaseDone {
 		// What the completed transaction left has drained: on to the
 		// next request.
-		return c.httpNext()
+		return hs.httpNext(c)
 	}
 	if hs.txn.file != nil {
 		return c.sendFilePiece()

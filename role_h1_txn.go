@@ -42,7 +42,7 @@ func (hs *httpState) countRequest(c *Conn) {
 // requestBody reads the request body's framing and reports whether a
 // body follows the head.
 func (hs *httpState) requestBody(c *Conn, t *httpTxn) (bool, error) {
-	if err := c.bodyFraming(); err != nil || c.closed || c.closing == closeFlush {
+	if err := hs.bodyFraming(c); err != nil || c.closed || c.closing == closeFlush {
 		return false, err
 	}
 	body := hs.bodyLeft > 0 || hs.chunked
@@ -114,15 +114,15 @@ func (hs *httpState) endTxn(c *Conn, keep, bodyUnread bool, ka int) error {
 		// response to send) may take this long.
 		c.SetTimeout(PendingTimeoutHTTPContent, c.loop.cx.info.TimeoutSecs)
 	}
-	return c.httpNext()
+	return hs.httpNext(c)
 }
 
 // bodyFraming reads how the request's body is framed: Content-Length or
 // chunked. Requests framed both ways, or with a transfer coding other than
 // chunked, are refused: a proxy in front might read them differently
 // (request smuggling).
-func (c *Conn) bodyFraming() error {
-	ah, hs := c.ah, c.h1state()
+func (hs *httpState) bodyFraming(c *Conn) error {
+	ah := c.ah
 	t := c.txn()
 	hs.bodyLeft, hs.chunked, t.bodyLength = 0, false, -1
 	if ah.Has(hdr.TokenTransferEncoding) {
@@ -161,8 +161,7 @@ func (c *Conn) bodyFraming() error {
 // between deliveries: when an HTTP_BODY callback turns reception off (or
 // a CGI program's input is full), what is left of p is not used, and the
 // loop holds it until reception is back on, as for any role.
-func (c *Conn) httpBody(p []byte) (int, error) {
-	hs := c.h1state()
+func (hs *httpState) httpBody(c *Conn, p []byte) (int, error) {
 	used := 0
 	for used < len(p) && hs.txn.stage == txnBody && !c.closed && !c.rxDisabled && c.closing != closeFlush && c.rxHold&holdCGI == 0 {
 		in := p[used:min(len(p), used+c.rxPieceSize())]
@@ -232,8 +231,8 @@ func (hs *httpState) bodyDroppable() bool {
 // at most one response's remainder for it. When the kernel has taken what
 // was held, onWritable owes the connection a WRITEABLE, and the role's
 // WRITEABLE calls httpNext again.
-func (c *Conn) httpNext() error {
-	hs, l := c.h1state(), c.loop
+func (hs *httpState) httpNext(c *Conn) error {
+	l := c.loop
 	if hs.bodyLeft > 0 {
 		// Reading goes on, to drop the body.
 		c.rxHold &^= holdTxn
