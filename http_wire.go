@@ -26,6 +26,8 @@ func (t *httpTxn) active() bool { return t.stage != txnIdle }
 // the transaction, besides writing response heads.
 type httpWire interface {
 	headWriter
+	// transaction is the HTTP transaction the wire carries.
+	transaction() *httpTxn
 	// countRequest counts a request the wire carries in its vhost's
 	// statistics, once the request has its vhost.
 	countRequest(c *Conn)
@@ -60,10 +62,6 @@ type httpWire interface {
 }
 
 // httpWire returns the wire of the connection's transaction, or nil when
-// it carries none.
-func (c *Conn) httpWire() httpWire {
-	if hs := c.h1state(); hs != nil {
-		return hs
-	}
-	return nil
-}
+// it carries none: the role says (its httpWire operation), so that
+// another wire's role (an HTTP/2 stream) serves the same helpers.
+func (c *Conn) httpWire() httpWire { return c.role.httpWire() }

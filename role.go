@@ -85,6 +85,11 @@ type role interface {
 	// is choked (HTTP/2's flow-control windows). Roles that carry no
 	// metered children give every child unlimited credit.
 	txCredit(c *Conn, add int) int
+	// httpWire returns the wire of the HTTP transaction the connection
+	// carries (HTTP/1's connection state; an HTTP/2 stream's later), or
+	// nil when the role carries none: the response helpers ask it, never
+	// which role they serve.
+	httpWire() httpWire
 }
 
 // setRole moves c to role r (lws's lws_role_transition): the old role's
@@ -111,6 +116,7 @@ func (roleBase) alpn() []string            { return nil }
 func (roleBase) txCredit(*Conn, int) int   { return math.MaxInt }
 func (roleBase) closing(*Conn, error) bool { return false }
 func (roleBase) release(*Conn) bool        { return false }
+func (roleBase) httpWire() httpWire        { return nil }
 func (roleBase) closedEarly(*Conn, error)  {}
 func (roleBase) timedOut(*Conn) bool       { return false }
 

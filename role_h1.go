@@ -15,11 +15,19 @@ import (
 // answered and its response's state, whatever the wire. It is nil when the
 // connection carries no HTTP transaction.
 func (c *Conn) txn() *httpTxn {
-	if hs, ok := c.role.(*httpState); ok {
-		return &hs.txn
+	if w := c.role.httpWire(); w != nil {
+		return w.transaction()
 	}
 	return nil
 }
+
+// httpWire is the role operation: an HTTP/1 server connection's wire is
+// its state.
+func (hs *httpState) httpWire() httpWire { return hs }
+
+// transaction is the one transaction an HTTP/1 connection carries at a
+// time.
+func (hs *httpState) transaction() *httpTxn { return &hs.txn }
 
 // h1state is the connection's HTTP/1 server wire state: parser, keep-alive,
 // request body framing. It is nil when the connection is not an HTTP/1
