@@ -101,7 +101,7 @@ func (vh *Vhost) AdoptDescriptor(ai AdoptInfo) (*Conn, error) {
 	if err := l.register(c); err != nil {
 		return fail(fmt.Errorf("lws: adopt: %w", err))
 	}
-	if ai.Parent != nil && !ai.Parent.closed {
+	if ai.Parent != nil && !ai.Parent.Closed() {
 		c.setParent(ai.Parent)
 	}
 	if len(ai.ReadBuf) > 0 {
@@ -112,7 +112,7 @@ func (vh *Vhost) AdoptDescriptor(ai AdoptInfo) (*Conn, error) {
 	} else {
 		l.adoptAs(c, vp, nil, false)
 	}
-	if c.closed {
+	if c.Closed() {
 		return nil, fmt.Errorf("lws: adopt: closed during adoption: %w", c.closeError())
 	}
 	if len(c.rxHeld) > 0 {
@@ -178,7 +178,7 @@ func (l *loop) acceptConn(vh *Vhost, fd int, peer netip.AddrPort) {
 		return
 	}
 	l.adoptHTTP(c, vh.info.ListenAcceptRole == RoleRawSkt)
-	if !c.closed && vh.group != nil && vh.group.tls {
+	if !c.Closed() && vh.group != nil && vh.group.tls {
 		l.startTLS(c)
 	}
 }
@@ -190,7 +190,7 @@ func (l *loop) adoptHTTP(c *Conn, fallback bool) {
 	c.created = true
 	first := c.vhost.protocols[0]
 	_ = c.callbackProto(first, CallbackWSICreate, nil)
-	if c.closed {
+	if c.Closed() {
 		return
 	}
 	hs := l.newHTTP()
@@ -229,12 +229,12 @@ func (l *loop) adoptAs(c *Conn, vp *vhostProtocol, user any, server bool) {
 	c.created = true
 	first := c.vhost.protocols[0]
 	_ = c.callbackProto(first, CallbackWSICreate, nil)
-	if c.closed {
+	if c.Closed() {
 		return
 	}
 	if server {
 		_ = c.callbackProto(first, CallbackServerNewClientInstantiated, nil)
-		if c.closed {
+		if c.Closed() {
 			return
 		}
 	}

@@ -75,12 +75,12 @@ func (l *loop) releaseAH(c *Conn) {
 	}
 	for i := 0; i < len(p.waiting); i++ {
 		w := p.waiting[i]
-		if !w.closed && !l.peerMayHoldAH(w) {
+		if !w.Closed() && !l.peerMayHoldAH(w) {
 			continue // over its peer's limit: it waits for its peer
 		}
 		p.waiting = append(p.waiting[:i], p.waiting[i+1:]...)
 		w.waitingAH = false
-		if w.closed {
+		if w.Closed() {
 			i--
 			continue
 		}

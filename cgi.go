@@ -453,7 +453,7 @@ func (c *Conn) cgiClose() {
 	if exited, _, _ := st.p.Reap(); !exited {
 		l.reapLater(st.p)
 	}
-	if !c.closed {
+	if !c.Closed() {
 		_ = c.callback(CallbackCGITerminated, []byte(strconv.Itoa(st.p.Pid)))
 	}
 }

@@ -203,7 +203,7 @@ func (cx *Context) ClientConnect(info ClientConnectInfo) (*Conn, error) {
 	}
 	c.setRole(cs)
 	c.bindProtocol(vp, info.Userdata)
-	if info.Parent != nil && !info.Parent.closed {
+	if info.Parent != nil && !info.Parent.Closed() {
 		c.setParent(info.Parent)
 	}
 	c.SetTimeoutDuration(PendingTimeoutAwaitingConnectResponse, cs.timeout)
@@ -249,7 +249,7 @@ func resolveHost(ctx context.Context, host string, timeout time.Duration) ([]net
 }
 
 func (l *loop) resolved(c *Conn, addrs []netip.Addr, err error) {
-	if c.closed {
+	if c.Closed() {
 		return
 	}
 	if err != nil {
@@ -268,7 +268,7 @@ func (l *loop) serviceConnects() {
 		q := l.connectQ
 		l.connectQ = nil
 		for _, c := range q {
-			if !c.closed {
+			if !c.Closed() {
 				l.startConnect(c)
 			}
 		}
@@ -279,7 +279,7 @@ func (l *loop) serviceConnects() {
 // non-blocking connect is under way.
 func (l *loop) startConnect(c *Conn) {
 	cs := c.clientInfo()
-	if l.ensureCreated(c); c.closed {
+	if l.ensureCreated(c); c.Closed() {
 		return
 	}
 	for cs.next < len(cs.addrs) {
@@ -309,7 +309,7 @@ func (l *loop) startConnect(c *Conn) {
 			l.clientFail(c, fmt.Sprintf("connect to %s refused by the protocol: %v", cs.target(), err))
 			return
 		}
-		if c.closed {
+		if c.Closed() {
 			return
 		}
 		if cs.iface.IsValid() {
@@ -407,12 +407,12 @@ func (l *loop) connected(c *Conn) {
 
 // clientFail reports CLIENT_CONNECTION_ERROR and closes the connection.
 func (l *loop) clientFail(c *Conn, text string) {
-	if c.closed {
+	if c.Closed() {
 		return
 	}
 	cs := c.clientInfo()
 	logf(LogClient, "lws: client %s: %s", cs.target(), text)
-	if l.ensureCreated(c); c.closed {
+	if l.ensureCreated(c); c.Closed() {
 		return
 	}
 	cs.failed = true

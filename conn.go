@@ -48,10 +48,9 @@ type Conn struct {
 	kind connKind
 
 	// lifecycle
-	created     bool // WSI_CREATE was delivered
-	established bool // the role's adoption or connected reason was delivered
-	closed      bool
-	closing     closeState // how an open connection is on its way to closing
+	created     bool       // WSI_CREATE was delivered
+	established bool       // the role's adoption or connected reason was delivered
+	closing     closeState // how the connection is on its way to closing, or closeDone
 
 	// writeable machinery
 	wantWriteable bool
@@ -216,7 +215,7 @@ func (c *Conn) ChildClosing() *Conn {
 func (c *Conn) IsClient() bool { return c.kind == kindClient }
 
 // Closed reports whether the connection has closed.
-func (c *Conn) Closed() bool { return c.closed }
+func (c *Conn) Closed() bool { return c.closing == closeDone }
 
 // String describes the connection for logs.
 func (c *Conn) String() string {
@@ -292,7 +291,7 @@ func (c *Conn) callbackProto(vp *vhostProtocol, reason Reason, in []byte) (err e
 // routes the WRITEABLE to it; a child its network connection's role gives
 // no tx credit keeps its request until credit arrives.
 func (c *Conn) CallbackOnWritable() {
-	if c.closed || c.kind == kindVhostProtocol || c.kind == kindListener {
+	if c.Closed() || c.kind == kindVhostProtocol || c.kind == kindListener {
 		return
 	}
 	if c.isStream() {
@@ -323,7 +322,7 @@ func (cx *Context) CallbackOnWritableAllProtocol(protocol string) {
 // For a stream child (see Network) it turns reception on or off for its
 // network connection, every child of which it then holds or releases.
 func (c *Conn) RxFlowControl(enable bool) error {
-	if c.closed {
+	if c.Closed() {
 		return ErrClosed
 	}
 	c = c.Network()
@@ -378,7 +377,7 @@ func (cx *Context) RxFlowAllowAllProtocol(protocol string) {
 // secs may be ToKillAsync to close at the next pass of the loop, or
 // ToKillSync to close at once.
 func (c *Conn) SetTimeout(reason PendingTimeout, secs int) {
-	if c.closed || c.kind == kindVhostProtocol {
+	if c.Closed() || c.kind == kindVhostProtocol {
 		return
 	}
 	l := c.loop
@@ -406,7 +405,7 @@ func (c *Conn) SetTimeoutDuration(reason PendingTimeout, d time.Duration) {
 		c.SetTimeout(reason, 0)
 		return
 	}
-	if c.closed || c.kind == kindVhostProtocol {
+	if c.Closed() || c.kind == kindVhostProtocol {
 		return
 	}
 	c.timeoutReason = reason
@@ -427,7 +426,7 @@ const TimerCancel time.Duration = -1
 // negative d) disarms it. Re-arm it from the TIMER callback for a periodic
 // timer.
 func (c *Conn) SetTimer(d time.Duration) {
-	if c.closed || c.kind == kindVhostProtocol {
+	if c.Closed() || c.kind == kindVhostProtocol {
 		return
 	}
 	l := c.loop

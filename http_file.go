@@ -493,7 +493,7 @@ func (c *Conn) fileCompleted() error {
 	if err := c.callback(CallbackHTTPFileCompletion, nil); err != nil {
 		return err
 	}
-	if c.closed {
+	if c.Closed() {
 		return nil
 	}
 	return c.HTTPTransactionCompleted()

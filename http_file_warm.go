@@ -82,7 +82,7 @@ func (l *loop) pumpWarm() {
 		w := l.warmQ[0]
 		l.warmQ[0] = fileWarm{}
 		l.warmQ = l.warmQ[1:]
-		if w.c.closed || w.c.txn() == nil || w.c.txn().file != w.ft {
+		if w.c.Closed() || w.c.txn() == nil || w.c.txn().file != w.ft {
 			continue // gone meanwhile
 		}
 		f, ok := w.ft.f.(*os.File)
@@ -121,7 +121,7 @@ func (l *loop) pumpWarm() {
 // fileWarmed goes on sending the connection's file once a worker has
 // read its next piece.
 func (c *Conn) fileWarmed(ft *fileTx) {
-	if c.closed || c.txn() == nil || c.txn().file != ft {
+	if c.Closed() || c.txn() == nil || c.txn().file != ft {
 		return
 	}
 	ft.warming = false

@@ -36,7 +36,7 @@ func (c *Conn) serveRequest(w httpWire) error {
 	t.mount, t.handling404 = nil, false
 	method := ah.Method()
 	t.head = method == hdr.TokenHeadURI
-	if err := c.selectVhost(); err != nil || c.closed || c.closing == closeFlush {
+	if err := c.selectVhost(); err != nil || c.Closed() || c.closing == closeFlush {
 		return err
 	}
 	w.countRequest(c)
@@ -59,7 +59,7 @@ func (c *Conn) serveRequest(w httpWire) error {
 		return c.replyStatus(405, "CONNECT is not served")
 	}
 	body, err := w.requestBody(c, t)
-	if err != nil || c.closed || c.closing == closeFlush {
+	if err != nil || c.Closed() || c.closing == closeFlush {
 		return err
 	}
 	if body {
@@ -75,11 +75,11 @@ func (c *Conn) serveRequest(w httpWire) error {
 	}
 	m := c.vhost.findMount(uri, ah.Has(hdr.TokenUpgrade))
 	t.mount = m
-	if err := c.bindForMount(m); err != nil || c.closed {
+	if err := c.bindForMount(m); err != nil || c.Closed() {
 		return err
 	}
 	err = c.dispatchMount(m, method, uri)
-	if err == nil && !c.closed && t.stage == txnBody && !t.headersSent {
+	if err == nil && !c.Closed() && t.stage == txnBody && !t.headersSent {
 		err = w.continueBody(c, t)
 	}
 	return err
@@ -243,7 +243,7 @@ func (c *Conn) bodyComplete() error {
 // (FinalizeHTTPHeader), so that a pipelined request is never dropped
 // silently.
 func (c *Conn) HTTPTransactionCompleted() error {
-	if c.closed {
+	if c.Closed() {
 		return ErrClosed
 	}
 	t := c.txn()

@@ -276,7 +276,7 @@ func (l *loop) service(timeout time.Duration) error {
 		if fd < 0 || fd >= len(l.fds) {
 			continue
 		}
-		if c := l.fds[fd]; c != nil && !c.closed {
+		if c := l.fds[fd]; c != nil && !c.Closed() {
 			l.handleEvent(c, ev.Events)
 		}
 	}
@@ -346,7 +346,7 @@ func (l *loop) handleEvent(c *Conn, ev uint32) {
 			return
 		}
 		l.finishConnect(c)
-		if c.closed || c.connecting || !c.established {
+		if c.Closed() || c.connecting || !c.established {
 			return
 		}
 		// Connected: anything else in this event is for the new connection.
@@ -365,7 +365,7 @@ func (l *loop) handleEvent(c *Conn, ev uint32) {
 	}
 	if ev&poll.Out != 0 {
 		l.onWritable(c)
-		if c.closed {
+		if c.Closed() {
 			return
 		}
 	}
@@ -413,7 +413,7 @@ func (l *loop) serviceReady() {
 	l.ready = l.readyNext[:0]
 	for _, c := range list {
 		c.inReadyList = false
-		if !c.closed {
+		if !c.Closed() {
 			l.serviceRx(c)
 		}
 	}
@@ -446,7 +446,7 @@ func (l *loop) serviceRx(c *Conn) {
 	}
 	if st := c.tlsState(); st != nil && st.more && len(c.rxHeld) == 0 {
 		l.deliverTLS(c, nil)
-		if !c.closed && c.readReady && !c.rxDisabled {
+		if !c.Closed() && c.readReady && !c.rxDisabled {
 			l.queueReady(c)
 		}
 		return
@@ -494,7 +494,7 @@ func (l *loop) serviceRx(c *Conn) {
 	} else {
 		l.deliver(c, l.rbuf[:n])
 	}
-	if c.closed {
+	if c.Closed() {
 		return
 	}
 	if c.readReady && !c.rxDisabled {
@@ -518,7 +518,7 @@ func (l *loop) deliver(c *Conn, p []byte) {
 		l.userClose(c, err)
 		return
 	}
-	if used < len(p) && !c.closed {
+	if used < len(p) && !c.Closed() {
 		c.rxHeld = append(c.rxHeld, p[used:]...)
 	}
 }
@@ -530,7 +530,7 @@ func (l *loop) deliverHeld(c *Conn) {
 		l.userClose(c, err)
 		return
 	}
-	if c.closed {
+	if c.Closed() {
 		return
 	}
 	if used < len(held) {
@@ -554,7 +554,7 @@ func (l *loop) serviceFile(c *Conn) {
 		l.closeConn(c, err)
 		return
 	}
-	if c.closed {
+	if c.Closed() {
 		return
 	}
 	pfd := [1]unix.PollFd{{Fd: c.fd, Events: unix.POLLIN}}
@@ -593,7 +593,7 @@ func (l *loop) serviceWrites() {
 	l.write = l.writeNext[:0]
 	for _, c := range list {
 		c.inWriteList = false
-		if c.closed {
+		if c.Closed() {
 			continue
 		}
 		if c.wantWriteable && c.writeReady && len(c.out) == 0 && !c.connecting {
@@ -601,7 +601,7 @@ func (l *loop) serviceWrites() {
 				l.userClose(c, err)
 				continue
 			}
-			if c.closed {
+			if c.Closed() {
 				continue
 			}
 			if c.closing == closeFlush && len(c.out) == 0 {
@@ -627,13 +627,13 @@ func (l *loop) writeable(c *Conn) error {
 	for range corkRounds {
 		c.wantWriteable = false
 		err = c.role.writeable(c)
-		if err != nil || c.closed || !c.wantWriteable || len(c.out) > 0 ||
+		if err != nil || c.Closed() || !c.wantWriteable || len(c.out) > 0 ||
 			len(l.stage) >= corkLimit || !c.writeReady {
 			break
 		}
 	}
 	l.cork = nil
-	if c.closed {
+	if c.Closed() {
 		l.stage = l.stage[:0]
 		return err
 	}
@@ -661,7 +661,7 @@ func (l *loop) runTimers() {
 			l.checkValidity(e.conn)
 		case timerConn:
 			c := e.conn
-			if !c.closed {
+			if !c.Closed() {
 				if err := c.callback(CallbackTimer, nil); err != nil {
 					l.userClose(c, err)
 				}
@@ -690,7 +690,7 @@ func (e *TimeoutError) Error() string {
 }
 
 func (l *loop) onTimeout(c *Conn) {
-	if c.closed {
+	if c.Closed() {
 		return
 	}
 	reason := c.timeoutReason
@@ -716,7 +716,7 @@ func (l *loop) onTimeout(c *Conn) {
 // userClose closes c because its protocol asked (an error returned from a
 // callback, or Close): the role may first run its closing handshake.
 func (l *loop) userClose(c *Conn, why error) {
-	if c.closed {
+	if c.Closed() {
 		return
 	}
 	if why == errResponseSent {
@@ -744,7 +744,8 @@ func (l *loop) userClose(c *Conn, why error) {
 //   - the peer's end of file closes at once, or once the protocol has
 //     written what it owes (closeIdle).
 
-// closeState is how an open connection is on its way to closing.
+// closeState is how a connection is on its way to closing, or that it
+// has closed: the one close state of a connection.
 type closeState uint8
 
 const (
@@ -752,6 +753,7 @@ const (
 	closeIdle                     // the peer finished sending: close once the protocol writes no more and what is held has gone
 	closeFlush                    // nothing more is read or written: close (closeFlushed) once what is held has gone
 	closeLinger                   // the final response has gone and the sending side is shut: reading and dropping until the peer closes
+	closeDone                     // closed: the close reasons were delivered (Conn.Closed)
 )
 
 // lingerLimit and lingerSecs bound a lingering close: how much of what
@@ -771,7 +773,7 @@ const (
 func (c *Conn) closeWhenFlushed() error {
 	l := c.loop
 	switch {
-	case c.closed:
+	case c.Closed():
 		return errResponseSent
 	case c.closing == closeLinger:
 		// The last response went already: nothing is left to send.
@@ -804,7 +806,7 @@ func (c *Conn) closeWhenFlushed() error {
 // (closeWhenFlushed; onWritable comes back here once it has); shutting
 // down earlier would cut the response short with a clean end of file.
 func (l *loop) closeFlushed(c *Conn) {
-	if c.closed {
+	if c.Closed() {
 		return
 	}
 	if c.held() > 0 && c.closing != closeLinger {
@@ -835,7 +837,7 @@ func (l *loop) closeFlushed(c *Conn) {
 // system call fails in a place that cannot close at once, and by
 // closeWhenFlushed when nothing is left to send.
 func (l *loop) killLater(c *Conn, err error) {
-	if c.closed {
+	if c.Closed() {
 		return
 	}
 	if c.closeError() == nil {
@@ -902,7 +904,7 @@ func (l *loop) accept(ls *Conn) {
 			continue
 		}
 		l.acceptConn(ls.vhost, nfd, peer)
-		if ls.closed {
+		if ls.Closed() {
 			return
 		}
 	}
@@ -939,10 +941,10 @@ func (l *loop) logLimit(format string, args ...any) {
 // CLIENT_CONNECTION_ERROR for a client that never connected), the
 // parent's CHILD_CLOSING, WSI_DESTROY, and the descriptor.
 func (l *loop) closeConn(c *Conn, why error) {
-	if c.closed {
+	if c.Closed() {
 		return
 	}
-	c.closed = true
+	c.closing = closeDone
 	// A stream child leaves the transport, its network connection's, alone.
 	stream := c.isStream()
 	if !stream {
@@ -962,7 +964,7 @@ func (l *loop) closeConn(c *Conn, why error) {
 		c.role.closedEarly(c, why)
 	}
 	if p := c.Parent(); p != nil {
-		if !p.closed {
+		if !p.Closed() {
 			p.rare.closingChild = c
 			if err := p.callback(CallbackChildClosing, nil); err != nil {
 				l.killLater(p, err)
@@ -1039,7 +1041,7 @@ func (l *loop) closeVhostConns(vh *Vhost) {
 // vhost was destroyed.
 func (l *loop) closeAll() {
 	for _, c := range l.fds {
-		if c != nil && !c.closed {
+		if c != nil && !c.Closed() {
 			l.closeConn(c, ErrContextDestroyed)
 		}
 	}

@@ -117,7 +117,7 @@ func (c *Conn) addTxCredit(n int) int {
 	}
 	nc := c.Network()
 	cr := nc.role.txCredit(c, n)
-	if n > 0 && cr > 0 && c.wantWriteable && !c.closed {
+	if n > 0 && cr > 0 && c.wantWriteable && !c.Closed() {
 		nc.askWriteable()
 	}
 	return cr
@@ -153,7 +153,7 @@ func (n *Conn) writeableChild() bool {
 	var at **Conn
 	for pp := &n.rare.firstChild; *pp != nil; pp = &(*pp).rare.nextSibling {
 		ch := *pp
-		if ch.netConn != n.netConn || ch.closed || !ch.wantWriteable || ch.txCredit() <= 0 {
+		if ch.netConn != n.netConn || ch.Closed() || !ch.wantWriteable || ch.txCredit() <= 0 {
 			continue
 		}
 		if pick != nil {

@@ -18,7 +18,7 @@ func (cgiPipe) closed(*Conn)                                      {}
 // pipeOwner returns the HTTP connection a CGI pipe serves: its parent.
 func pipeOwner(pc *Conn) (*Conn, error) {
 	parent := pc.Parent()
-	if parent == nil || parent.closed || parent.txn() == nil || parent.txn().cgi == nil {
+	if parent == nil || parent.Closed() || parent.txn() == nil || parent.txn().cgi == nil {
 		return nil, errors.New("lws: CGI pipe without its connection")
 	}
 	return parent, nil

@@ -139,7 +139,7 @@ func (hs *httpState) rx(c *Conn, p []byte) (int, error) {
 	}
 	used := 0
 	for {
-		if c.closed || c.role != hs || c.closing == closeFlush || c.rxDisabled {
+		if c.Closed() || c.role != hs || c.closing == closeFlush || c.rxDisabled {
 			// Closed, closing, or another role: the request switched
 			// protocols or fell back to RAW, and hs may serve another
 			// connection already.
@@ -201,7 +201,7 @@ func (hs *httpState) rx(c *Conn, p []byte) (int, error) {
 			if err := c.serveRequest(hs); err != nil {
 				return len(p), err
 			}
-			if !c.closed && c.role != hs && c.closing != closeFlush {
+			if !c.Closed() && c.role != hs && c.closing != closeFlush {
 				// The rest of p belongs to the role the request switched to.
 				n, err := c.role.rx(c, p[used:])
 				return used + n, err
@@ -323,7 +323,7 @@ func (l *loop) fallbackToRaw(c *Conn, p []byte) (int, error) {
 	if err := c.callback(CallbackRawAdopt, nil); err != nil {
 		return len(p), err
 	}
-	if c.closed {
+	if c.Closed() {
 		return len(p), nil
 	}
 	return c.role.rx(c, p)

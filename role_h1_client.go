@@ -140,7 +140,7 @@ func (c *Conn) httpClientStart() error {
 
 func (hc *httpClientState) rx(c *Conn, p []byte) (int, error) {
 	used := 0
-	for used < len(p) && !c.closed && !c.rxDisabled {
+	for used < len(p) && !c.Closed() && !c.rxDisabled {
 		switch hc.phase {
 		case hcSending:
 			// A server may answer before the body is sent (an error):
@@ -270,7 +270,7 @@ func (c *Conn) httpClientBody(p []byte) (int, error) {
 		if err := c.callback(CallbackReceiveClientHTTPRead, data); err != nil {
 			return used, err
 		}
-		if c.closed {
+		if c.Closed() {
 			return used, nil
 		}
 	}

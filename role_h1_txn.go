@@ -42,7 +42,7 @@ func (hs *httpState) countRequest(c *Conn) {
 // requestBody reads the request body's framing and reports whether a
 // body follows the head.
 func (hs *httpState) requestBody(c *Conn, t *httpTxn) (bool, error) {
-	if err := hs.bodyFraming(c); err != nil || c.closed || c.closing == closeFlush {
+	if err := hs.bodyFraming(c); err != nil || c.Closed() || c.closing == closeFlush {
 		return false, err
 	}
 	body := hs.bodyLeft > 0 || hs.chunked
@@ -163,7 +163,7 @@ func (hs *httpState) bodyFraming(c *Conn) error {
 // loop holds it until reception is back on, as for any role.
 func (hs *httpState) httpBody(c *Conn, p []byte) (int, error) {
 	used := 0
-	for used < len(p) && hs.txn.stage == txnBody && !c.closed && !c.rxDisabled && c.closing != closeFlush && c.rxHold&holdCGI == 0 {
+	for used < len(p) && hs.txn.stage == txnBody && !c.Closed() && !c.rxDisabled && c.closing != closeFlush && c.rxHold&holdCGI == 0 {
 		in := p[used:min(len(p), used+c.rxPieceSize())]
 		var data []byte
 		if hs.chunked {
@@ -187,7 +187,7 @@ func (hs *httpState) httpBody(c *Conn, p []byte) (int, error) {
 			if err := c.deliverBody(data); err != nil {
 				return used, err
 			}
-			if c.closed || c.closing == closeFlush {
+			if c.Closed() || c.closing == closeFlush {
 				// The transaction ended before its body and the
 				// connection closes: the rest is of no use.
 				return len(p), nil

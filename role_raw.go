@@ -16,7 +16,7 @@ func (roleRawSkt) rx(c *Conn, p []byte) (int, error) {
 		n := min(len(p)-used, c.rxPieceSize())
 		err := c.callback(CallbackRawRX, p[used:used+n])
 		used += n
-		if err != nil || c.closed || c.rxDisabled || c.role != rawSkt {
+		if err != nil || c.Closed() || c.rxDisabled || c.role != rawSkt {
 			return used, err
 		}
 	}

@@ -134,7 +134,7 @@ func (w *wsState) rx(c *Conn, p []byte) (int, error) {
 	}
 	used := 0
 	for used < len(p) {
-		if c.closed || c.rxDisabled || c.rxHold != 0 {
+		if c.Closed() || c.rxDisabled || c.rxHold != 0 {
 			break
 		}
 		b := p[used:]
@@ -266,7 +266,7 @@ func (w *wsState) deliver(c *Conn, p []byte, owned, final bool) error {
 		err := c.callback(wsReceiveReason(c), p[:n])
 		w.first = false
 		p = p[n:]
-		if err != nil || c.closed || len(p) == 0 {
+		if err != nil || c.Closed() || len(p) == 0 {
 			return err
 		}
 		if c.rxDisabled || c.rxHold != 0 {
@@ -300,7 +300,7 @@ func (w *wsState) writeable(c *Conn) error {
 		reason = CallbackClientWriteable
 	}
 	err := c.dispatchWriteable(reason)
-	if err == nil && w.failPending && !c.closed &&
+	if err == nil && w.failPending && !c.Closed() &&
 		(!c.wantWriteable || c.loop.now() >= w.aux.failDeadline) {
 		w.failPending = false
 		return c.wsFail(w.aux.failCode, w.aux.failReason)

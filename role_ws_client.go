@@ -41,7 +41,7 @@ func (hs *wsClientState) rx(c *Conn, p []byte) (int, error) {
 			if err := c.wsClientFinish(); err != nil {
 				return used, err
 			}
-			if c.closed || c.websocket() == nil {
+			if c.Closed() || c.websocket() == nil {
 				return used, nil
 			}
 			n, err := c.role.rx(c, p[used:])

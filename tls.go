@@ -509,7 +509,7 @@ func (l *loop) handshakeWorker(c *Conn) bool {
 // resumeTLS queues, for a worker, a handshake whose peer's bytes have come
 // while it waited without one.
 func (l *loop) resumeTLS(c *Conn, st *tlsState) {
-	if c.closed || c.tlsState() != st {
+	if c.Closed() || c.tlsState() != st {
 		select {
 		case st.grant <- false:
 		default:
@@ -636,12 +636,12 @@ func (l *loop) handshakeDone(c *Conn, st *tlsState, err error) {
 		_ = st.hs.Close()
 		st.hs = nil
 	}
-	if c.closed || c.tlsState() != st {
+	if c.Closed() || c.tlsState() != st {
 		return
 	}
 	if err != nil {
 		_ = c.sslInfo(SSLCBAlert, err)
-		if c.closed {
+		if c.Closed() {
 			return
 		}
 		if c.kind == kindClient {
@@ -656,7 +656,7 @@ func (l *loop) handshakeDone(c *Conn, st *tlsState, err error) {
 		l.closeConn(c, err)
 		return
 	}
-	if c.closed {
+	if c.Closed() {
 		return
 	}
 	if c.kind == kindClient {
@@ -665,7 +665,7 @@ func (l *loop) handshakeDone(c *Conn, st *tlsState, err error) {
 		l.timers.cancel(&c.timeout)
 		c.timeoutReason = NoPendingTimeout
 		l.connected(c)
-		if !c.closed {
+		if !c.Closed() {
 			c.readReady = true
 			l.queueReady(c)
 			l.updateInterest(c)
@@ -717,7 +717,7 @@ func (l *loop) deliverTLS(c *Conn, p []byte) {
 		}
 	}
 	st.more = false
-	for !c.closed {
+	for !c.Closed() {
 		if c.rxDisabled || c.rxHold != 0 || len(c.rxHeld) > 0 {
 			st.more = true
 			break
@@ -745,13 +745,13 @@ func (l *loop) deliverTLS(c *Conn, p []byte) {
 		l.closeConn(c, err)
 		return
 	}
-	if len(t.in) > 0 && !c.closed {
+	if len(t.in) > 0 && !c.Closed() {
 		// What is left must outlive the loop's read buffer.
 		t.owned = append(t.owned[:0], t.in...)
 		t.in = t.owned
 	}
 	// crypto/tls may have answered something (a key update).
-	if len(t.out) > 0 && !c.closed {
+	if len(t.out) > 0 && !c.Closed() {
 		_ = c.sendCiphertext()
 	}
 }

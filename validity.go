@@ -31,7 +31,7 @@ func (c *Conn) startValidity() {
 // silent for too long, asks one silent for a while for a sign of life,
 // or waits again.
 func (l *loop) checkValidity(c *Conn) {
-	if c.closed {
+	if c.Closed() {
 		return
 	}
 	last, ok := c.role.heard(c)

@@ -654,7 +654,7 @@ func adoptListener(fd int) (int, int, error) {
 func (cx *Context) Deprecate(done func()) {
 	l := cx.loop
 	for _, vh := range cx.vhosts {
-		if g := vh.group; g != nil && g.listener != nil && !g.listener.closed {
+		if g := vh.group; g != nil && g.listener != nil && !g.listener.Closed() {
 			l.closeConn(g.listener, errDeprecated)
 		}
 	}
@@ -671,7 +671,7 @@ var errDeprecated = errors.New("lws: context deprecated")
 func (cx *Context) liveConns() int {
 	n := 0
 	for _, c := range cx.loop.fds {
-		if c != nil && !c.closed && c.kind != kindListener {
+		if c != nil && !c.Closed() && c.kind != kindListener {
 			n++
 		}
 	}

@@ -45,7 +45,7 @@ func (p *workPool) pump() {
 		c := p.queue[0]
 		p.queue[0] = nil
 		p.queue = p.queue[1:]
-		if c.closed {
+		if c.Closed() {
 			continue
 		}
 		if p.start(c) {

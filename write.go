@@ -37,7 +37,7 @@ func (e *writeRuleError) Is(target error) bool { return target == ErrIllegalWrit
 // len(p) when the data was sent or taken over, or an error if the
 // connection is dead (the connection then closes).
 func (c *Conn) Write(p []byte, wt WriteType) (int, error) {
-	if c.closed {
+	if c.Closed() {
 		return 0, ErrClosed
 	}
 	if !c.permit {
@@ -70,7 +70,7 @@ func (c *Conn) Write(p []byte, wt WriteType) (int, error) {
 // A stream child (see Network) is choked when its network connection is,
 // and while its network connection's role gives it no tx credit.
 func (c *Conn) SendPipeChoked() bool {
-	if c.closed {
+	if c.Closed() {
 		return true
 	}
 	n := c

@@ -60,7 +60,7 @@ func (c *Conn) wsServerUpgrade() error {
 	c.unbindProtocol()
 	c.bindProtocol(vp, nil)
 	_ = c.callback(CallbackWSServerBindProtocol, nil)
-	if c.closed {
+	if c.Closed() {
 		return nil
 	}
 	if err := c.callback(CallbackFilterProtocolConnection, []byte(name)); err != nil {
