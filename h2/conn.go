@@ -1,0 +1,797 @@
+package h2
+
+import (
+	"errors"
+
+	"golang.org/x/net/http2"
+)
+
+// Preface is the client connection preface (RFC 9113 section 3.4).
+const Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+const frameHeaderLen = 9
+
+// Config holds the connection's limits and advertised settings. A zero
+// field takes its default.
+type Config struct {
+	// MaxConcurrentStreams is advertised as SETTINGS_MAX_CONCURRENT_STREAMS;
+	// a HEADERS frame opening one more stream is refused with
+	// RST_STREAM REFUSED_STREAM. Default 100, RFC 9113's recommended
+	// minimum (lws's stock setting is 24).
+	MaxConcurrentStreams uint32
+	// InitialWindowSize is each stream's receive window, advertised as
+	// SETTINGS_INITIAL_WINDOW_SIZE. Default 65535, the protocol's.
+	InitialWindowSize uint32
+	// ConnWindowSize is the connection's receive window; above 65535 the
+	// difference is granted by a WINDOW_UPDATE right after the server
+	// preface. Default 1 MiB: it bounds what the loop may have to hold
+	// for all streams' consumers together.
+	ConnWindowSize uint32
+	// MaxFrameSize is advertised as SETTINGS_MAX_FRAME_SIZE; a larger
+	// frame is a FRAME_SIZE_ERROR. It also sizes the buffer kept for a
+	// frame split across reads. Default 16384 (lws's stock setting, the
+	// protocol's minimum).
+	MaxFrameSize uint32
+	// MaxHeaderListSize is advertised as SETTINGS_MAX_HEADER_LIST_SIZE and
+	// bounds the size of an encoded header block (HEADERS plus
+	// CONTINUATION); a larger block ends the connection with
+	// ENHANCE_YOUR_CALM, as lws does. Default 65536 (lws's stock setting).
+	MaxHeaderListSize uint32
+	// HeaderTableSize is advertised as SETTINGS_HEADER_TABLE_SIZE: the
+	// largest dynamic table the server's HPACK decoder keeps. Default
+	// 4096, the protocol's.
+	HeaderTableSize uint32
+	// NoConnectProtocol leaves SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC
+	// 8441, WebSocket over HTTP/2) unadvertised; by default it is
+	// advertised, as lws does.
+	NoConnectProtocol bool
+	// MaxContinuations bounds the CONTINUATION frames of one header
+	// block; more end the connection with ENHANCE_YOUR_CALM. Default 64
+	// (lws's).
+	MaxContinuations int
+	// MaxResets bounds the streams reset without completing: each reset
+	// by the peer, or by the server because of the peer, spends one; each
+	// stream that completes normally earns one back, up to MaxResets.
+	// When none is left the connection ends with ENHANCE_YOUR_CALM (the
+	// "rapid reset" attack). Default 200.
+	MaxResets int
+	// MaxPendingControl bounds the frames the connection queues on its
+	// own account in answer to the peer (SETTINGS and PING
+	// acknowledgements, RST_STREAM) while the loop has not drained the
+	// output; more end the connection with ENHANCE_YOUR_CALM (SETTINGS,
+	// PING and reset floods). Default 50 (lws's bound on its pending
+	// protocol sends).
+	MaxPendingControl int
+	// MaxEmptyFrames bounds consecutive frames that carry nothing: DATA
+	// without payload or END_STREAM, HEADERS or CONTINUATION with an
+	// empty fragment that do not end the block. More end the connection
+	// with ENHANCE_YOUR_CALM. Default 100.
+	MaxEmptyFrames int
+}
+
+func (c *Config) setDefaults() {
+	def := func(v *uint32, d uint32) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	defInt := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.MaxConcurrentStreams, 100)
+	def(&c.InitialWindowSize, defaultWindow)
+	def(&c.ConnWindowSize, 1<<20)
+	def(&c.MaxFrameSize, 16384)
+	def(&c.MaxHeaderListSize, 65536)
+	def(&c.HeaderTableSize, 4096)
+	defInt(&c.MaxContinuations, 64)
+	defInt(&c.MaxResets, 200)
+	defInt(&c.MaxPendingControl, 50)
+	defInt(&c.MaxEmptyFrames, 100)
+	c.InitialWindowSize = min(c.InitialWindowSize, maxWindow)
+	c.ConnWindowSize = max(min(c.ConnWindowSize, maxWindow), defaultWindow)
+	c.MaxFrameSize = min(max(c.MaxFrameSize, 16384), 1<<24-1)
+}
+
+// PeerSettings are the settings the client sent, with the protocol's
+// defaults for those it did not send.
+type PeerSettings struct {
+	HeaderTableSize      uint32
+	MaxConcurrentStreams uint32 // 0: no limit announced
+	InitialWindowSize    uint32
+	MaxFrameSize         uint32
+	MaxHeaderListSize    uint32 // 0: no limit announced
+	ConnectProtocol      bool
+}
+
+// EventKind says what an Event reports.
+type EventKind uint8
+
+// The events Feed returns.
+const (
+	// EventNone: Feed needs more input.
+	EventNone EventKind = iota
+	// EventHeaders: a complete header block for Stream, to be decoded
+	// by the connection's one HPACK decoder in the order the blocks come.
+	// EndStream: the peer has ended its side. Trailers: the block follows
+	// the request's, and ends the stream. Discard: the stream has been
+	// refused or reset; the block must still be decoded, for the HPACK
+	// dynamic table, and its result dropped.
+	EventHeaders
+	// EventData: DATA for Stream, Data its payload (padding removed).
+	// The user calls Consumed(Stream, len(Data)) once it has used the
+	// bytes. EndStream: the peer has ended its side.
+	EventData
+	// EventReset: Stream was reset and is closed; Code says why and
+	// Local whether the server reset it (then a RST_STREAM is queued).
+	EventReset
+	// EventWindow: the send window grew: of Stream, or of the connection
+	// when Stream is 0; SendAllowance may have grown.
+	EventWindow
+	// EventSettings: the peer's SETTINGS were applied (PeerSettings);
+	// every stream's send window may have moved.
+	EventSettings
+	// EventGoAway: the peer sent GOAWAY: it opens no more streams and
+	// processes none above LastStream. Code and Debug are its.
+	EventGoAway
+	// EventConnError: the connection failed (Err is a *ConnError); a
+	// GOAWAY is queued and the connection takes no more input.
+	EventConnError
+)
+
+// Event is what Feed reports. Its byte slices are valid until the next
+// call of Feed.
+type Event struct {
+	Kind       EventKind
+	Stream     uint32
+	EndStream  bool
+	Trailers   bool
+	Discard    bool
+	Local      bool
+	Block      []byte
+	Data       []byte
+	Code       http2.ErrCode
+	LastStream uint32
+	Debug      []byte
+	Err        error
+}
+
+// Conn is the server side of one HTTP/2 connection, without I/O: the
+// loop feeds it the bytes it reads (Feed), and writes the bytes it queues
+// (Output, Sent). Methods are not safe for concurrent use; the loop owns
+// the connection.
+type Conn struct {
+	cfg  Config
+	peer PeerSettings
+	fr   *http2.Framer
+	rd   frameReader
+	wr   outWriter
+
+	next     Event  // an event for the next call of Feed
+	prefaceN int    // bytes of the client preface matched so far
+	pend     []byte // a frame split across calls of Feed
+	err      *ConnError
+
+	streams     map[uint32]*stream
+	free        []*stream
+	lastStream  uint32 // highest stream id the peer opened
+	goneAway    bool   // the server sent GOAWAY
+	resets      resetRing
+	acked       bool // the peer acknowledged the server's SETTINGS
+	resetTokens int
+	control     int
+	empties     int
+
+	// header block under assembly
+	hb struct {
+		active    bool
+		stream    uint32
+		endStream bool
+		trailers  bool
+		discard   bool
+		conts     int
+		buf       []byte
+	}
+
+	sendWin     int64
+	recvWin     int64
+	recvUnacked int64
+}
+
+// frameReader hands the Framer one whole frame.
+type frameReader struct{ b []byte }
+
+func (r *frameReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, errNoInput
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+var errNoInput = errors.New("h2: frame read past its end")
+
+// outWriter appends what the Framer writes to the connection's output.
+type outWriter struct{ b []byte }
+
+func (w *outWriter) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
+}
+
+// NewConn makes the server side of a connection and queues the server
+// preface: its SETTINGS and, for a connection window above the default, a
+// WINDOW_UPDATE.
+func NewConn(cfg Config) *Conn {
+	cfg.setDefaults()
+	c := &Conn{
+		cfg:         cfg,
+		streams:     make(map[uint32]*stream),
+		sendWin:     defaultWindow,
+		recvWin:     int64(cfg.ConnWindowSize),
+		resetTokens: cfg.MaxResets,
+		peer: PeerSettings{
+			HeaderTableSize:   4096,
+			InitialWindowSize: defaultWindow,
+			MaxFrameSize:      16384,
+		},
+	}
+	c.fr = http2.NewFramer(&c.wr, &c.rd)
+	c.fr.SetReuseFrames()
+	c.fr.SetMaxReadFrameSize(cfg.MaxFrameSize)
+	c.fr.AllowIllegalReads = true // the state machine checks frame order
+	set := []http2.Setting{
+		{ID: http2.SettingHeaderTableSize, Val: cfg.HeaderTableSize},
+		{ID: http2.SettingEnablePush, Val: 0},
+		{ID: http2.SettingMaxConcurrentStreams, Val: cfg.MaxConcurrentStreams},
+		{ID: http2.SettingInitialWindowSize, Val: cfg.InitialWindowSize},
+		{ID: http2.SettingMaxFrameSize, Val: cfg.MaxFrameSize},
+		{ID: http2.SettingMaxHeaderListSize, Val: cfg.MaxHeaderListSize},
+	}
+	if !cfg.NoConnectProtocol {
+		set = append(set, http2.Setting{ID: http2.SettingEnableConnectProtocol, Val: 1})
+	}
+	c.fr.WriteSettings(set...)
+	if cfg.ConnWindowSize > defaultWindow {
+		c.fr.WriteWindowUpdate(0, cfg.ConnWindowSize-defaultWindow)
+	}
+	return c
+}
+
+// Output is what the connection has queued for the peer. The loop writes
+// it and reports with Sent how much went out.
+func (c *Conn) Output() []byte { return c.wr.b }
+
+// Sent drops the first n bytes of Output, which the loop has written.
+func (c *Conn) Sent(n int) {
+	if n >= len(c.wr.b) {
+		c.wr.b = c.wr.b[:0]
+		c.control = 0
+		return
+	}
+	c.wr.b = c.wr.b[:copy(c.wr.b, c.wr.b[n:])]
+}
+
+// Err is the connection error that ended the connection, or nil.
+func (c *Conn) Err() error {
+	if c.err == nil {
+		return nil
+	}
+	return c.err
+}
+
+// Peer is the peer's settings as last received.
+func (c *Conn) Peer() PeerSettings { return c.peer }
+
+// State is the state of stream id.
+func (c *Conn) State(id uint32) State {
+	if s := c.streams[id]; s != nil {
+		return s.state
+	}
+	if c.idle(id) {
+		return StateIdle
+	}
+	return StateClosed
+}
+
+// idle says whether stream id has never been opened. Even ids are the
+// server's, which never opens any.
+func (c *Conn) idle(id uint32) bool {
+	return id&1 == 0 || id > c.lastStream
+}
+
+// Feed consumes bytes read from the peer, in pieces of any size, and
+// returns how many it consumed and what happened. It stops after one
+// event; the loop calls it again with the rest. After a connection error
+// it consumes everything and reports nothing.
+func (c *Conn) Feed(p []byte) (n int, ev Event) {
+	if c.next.Kind != EventNone {
+		ev, c.next = c.next, Event{}
+		return 0, ev
+	}
+	for n < len(p) {
+		if c.err != nil {
+			return len(p), Event{}
+		}
+		if c.prefaceN < len(Preface) {
+			k := min(len(Preface)-c.prefaceN, len(p)-n)
+			if string(p[n:n+k]) != Preface[c.prefaceN:c.prefaceN+k] {
+				return len(p), c.fail(connErr(http2.ErrCodeProtocol, "bad client preface"))
+			}
+			c.prefaceN += k
+			n += k
+			continue
+		}
+		var frame []byte
+		if len(c.pend) > 0 || len(p)-n < frameHeaderLen {
+			// assemble in pend
+			k, whole := c.assemble(p[n:])
+			n += k
+			if c.err != nil {
+				return len(p), c.connErrEvent()
+			}
+			if !whole {
+				return n, Event{}
+			}
+			frame = c.pend
+		} else {
+			l := frameLen(p[n:])
+			if l > c.cfg.MaxFrameSize {
+				return len(p), c.fail(connErr(http2.ErrCodeFrameSize, "frame larger than SETTINGS_MAX_FRAME_SIZE"))
+			}
+			if len(p)-n < frameHeaderLen+int(l) {
+				k, _ := c.assemble(p[n:])
+				return n + k, Event{}
+			}
+			frame = p[n : n+frameHeaderLen+int(l)]
+			n += len(frame)
+		}
+		ev, err := c.frame(frame)
+		c.pend = c.pend[:0]
+		if err != nil {
+			if e := c.onError(err); e.Kind != EventNone {
+				return n, e
+			}
+			if c.err != nil {
+				return len(p), Event{}
+			}
+			continue
+		}
+		if ev.Kind != EventNone {
+			return n, ev
+		}
+	}
+	return n, Event{}
+}
+
+func frameLen(b []byte) uint32 {
+	return uint32(b[0])<<16 | uint32(b[1])<<8 | uint32(b[2])
+}
+
+// assemble copies into pend what it takes of p towards a whole frame.
+func (c *Conn) assemble(p []byte) (n int, whole bool) {
+	if c.pend == nil {
+		c.pend = make([]byte, 0, frameHeaderLen+int(c.cfg.MaxFrameSize))
+	}
+	if len(c.pend) < frameHeaderLen {
+		k := min(frameHeaderLen-len(c.pend), len(p))
+		c.pend = append(c.pend, p[:k]...)
+		n = k
+		if len(c.pend) < frameHeaderLen {
+			return n, false
+		}
+	}
+	l := frameLen(c.pend)
+	if l > c.cfg.MaxFrameSize {
+		c.fail(connErr(http2.ErrCodeFrameSize, "frame larger than SETTINGS_MAX_FRAME_SIZE"))
+		return n, false
+	}
+	need := frameHeaderLen + int(l) - len(c.pend)
+	k := min(need, len(p)-n)
+	c.pend = append(c.pend, p[n:n+k]...)
+	return n + k, k == need
+}
+
+// fail records a connection error, queues its GOAWAY and returns the
+// event that reports it.
+func (c *Conn) fail(e *ConnError) Event {
+	if c.err == nil {
+		c.err = e
+		c.fr.WriteGoAway(c.lastStream, e.Code, nil)
+	}
+	return c.connErrEvent()
+}
+
+func (c *Conn) connErrEvent() Event {
+	return Event{Kind: EventConnError, Code: c.err.Code, Err: c.err}
+}
+
+// Fail ends the connection with a connection error of the user's, such as
+// an HPACK decoding failure (COMPRESSION_ERROR): a GOAWAY is queued and
+// no more input is taken.
+func (c *Conn) Fail(code http2.ErrCode, reason string) {
+	c.fail(connErr(code, reason))
+}
+
+// onError turns an error of frame handling into its frames and event.
+func (c *Conn) onError(err error) Event {
+	switch e := err.(type) {
+	case *ConnError:
+		return c.fail(e)
+	case *StreamError:
+		known := c.streams[e.Stream] != nil
+		c.resetStream(e.Stream, e.Code)
+		if c.err != nil {
+			return c.connErrEvent()
+		}
+		if known {
+			return Event{Kind: EventReset, Stream: e.Stream, Code: e.Code, Local: true}
+		}
+		return Event{}
+	}
+	return c.fail(connErr(http2.ErrCodeInternal, err.Error()))
+}
+
+// resetStream queues RST_STREAM for id and closes it.
+func (c *Conn) resetStream(id uint32, code http2.ErrCode) {
+	c.fr.WriteRSTStream(id, code)
+	c.resets.add(id)
+	c.closeStream(id, false)
+	c.spendReset()
+	c.queuedControl()
+}
+
+// ResetStream resets stream id on the user's account (RST_STREAM with
+// code), for example when its header block does not decode into a valid
+// request. Nothing happens for a stream that is not live.
+func (c *Conn) ResetStream(id uint32, code http2.ErrCode) {
+	if c.err != nil || c.streams[id] == nil {
+		return
+	}
+	c.fr.WriteRSTStream(id, code)
+	c.resets.add(id)
+	c.closeStream(id, false)
+}
+
+// spendReset accounts one stream reset before completing.
+func (c *Conn) spendReset() {
+	c.resetTokens--
+	if c.resetTokens < 0 {
+		c.fail(connErr(http2.ErrCodeEnhanceYourCalm, "too many streams reset"))
+	}
+}
+
+// queuedControl accounts one frame queued in answer to the peer.
+func (c *Conn) queuedControl() {
+	c.control++
+	if c.control > c.cfg.MaxPendingControl {
+		c.fail(connErr(http2.ErrCodeEnhanceYourCalm, "too many control frames pending"))
+	}
+}
+
+// emptyFrame accounts one frame carrying nothing.
+func (c *Conn) emptyFrame() error {
+	c.empties++
+	if c.empties > c.cfg.MaxEmptyFrames {
+		return connErr(http2.ErrCodeEnhanceYourCalm, "too many empty frames")
+	}
+	return nil
+}
+
+// closeStream forgets a stream that is closed; completed says it ended
+// normally rather than by a reset.
+func (c *Conn) closeStream(id uint32, completed bool) {
+	s := c.streams[id]
+	if s == nil {
+		return
+	}
+	delete(c.streams, id)
+	*s = stream{}
+	c.free = append(c.free, s)
+	if completed && c.resetTokens < c.cfg.MaxResets {
+		c.resetTokens++
+	}
+}
+
+// frame handles one whole frame.
+func (c *Conn) frame(b []byte) (Event, error) {
+	c.rd.b = b
+	typ := http2.FrameType(b[3])
+	id := uint32(b[5])<<24&0x7f000000 | uint32(b[6])<<16 | uint32(b[7])<<8 | uint32(b[8])
+	if c.hb.active && (typ != http2.FrameContinuation || id != c.hb.stream) {
+		return Event{}, connErr(http2.ErrCodeProtocol, "header block interrupted")
+	}
+	f, err := c.fr.ReadFrame()
+	if err != nil {
+		return Event{}, c.framerError(err)
+	}
+	switch f := f.(type) {
+	case *http2.DataFrame:
+		return c.data(f, len(b)-frameHeaderLen)
+	case *http2.HeadersFrame:
+		return c.headers(f)
+	case *http2.ContinuationFrame:
+		return c.continuation(f)
+	case *http2.PriorityFrame:
+		if f.StreamDep == f.StreamID {
+			return Event{}, streamErr(f.StreamID, http2.ErrCodeProtocol, "stream depends on itself")
+		}
+		return Event{}, nil
+	case *http2.RSTStreamFrame:
+		return c.rstStream(f)
+	case *http2.SettingsFrame:
+		return c.settings(f)
+	case *http2.PushPromiseFrame:
+		return Event{}, connErr(http2.ErrCodeProtocol, "PUSH_PROMISE from a client")
+	case *http2.PingFrame:
+		if !f.IsAck() {
+			c.fr.WritePing(true, f.Data)
+			c.queuedControl()
+		}
+		return Event{}, nil
+	case *http2.GoAwayFrame:
+		return Event{Kind: EventGoAway, LastStream: f.LastStreamID, Code: f.ErrCode, Debug: f.DebugData()}, nil
+	case *http2.WindowUpdateFrame:
+		return c.windowUpdate(f)
+	}
+	return Event{}, nil // unknown frame types are ignored
+}
+
+// framerError maps the Framer's parsing errors.
+func (c *Conn) framerError(err error) error {
+	switch e := err.(type) {
+	case http2.ConnectionError:
+		reason := "malformed frame"
+		if d := c.fr.ErrorDetail(); d != nil {
+			reason = d.Error()
+		}
+		return connErr(http2.ErrCode(e), reason)
+	case http2.StreamError:
+		return streamErr(e.StreamID, e.Code, "malformed frame")
+	}
+	return connErr(http2.ErrCodeFrameSize, "frame too short")
+}
+
+// newStream opens stream id on a HEADERS frame.
+func (c *Conn) newStream(id uint32) *stream {
+	var s *stream
+	if n := len(c.free); n > 0 {
+		s = c.free[n-1]
+		c.free = c.free[:n-1]
+	} else {
+		s = new(stream)
+	}
+	win := int64(c.cfg.InitialWindowSize)
+	if !c.acked {
+		win = max(win, defaultWindow)
+	}
+	*s = stream{id: id, state: StateOpen, sendWin: int64(c.peer.InitialWindowSize), recvWin: win}
+	c.streams[id] = s
+	return s
+}
+
+func (c *Conn) headers(f *http2.HeadersFrame) (Event, error) {
+	id := f.StreamID
+	c.hb.active, c.hb.stream = true, id
+	c.hb.endStream = f.StreamEnded()
+	c.hb.trailers, c.hb.discard = false, false
+	c.hb.conts = 0
+	c.hb.buf = append(c.hb.buf[:0], f.HeaderBlockFragment()...)
+	if err := c.checkBlockSize(); err != nil {
+		return Event{}, err
+	}
+	var serr error
+	s := c.streams[id]
+	switch {
+	case s != nil:
+		switch {
+		case s.state == StateHalfClosedRemote:
+			serr = streamErr(id, http2.ErrCodeStreamClosed, "HEADERS after END_STREAM")
+		case !f.StreamEnded():
+			serr = streamErr(id, http2.ErrCodeProtocol, "trailers without END_STREAM")
+		default:
+			c.hb.trailers = true
+		}
+	case id&1 == 0:
+		return Event{}, connErr(http2.ErrCodeProtocol, "HEADERS on a server stream id")
+	case id <= c.lastStream:
+		if !c.resets.has(id) {
+			return Event{}, connErr(http2.ErrCodeStreamClosed, "HEADERS on a closed stream")
+		}
+		c.hb.discard = true
+	case c.goneAway:
+		c.lastStream = id
+		c.hb.discard = true
+	default:
+		c.lastStream = id
+		if uint32(len(c.streams)) >= c.cfg.MaxConcurrentStreams {
+			c.fr.WriteRSTStream(id, http2.ErrCodeRefusedStream)
+			c.resets.add(id)
+			c.queuedControl()
+			c.hb.discard = true
+			break
+		}
+		c.newStream(id)
+	}
+	if f.HasPriority() && f.Priority.StreamDep == id && serr == nil {
+		serr = streamErr(id, http2.ErrCodeProtocol, "stream depends on itself")
+	}
+	var reset Event
+	if serr != nil {
+		c.hb.discard = true
+		if reset = c.onError(serr); reset.Kind == EventConnError {
+			return reset, nil
+		}
+	}
+	if f.HeadersEnded() {
+		if reset.Kind != EventNone {
+			c.next = c.blockDone()
+			return reset, nil
+		}
+		return c.blockDone(), nil
+	}
+	if reset.Kind != EventNone {
+		return reset, c.emptyCheck(f.HeaderBlockFragment())
+	}
+	return Event{}, c.emptyCheck(f.HeaderBlockFragment())
+}
+
+func (c *Conn) continuation(f *http2.ContinuationFrame) (Event, error) {
+	if !c.hb.active {
+		return Event{}, connErr(http2.ErrCodeProtocol, "CONTINUATION without HEADERS")
+	}
+	c.hb.conts++
+	if c.hb.conts > c.cfg.MaxContinuations {
+		return Event{}, connErr(http2.ErrCodeEnhanceYourCalm, "too many CONTINUATION frames")
+	}
+	c.hb.buf = append(c.hb.buf, f.HeaderBlockFragment()...)
+	if err := c.checkBlockSize(); err != nil {
+		return Event{}, err
+	}
+	if f.HeadersEnded() {
+		return c.blockDone(), nil
+	}
+	return Event{}, c.emptyCheck(f.HeaderBlockFragment())
+}
+
+// emptyCheck accounts a header fragment that does not end its block.
+func (c *Conn) emptyCheck(frag []byte) error {
+	if len(frag) == 0 {
+		return c.emptyFrame()
+	}
+	return nil
+}
+
+func (c *Conn) checkBlockSize() error {
+	if len(c.hb.buf) > int(c.cfg.MaxHeaderListSize) {
+		return connErr(http2.ErrCodeEnhanceYourCalm, "header block larger than SETTINGS_MAX_HEADER_LIST_SIZE")
+	}
+	return nil
+}
+
+// blockDone reports a complete header block and moves its stream on.
+func (c *Conn) blockDone() Event {
+	c.hb.active = false
+	ev := Event{Kind: EventHeaders, Stream: c.hb.stream, EndStream: c.hb.endStream,
+		Trailers: c.hb.trailers, Discard: c.hb.discard, Block: c.hb.buf}
+	if s := c.streams[c.hb.stream]; s != nil && !c.hb.discard {
+		s.trailers = true
+		if c.hb.endStream {
+			c.remoteEnded(s)
+		}
+	}
+	return ev
+}
+
+// remoteEnded moves a stream on after the peer's END_STREAM.
+func (c *Conn) remoteEnded(s *stream) {
+	switch s.state {
+	case StateOpen:
+		s.state = StateHalfClosedRemote
+	case StateHalfClosedLocal:
+		s.state = StateClosed
+		c.closeStream(s.id, true)
+	}
+}
+
+func (c *Conn) data(f *http2.DataFrame, flow int) (Event, error) {
+	id := f.StreamID
+	if c.idle(id) {
+		return Event{}, connErr(http2.ErrCodeProtocol, "DATA on an idle stream")
+	}
+	if int64(flow) > c.recvWin {
+		return Event{}, connErr(http2.ErrCodeFlowControl, "DATA beyond the connection window")
+	}
+	c.recvWin -= int64(flow)
+	d := f.Data()
+	if len(d) == 0 && !f.StreamEnded() {
+		if err := c.emptyFrame(); err != nil {
+			return Event{}, err
+		}
+	} else {
+		c.empties = 0
+	}
+	s := c.streams[id]
+	if s == nil || s.state == StateHalfClosedRemote || !s.trailers {
+		c.creditConn(int64(flow))
+		switch {
+		case s == nil && c.resets.has(id):
+			return Event{}, nil
+		case s != nil && !s.trailers:
+			return Event{}, streamErr(id, http2.ErrCodeProtocol, "DATA before HEADERS")
+		}
+		return Event{}, streamErr(id, http2.ErrCodeStreamClosed, "DATA after END_STREAM")
+	}
+	if int64(flow) > s.recvWin {
+		c.creditConn(int64(flow))
+		return Event{}, streamErr(id, http2.ErrCodeFlowControl, "DATA beyond the stream window")
+	}
+	s.recvWin -= int64(flow)
+	if pad := flow - len(d); pad > 0 {
+		// padding is never the user's to consume
+		c.creditConn(int64(pad))
+		s.recvUnacked += int64(pad)
+	}
+	ev := Event{Kind: EventData, Stream: id, Data: d, EndStream: f.StreamEnded()}
+	if f.StreamEnded() {
+		c.remoteEnded(s)
+	}
+	return ev, nil
+}
+
+func (c *Conn) rstStream(f *http2.RSTStreamFrame) (Event, error) {
+	id := f.StreamID
+	if c.idle(id) {
+		return Event{}, connErr(http2.ErrCodeProtocol, "RST_STREAM on an idle stream")
+	}
+	if c.streams[id] == nil {
+		return Event{}, nil
+	}
+	c.closeStream(id, false)
+	c.spendReset()
+	if c.err != nil {
+		return c.connErrEvent(), nil
+	}
+	return Event{Kind: EventReset, Stream: id, Code: f.ErrCode}, nil
+}
+
+func (c *Conn) settings(f *http2.SettingsFrame) (Event, error) {
+	if f.IsAck() {
+		c.acked = true
+		return Event{}, nil
+	}
+	for i := 0; i < f.NumSettings(); i++ {
+		s := f.Setting(i)
+		if err := s.Valid(); err != nil {
+			if ce, ok := err.(http2.ConnectionError); ok {
+				return Event{}, connErr(http2.ErrCode(ce), "invalid "+s.ID.String())
+			}
+			return Event{}, connErr(http2.ErrCodeProtocol, "invalid "+s.ID.String())
+		}
+		switch s.ID {
+		case http2.SettingHeaderTableSize:
+			c.peer.HeaderTableSize = s.Val
+		case http2.SettingMaxConcurrentStreams:
+			c.peer.MaxConcurrentStreams = s.Val
+		case http2.SettingInitialWindowSize:
+			if err := c.applyInitialWindow(s.Val); err != nil {
+				return Event{}, err
+			}
+		case http2.SettingMaxFrameSize:
+			c.peer.MaxFrameSize = s.Val
+		case http2.SettingMaxHeaderListSize:
+			c.peer.MaxHeaderListSize = s.Val
+		case http2.SettingEnableConnectProtocol:
+			c.peer.ConnectProtocol = s.Val == 1
+		}
+	}
+	c.fr.WriteSettingsAck()
+	c.queuedControl()
+	if c.err != nil {
+		return c.connErrEvent(), nil
+	}
+	return Event{Kind: EventSettings}, nil
+}

@@ -1,0 +1,303 @@
+package h2
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"reflect"
+	"testing"
+
+	"golang.org/x/net/http2"
+)
+
+// client builds the bytes a client sends.
+type client struct {
+	buf bytes.Buffer
+	fr  *http2.Framer
+}
+
+func newClient() *client {
+	cl := &client{}
+	cl.fr = http2.NewFramer(&cl.buf, nil)
+	cl.fr.AllowIllegalWrites = true
+	return cl
+}
+
+func (cl *client) take() []byte {
+	b := append([]byte(nil), cl.buf.Bytes()...)
+	cl.buf.Reset()
+	return b
+}
+
+func (cl *client) preface() *client {
+	cl.buf.WriteString(Preface)
+	cl.fr.WriteSettings()
+	return cl
+}
+
+func (cl *client) headers(id uint32, block string, end bool) *client {
+	cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: []byte(block), EndStream: end, EndHeaders: true})
+	return cl
+}
+
+func (cl *client) data(id uint32, d string, end bool) *client {
+	cl.fr.WriteData(id, end, []byte(d))
+	return cl
+}
+
+// rec is an Event with its slices copied.
+type rec struct {
+	Kind      EventKind
+	Stream    uint32
+	EndStream bool
+	Trailers  bool
+	Discard   bool
+	Local     bool
+	Block     string
+	Data      string
+	Code      http2.ErrCode
+}
+
+func feedAll(t testing.TB, c *Conn, b []byte) []rec {
+	var out []rec
+	for {
+		n, ev := c.Feed(b)
+		if n < 0 || n > len(b) {
+			t.Fatalf("Feed consumed %d of %d", n, len(b))
+		}
+		b = b[n:]
+		if ev.Kind != EventNone {
+			out = append(out, rec{ev.Kind, ev.Stream, ev.EndStream, ev.Trailers, ev.Discard, ev.Local,
+				string(ev.Block), string(ev.Data), ev.Code})
+			continue
+		}
+		if len(b) == 0 {
+			return out
+		}
+		if n == 0 {
+			t.Fatalf("Feed consumed nothing and reported nothing with %d bytes left", len(b))
+		}
+	}
+}
+
+// sent is one frame the server queued.
+type sent struct {
+	Type   http2.FrameType
+	Stream uint32
+	Flags  http2.Flags
+	Code   http2.ErrCode // RST_STREAM, GOAWAY
+	Inc    uint32        // WINDOW_UPDATE
+	Len    int
+}
+
+// output parses and drains what the server queued.
+func output(t testing.TB, c *Conn) []sent {
+	t.Helper()
+	fr := http2.NewFramer(nil, bytes.NewReader(c.Output()))
+	fr.AllowIllegalReads = true
+	var out []sent
+	for {
+		f, err := fr.ReadFrame()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("server output: %v", err)
+		}
+		h := f.Header()
+		s := sent{Type: h.Type, Stream: h.StreamID, Flags: h.Flags, Len: int(h.Length)}
+		switch f := f.(type) {
+		case *http2.RSTStreamFrame:
+			s.Code = f.ErrCode
+		case *http2.GoAwayFrame:
+			s.Code = f.ErrCode
+		case *http2.WindowUpdateFrame:
+			s.Inc = f.Increment
+		}
+		out = append(out, s)
+	}
+	c.Sent(len(c.Output()))
+	return out
+}
+
+// started is a connection past the preface exchange, output drained.
+func started(t testing.TB, cfg Config) (*Conn, *client) {
+	t.Helper()
+	c := NewConn(cfg)
+	cl := newClient().preface()
+	cl.fr.WriteSettingsAck()
+	evs := feedAll(t, c, cl.take())
+	if len(evs) != 1 || evs[0].Kind != EventSettings {
+		t.Fatalf("preface events %+v", evs)
+	}
+	output(t, c)
+	return c, cl
+}
+
+func TestServerPreface(t *testing.T) {
+	c := NewConn(Config{})
+	out := output(t, c)
+	if len(out) != 2 || out[0].Type != http2.FrameSettings || out[0].Flags != 0 ||
+		out[1].Type != http2.FrameWindowUpdate || out[1].Stream != 0 || out[1].Inc != 1<<20-defaultWindow {
+		t.Fatalf("server preface %+v", out)
+	}
+	fr := http2.NewFramer(nil, bytes.NewReader(NewConn(Config{MaxConcurrentStreams: 7}).Output()))
+	f, _ := fr.ReadFrame()
+	sf := f.(*http2.SettingsFrame)
+	for id, want := range map[http2.SettingID]uint32{
+		http2.SettingMaxConcurrentStreams: 7, http2.SettingInitialWindowSize: 65535,
+		http2.SettingMaxFrameSize: 16384, http2.SettingMaxHeaderListSize: 65536,
+		http2.SettingEnablePush: 0, http2.SettingEnableConnectProtocol: 1,
+	} {
+		if v, ok := sf.Value(id); !ok || v != want {
+			t.Errorf("%v = %d, %v; want %d", id, v, ok, want)
+		}
+	}
+	fr = http2.NewFramer(nil, bytes.NewReader(NewConn(Config{NoConnectProtocol: true, ConnWindowSize: 100}).Output()))
+	f, _ = fr.ReadFrame()
+	if _, ok := f.(*http2.SettingsFrame).Value(http2.SettingEnableConnectProtocol); ok {
+		t.Error("ENABLE_CONNECT_PROTOCOL advertised with NoConnectProtocol")
+	}
+	if _, err := fr.ReadFrame(); err != io.EOF {
+		t.Error("WINDOW_UPDATE queued for the default connection window")
+	}
+}
+
+func TestClientPreface(t *testing.T) {
+	c := NewConn(Config{})
+	output(t, c)
+	evs := feedAll(t, c, newClient().preface().take())
+	if len(evs) != 1 || evs[0].Kind != EventSettings {
+		t.Fatalf("events %+v", evs)
+	}
+	if out := output(t, c); len(out) != 1 || out[0].Type != http2.FrameSettings || out[0].Flags != http2.FlagSettingsAck {
+		t.Fatalf("output %+v", out)
+	}
+
+	c = NewConn(Config{})
+	output(t, c)
+	evs = feedAll(t, c, []byte("GET / HTTP/1.1\r\n\r\n"))
+	if len(evs) != 1 || evs[0].Kind != EventConnError || evs[0].Code != http2.ErrCodeProtocol {
+		t.Fatalf("events %+v", evs)
+	}
+	if out := output(t, c); len(out) != 1 || out[0].Type != http2.FrameGoAway || out[0].Code != http2.ErrCodeProtocol {
+		t.Fatalf("output %+v", out)
+	}
+	if n, ev := c.Feed([]byte("more")); n != 4 || ev.Kind != EventNone || c.Err() == nil {
+		t.Fatalf("after the error: %d %+v %v", n, ev, c.Err())
+	}
+}
+
+func TestRequest(t *testing.T) {
+	c, cl := started(t, Config{})
+	cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: []byte("ab"), EndHeaders: false})
+	cl.fr.WriteContinuation(1, false, []byte("cd"))
+	cl.fr.WriteContinuation(1, true, []byte("ef"))
+	cl.fr.WriteDataPadded(1, false, []byte("body"), make([]byte, 5))
+	cl.data(1, "", true)
+	evs := feedAll(t, c, cl.take())
+	want := []rec{
+		{Kind: EventHeaders, Stream: 1, Block: "abcdef"},
+		{Kind: EventData, Stream: 1, Data: "body"},
+		{Kind: EventData, Stream: 1, EndStream: true},
+	}
+	if !reflect.DeepEqual(evs, want) {
+		t.Fatalf("events\n%+v\nwant\n%+v", evs, want)
+	}
+	if c.State(1) != StateHalfClosedRemote {
+		t.Fatalf("state %v", c.State(1))
+	}
+	if err := c.WriteHeaders(1, []byte("resp"), false); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := c.WriteData(1, []byte("hello"), true); n != 5 || err != nil {
+		t.Fatal(n, err)
+	}
+	if c.State(1) != StateClosed || c.Streams() != 0 {
+		t.Fatalf("state %v, %d streams", c.State(1), c.Streams())
+	}
+	out := output(t, c)
+	if len(out) != 2 || out[0].Type != http2.FrameHeaders || out[0].Flags != http2.FlagHeadersEndHeaders ||
+		out[1].Type != http2.FrameData || out[1].Flags != http2.FlagDataEndStream || out[1].Len != 5 {
+		t.Fatalf("output %+v", out)
+	}
+	if _, err := c.WriteData(1, []byte("x"), false); err == nil {
+		t.Fatal("WriteData on a closed stream")
+	}
+
+	// trailers
+	cl.headers(3, "h", false).data(3, "x", false).headers(3, "t", true)
+	evs = feedAll(t, c, cl.take())
+	want = []rec{
+		{Kind: EventHeaders, Stream: 3, Block: "h"},
+		{Kind: EventData, Stream: 3, Data: "x"},
+		{Kind: EventHeaders, Stream: 3, Block: "t", Trailers: true, EndStream: true},
+	}
+	if !reflect.DeepEqual(evs, want) {
+		t.Fatalf("events\n%+v\nwant\n%+v", evs, want)
+	}
+}
+
+// conversation is a client's whole exchange exercising most frame types.
+func conversation() []byte {
+	cl := newClient().preface()
+	cl.fr.WriteSettingsAck()
+	cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: []byte("hdr"), EndHeaders: false,
+		Priority: http2.PriorityParam{StreamDep: 0, Weight: 3}})
+	cl.fr.WriteContinuation(1, true, []byte("more"))
+	cl.fr.WritePriority(1, http2.PriorityParam{StreamDep: 0, Weight: 9})
+	cl.fr.WriteDataPadded(1, false, bytes.Repeat([]byte("d"), 300), make([]byte, 7))
+	cl.fr.WritePing(false, [8]byte{1, 2, 3})
+	cl.fr.WriteWindowUpdate(0, 1000)
+	cl.fr.WriteWindowUpdate(1, 10)
+	cl.fr.WriteRawFrame(0x20, 0, 0, []byte("unknown"))
+	cl.headers(3, "second", true)
+	cl.fr.WriteRSTStream(3, http2.ErrCodeCancel)
+	cl.data(1, "end", true)
+	cl.fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1000})
+	cl.fr.WriteGoAway(3, http2.ErrCodeNo, []byte("bye"))
+	return cl.take()
+}
+
+type transcript struct {
+	evs []rec
+}
+
+func run(t testing.TB, pieces [][]byte) transcript {
+	c := NewConn(Config{})
+	var tr transcript
+	for _, p := range pieces {
+		tr.evs = append(tr.evs, feedAll(t, c, p)...)
+		if r := c.Streams(); r > 0 {
+			c.Consumed(1, 200)
+		}
+	}
+	return tr
+}
+
+func TestSplitAnywhere(t *testing.T) {
+	all := conversation()
+	whole := run(t, [][]byte{all})
+	kinds := []EventKind{}
+	for _, e := range whole.evs {
+		kinds = append(kinds, e.Kind)
+	}
+	wantKinds := []EventKind{EventSettings, EventHeaders, EventData, EventWindow, EventWindow,
+		EventHeaders, EventReset, EventData, EventSettings, EventGoAway}
+	if !reflect.DeepEqual(kinds, wantKinds) {
+		t.Fatalf("event kinds %v, want %v", kinds, wantKinds)
+	}
+	for i := 1; i < len(all); i++ {
+		got := run(t, [][]byte{all[:i], all[i:]})
+		if !reflect.DeepEqual(got.evs, whole.evs) {
+			t.Fatalf("split at %d: events\n%+v\nwant\n%+v", i, got.evs, whole.evs)
+		}
+	}
+	var bytewise [][]byte
+	for i := range all {
+		bytewise = append(bytewise, all[i:i+1])
+	}
+	if got := run(t, bytewise); !reflect.DeepEqual(got.evs, whole.evs) {
+		t.Fatalf("byte by byte: events\n%+v\nwant\n%+v", got.evs, whole.evs)
+	}
+}

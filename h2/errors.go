@@ -1,0 +1,42 @@
+package h2
+
+import (
+	"strconv"
+
+	"golang.org/x/net/http2"
+)
+
+// ConnError is a connection error (RFC 9113 section 5.4.1): the
+// connection queues a GOAWAY carrying Code and then takes no more input;
+// the loop flushes the output and closes the socket.
+type ConnError struct {
+	Code   http2.ErrCode
+	Reason string
+}
+
+func (e *ConnError) Error() string {
+	return "h2: connection error " + e.Code.String() + ": " + e.Reason
+}
+
+// StreamError is a stream error (RFC 9113 section 5.4.2): the connection
+// queues a RST_STREAM carrying Code for Stream, which is closed; the
+// connection itself goes on.
+type StreamError struct {
+	Stream uint32
+	Code   http2.ErrCode
+	Reason string
+}
+
+func (e *StreamError) Error() string {
+	return "h2: stream " + strconv.FormatUint(uint64(e.Stream), 10) +
+		" error " + e.Code.String() + ": " + e.Reason
+}
+
+// connErr and streamErr build the errors of the state machine.
+func connErr(code http2.ErrCode, reason string) *ConnError {
+	return &ConnError{Code: code, Reason: reason}
+}
+
+func streamErr(id uint32, code http2.ErrCode, reason string) *StreamError {
+	return &StreamError{Stream: id, Code: code, Reason: reason}
+}
