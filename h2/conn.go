@@ -178,7 +178,8 @@ type Conn struct {
 	free        []*stream
 	lastStream  uint32 // highest stream id the peer opened
 	goneAway    bool   // the server sent GOAWAY
-	resets      resetRing
+	resets      idRing // streams the server reset
+	closed      idRing // streams closed by both ends or by the peer
 	acked       bool // the peer acknowledged the server's SETTINGS
 	resetTokens int
 	control     int
@@ -598,10 +599,14 @@ func (c *Conn) headers(f *http2.HeadersFrame) (Event, error) {
 	case id&1 == 0:
 		return Event{}, connErr(http2.ErrCodeProtocol, "HEADERS on a server stream id")
 	case id <= c.lastStream:
-		if !c.resets.has(id) {
+		switch {
+		case c.resets.has(id):
+			c.hb.discard = true
+		case c.closed.has(id):
 			return Event{}, connErr(http2.ErrCodeStreamClosed, "HEADERS on a closed stream")
+		default:
+			return Event{}, connErr(http2.ErrCodeProtocol, "HEADERS opening a stream below one already opened")
 		}
-		c.hb.discard = true
 	case c.goneAway:
 		c.lastStream = id
 		c.hb.discard = true
@@ -693,6 +698,7 @@ func (c *Conn) remoteEnded(s *stream) {
 		s.state = StateHalfClosedRemote
 	case StateHalfClosedLocal:
 		s.state = StateClosed
+		c.closed.add(s.id)
 		c.closeStream(s.id, true)
 	}
 }
@@ -750,6 +756,7 @@ func (c *Conn) rstStream(f *http2.RSTStreamFrame) (Event, error) {
 	if c.streams[id] == nil {
 		return Event{}, nil
 	}
+	c.closed.add(id)
 	c.closeStream(id, false)
 	c.spendReset()
 	if c.err != nil {

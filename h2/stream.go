@@ -54,22 +54,24 @@ type stream struct {
 	trailers bool
 }
 
-// resetRing remembers the streams the server reset most recently. The
-// peer may have frames for them in flight, which RFC 9113 section 5.1
-// says to process minimally and drop rather than treat as errors.
-type resetRing struct {
-	ids  [resetRingSize]uint32
+// idRing remembers the last streams closed one way. Those the server
+// reset may still have frames of the peer's in flight, which RFC 9113
+// section 5.1 says to process minimally and drop; frames on those the
+// peer closed are STREAM_CLOSED errors; a stream id below the highest
+// opened in neither ring was skipped, or closed long ago.
+type idRing struct {
+	ids  [idRingSize]uint32
 	next int
 }
 
-const resetRingSize = 64
+const idRingSize = 64
 
-func (r *resetRing) add(id uint32) {
+func (r *idRing) add(id uint32) {
 	r.ids[r.next] = id
-	r.next = (r.next + 1) % resetRingSize
+	r.next = (r.next + 1) % idRingSize
 }
 
-func (r *resetRing) has(id uint32) bool {
+func (r *idRing) has(id uint32) bool {
 	for _, v := range r.ids {
 		if v == id {
 			return true
@@ -155,6 +157,7 @@ func (c *Conn) localEnded(s *stream) {
 		s.state = StateHalfClosedLocal
 	case StateHalfClosedRemote:
 		s.state = StateClosed
+		c.closed.add(s.id)
 		c.closeStream(s.id, true)
 	}
 }
