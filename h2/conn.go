@@ -180,7 +180,7 @@ type Conn struct {
 	goneAway    bool   // the server sent GOAWAY
 	resets      idRing // streams the server reset
 	closed      idRing // streams closed by both ends or by the peer
-	acked       bool // the peer acknowledged the server's SETTINGS
+	acked       bool   // the peer acknowledged the server's SETTINGS
 	resetTokens int
 	control     int
 	empties     int
