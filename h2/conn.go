@@ -739,7 +739,9 @@ func (c *Conn) data(f *http2.DataFrame, flow int) (Event, error) {
 	if pad := flow - len(d); pad > 0 {
 		// padding is never the user's to consume
 		c.creditConn(int64(pad))
-		s.recvUnacked += int64(pad)
+		if !f.StreamEnded() {
+			c.creditStream(s, int64(pad))
+		}
 	}
 	ev := Event{Kind: EventData, Stream: id, Data: d, EndStream: f.StreamEnded()}
 	if f.StreamEnded() {

@@ -37,13 +37,21 @@ func (c *Conn) Consumed(id uint32, n int) {
 		return
 	}
 	c.creditConn(int64(n))
-	s := c.streams[id]
-	if s == nil || s.state == StateHalfClosedRemote {
+	if s := c.streams[id]; s != nil {
+		c.creditStream(s, int64(n))
+	}
+}
+
+// creditStream gives n bytes of a stream's receive window back, in a
+// WINDOW_UPDATE once half the window is owed; a stream the peer has ended
+// needs no more window.
+func (c *Conn) creditStream(s *stream, n int64) {
+	if s.state == StateHalfClosedRemote {
 		return
 	}
-	s.recvUnacked += int64(n)
+	s.recvUnacked += n
 	if s.recvUnacked >= int64(c.cfg.InitialWindowSize)/2 {
-		c.fr.WriteWindowUpdate(id, uint32(s.recvUnacked))
+		c.fr.WriteWindowUpdate(s.id, uint32(s.recvUnacked))
 		s.recvWin += s.recvUnacked
 		s.recvUnacked = 0
 	}
