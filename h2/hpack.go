@@ -12,6 +12,7 @@ package h2
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/golws/lws/hdr"
@@ -26,7 +27,9 @@ import (
 // HPACK state is lost). Status, when not 0, is an HTTP status the server
 // may answer the stream with instead of resetting it: the request is
 // well-formed HTTP/2 that the server declines (431 for too large a
-// header list, hdr's refusals of a method or target).
+// header list, hdr's refusals of a method or target). The decoder
+// returns the same *HeaderError for the same refusal: it is not to be
+// modified.
 type HeaderError struct {
 	Code   http2.ErrCode
 	Stream bool
@@ -70,6 +73,7 @@ var (
 	errValue          = malformed("forbidden character in field value")
 	errName           = malformed("invalid field name")
 	errHost           = malformed("host differs from :authority")
+	errUserinfo       = malformed("userinfo in :authority")
 	errListTooLarge   = &HeaderError{Code: http2.ErrCodeProtocol, Stream: true, Status: 431, Reason: "header list too large"}
 )
 
@@ -81,6 +85,10 @@ const (
 	pseudoPath
 	pseudoProtocol
 )
+
+// DefaultMaxHeaderListSize is the header list size a HeaderDecoder
+// allows when it is given none.
+const DefaultMaxHeaderListSize = 65536
 
 // fieldOverhead is what RFC 9113 (6.5.2) adds to a field's name and
 // value lengths when it counts a header list's size.
@@ -113,11 +121,14 @@ type HeaderDecoder struct {
 
 // NewHeaderDecoder returns the decoder of one connection. tableSize is
 // the SETTINGS_HEADER_TABLE_SIZE the server advertised (4096 unless it
-// sent another), maxListSize its SETTINGS_MAX_HEADER_LIST_SIZE: the
-// bound of a block's fields, counted as RFC 9113 does (name, value and
-// 32 bytes each), and of any one string HPACK decodes, so that no block
-// grows memory beyond it.
+// sent another), maxListSize its SETTINGS_MAX_HEADER_LIST_SIZE (0
+// selects DefaultMaxHeaderListSize): the bound of a block's fields,
+// counted as RFC 9113 does (name, value and 32 bytes each), and of any
+// one string HPACK decodes, so that no block grows memory beyond it.
 func NewHeaderDecoder(tableSize, maxListSize uint32) *HeaderDecoder {
+	if maxListSize == 0 {
+		maxListSize = DefaultMaxHeaderListSize
+	}
 	d := &HeaderDecoder{maxList: uint64(maxListSize)}
 	d.dec = hpack.NewDecoder(tableSize, d.emit)
 	d.dec.SetMaxStringLength(int(maxListSize))
@@ -153,8 +164,9 @@ func (d *HeaderDecoder) Decode(block []byte, t *hdr.Table) error {
 }
 
 // DecodeTrailers decodes a block of trailers (a HEADERS frame after a
-// request's body) into t, which it resets: regular fields only, under
-// the rules and limits of Decode.
+// request's body) into t, which it resets (so not the request's own
+// table while the request is in use): regular fields only, under the
+// rules and limits of Decode.
 func (d *HeaderDecoder) DecodeTrailers(block []byte, t *hdr.Table) error {
 	return d.decode(block, t, true)
 }
@@ -221,7 +233,6 @@ func (d *HeaderDecoder) decode(block []byte, t *hdr.Table, trailers bool) error 
 		d.fail(t.AddHeader(hdr.TokenCookie, d.cookie))
 	}
 	d.t = nil
-	d.dec.SetEmitEnabled(true)
 	if d.err != nil {
 		return d.err
 	}
@@ -419,6 +430,10 @@ func (d *HeaderDecoder) endPseudo() bool {
 		return false
 	}
 	if d.seen&pseudoAuthority != 0 {
+		if strings.IndexByte(d.auth, '@') >= 0 {
+			d.fail(errUserinfo)
+			return false
+		}
 		if err := t.AddHeader(hdr.TokenHost, bytesOf(d.auth)); err != nil {
 			d.fail(err)
 			return false

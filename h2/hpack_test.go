@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -220,6 +221,25 @@ func TestHeadEncoderAllocatesNothing(t *testing.T) {
 	if n := testing.AllocsPerRun(100, head); n != 0 {
 		t.Fatalf("%v allocations per head", n)
 	}
+	// values that change with every head (a length, a date) enter the
+	// dynamic table and push older entries out, allocating nothing
+	vals := make([]string, 300)
+	for i := range vals {
+		vals[i] = strconv.Itoa(1000000 + i)
+	}
+	i := 0
+	varying := func() {
+		buf = e.AppendStatus(buf[:0], 200)
+		buf = e.AppendField(buf, "Content-Length", vals[i%len(vals)])
+		buf = e.AppendField(buf, "date", vals[(i*7)%len(vals)])
+		i++
+	}
+	for range 2 * len(vals) {
+		varying()
+	}
+	if n := testing.AllocsPerRun(200, varying); n != 0 {
+		t.Fatalf("%v allocations per head with changing values", n)
+	}
 	if n := testing.AllocsPerRun(100, func() { buf = e.AppendStatus(buf[:0], 418) }); n != 0 {
 		t.Fatalf("%v allocations per status", n)
 	}
@@ -299,6 +319,7 @@ func TestHeaderDecoderBadRequests(t *testing.T) {
 		{"empty name", get("/", "", "1"), 0},
 		{"colon in name", get("/", "x:a", "1"), 0},
 		{"host differs", get("/", "host", "other.example"), 0},
+		{"userinfo", []string{":method", "GET", ":scheme", "https", ":authority", "u:p@example.com", ":path", "/"}, 0},
 		{"CONNECT with :path", []string{":method", "CONNECT", ":authority", "a.example:443", ":path", "/"}, 0},
 		{"CONNECT with :scheme", []string{":method", "CONNECT", ":authority", "a.example:443", ":scheme", "https"}, 0},
 		{"CONNECT without :authority", []string{":method", "CONNECT"}, 0},
@@ -535,5 +556,19 @@ func TestHeaderDecoderBomb(t *testing.T) {
 	}
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<10 {
 		t.Fatalf("decoding the bomb allocated %d bytes", grew)
+	}
+}
+
+// A decoder given no header list size takes DefaultMaxHeaderListSize.
+func TestHeaderDecoderDefaultListSize(t *testing.T) {
+	d := NewHeaderDecoder(4096, 0)
+	tab := hdr.NewTable(hdr.MaxDataLimit)
+	v := strings.Repeat("v", 15000)
+	if err := d.Decode(block(get("/", "x-a", v, "x-b", v, "x-c", v, "x-d", v)...), tab); err != nil {
+		t.Fatal(err)
+	}
+	err := d.Decode(block(get("/", "x-a", v, "x-b", v, "x-c", v, "x-d", v, "x-e", v)...), tab)
+	if he := checkKind(t, err, kindStream); he != errListTooLarge {
+		t.Fatalf("%v, want the header list size refusal", he)
 	}
 }
