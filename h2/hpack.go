@@ -13,7 +13,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"github.com/golws/lws/hdr"
 	"github.com/golws/lws/httpsem"
@@ -263,10 +262,6 @@ func (d *HeaderDecoder) fail(err error) {
 	d.dec.SetEmitEnabled(false)
 }
 
-// bytesOf views s as bytes without copying, for hdr's builder, which only
-// reads what it is given.
-func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
-
 // emit takes one decoded field.
 func (d *HeaderDecoder) emit(f hpack.HeaderField) {
 	if d.err != nil {
@@ -321,7 +316,7 @@ func (d *HeaderDecoder) emit(f hpack.HeaderField) {
 			return // :authority already filled TokenHost
 		}
 	}
-	d.fail(d.t.AddHeaderByName(bytesOf(f.Name), bytesOf(f.Value)))
+	d.fail(d.t.AddHeaderByName([]byte(f.Name), []byte(f.Value)))
 }
 
 // pseudo takes a pseudo-header.
@@ -421,11 +416,11 @@ func (d *HeaderDecoder) endPseudo() bool {
 		}
 		target = d.auth
 	}
-	if err := t.SetMethod(bytesOf(method)); err != nil {
+	if err := t.SetMethod([]byte(method)); err != nil {
 		d.fail(err)
 		return false
 	}
-	if err := t.SetPath(bytesOf(target)); err != nil {
+	if err := t.SetPath([]byte(target)); err != nil {
 		d.fail(err)
 		return false
 	}
@@ -434,7 +429,7 @@ func (d *HeaderDecoder) endPseudo() bool {
 			d.fail(errUserinfo)
 			return false
 		}
-		if err := t.AddHeader(hdr.TokenHost, bytesOf(d.auth)); err != nil {
+		if err := t.AddHeader(hdr.TokenHost, []byte(d.auth)); err != nil {
 			d.fail(err)
 			return false
 		}

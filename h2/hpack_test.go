@@ -572,3 +572,32 @@ func TestHeaderDecoderDefaultListSize(t *testing.T) {
 		t.Fatalf("%v, want the header list size refusal", he)
 	}
 }
+
+// A request whose fields the dynamic table already holds, as a browser's
+// next requests on a connection are, decodes without allocating.
+func TestHeaderDecoderAllocatesNothing(t *testing.T) {
+	var buf bytes.Buffer
+	enc := hpack.NewEncoder(&buf)
+	fields := get("/index.html?a=1", "user-agent", "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
+		"accept", "text/html,application/xhtml+xml,*/*;q=0.8", "cookie", "sid=0123456789abcdef0123456789", "cookie", "x=1",
+		"x-requested-with", "XMLHttpRequest with a long value")
+	d := NewHeaderDecoder(4096, 65536)
+	tab := hdr.NewTable(0)
+	var b []byte
+	for range 2 {
+		buf.Reset()
+		for i := 0; i < len(fields); i += 2 {
+			_ = enc.WriteField(hpack.HeaderField{Name: fields[i], Value: fields[i+1]})
+		}
+		b = append(b[:0], buf.Bytes()...)
+		if err := d.Decode(b, tab); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = d.Decode(b, tab) }); n != 0 {
+		t.Fatalf("%v allocations per request", n)
+	}
+	if ua := tab.Copy(nil, hdr.TokenUserAgent); string(ua) != fields[9] {
+		t.Fatalf("user-agent %q", ua)
+	}
+}
