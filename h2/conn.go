@@ -353,13 +353,12 @@ func (c *Conn) Feed(p []byte) (n int, ev Event) {
 		ev, err := c.frame(frame)
 		c.pend = c.pend[:0]
 		if err != nil {
-			if e := c.onError(err); e.Kind != EventNone {
-				return n, e
-			}
-			if c.err != nil {
-				return len(p), Event{}
-			}
-			continue
+			ev = c.onError(err)
+		}
+		if c.err != nil {
+			// whatever else the frame did, the connection has failed
+			c.next = Event{}
+			return len(p), c.connErrEvent()
 		}
 		if ev.Kind != EventNone {
 			return n, ev

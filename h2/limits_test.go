@@ -1,0 +1,186 @@
+package h2
+
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/net/http2"
+)
+
+func TestMaxConcurrentStreams(t *testing.T) {
+	c, cl := started(t, Config{MaxConcurrentStreams: 2})
+	cl.headers(1, "h", true).headers(3, "h", false).headers(5, "h", false)
+	if got := outcome(t, c, cl.take()); got != "headers headers headers(discard) RST:REFUSED_STREAM" {
+		t.Fatalf("%q", got)
+	}
+	cl.data(5, "x", false)
+	if got := outcome(t, c, cl.take()); got != "-" {
+		t.Fatalf("DATA in flight on the refused stream: %q", got)
+	}
+	c.WriteHeaders(1, []byte("r"), true)
+	cl.headers(7, "h", false)
+	if got := outcome(t, c, cl.take()); got != "headers" {
+		t.Fatalf("once a stream closed: %q", got)
+	}
+}
+
+func TestHeaderBlockLimits(t *testing.T) {
+	c, cl := started(t, Config{MaxHeaderListSize: 100})
+	cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: make([]byte, 60)})
+	cl.fr.WriteContinuation(1, false, make([]byte, 40))
+	if got := outcome(t, c, cl.take()); got != "-" {
+		t.Fatalf("at the limit: %q", got)
+	}
+	cl.fr.WriteContinuation(1, true, make([]byte, 1))
+	if got := outcome(t, c, cl.take()); got != "connerror GOAWAY:ENHANCE_YOUR_CALM" {
+		t.Fatalf("beyond the limit: %q", got)
+	}
+
+	c, cl = started(t, Config{MaxContinuations: 3})
+	cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: []byte("a")})
+	for range 3 {
+		cl.fr.WriteContinuation(1, false, []byte("b"))
+	}
+	if got := outcome(t, c, cl.take()); got != "-" {
+		t.Fatalf("at the limit: %q", got)
+	}
+	cl.fr.WriteContinuation(1, true, []byte("c"))
+	if got := outcome(t, c, cl.take()); got != "connerror GOAWAY:ENHANCE_YOUR_CALM" {
+		t.Fatalf("beyond the limit: %q", got)
+	}
+}
+
+func TestRapidReset(t *testing.T) {
+	c, cl := started(t, Config{MaxResets: 3})
+	id := uint32(1)
+	open := func(end bool) uint32 {
+		cl.headers(id, "h", end)
+		id += 2
+		return id - 2
+	}
+	for range 3 {
+		cl.fr.WriteRSTStream(open(false), http2.ErrCodeCancel)
+	}
+	if got := outcome(t, c, cl.take()); got != strings.Repeat("headers reset ", 2)+"headers reset" {
+		t.Fatalf("within the budget: %q", got)
+	}
+	// a stream that completes earns one reset back
+	s := open(true)
+	feedAll(t, c, cl.take())
+	c.WriteHeaders(s, []byte("r"), true)
+	cl.fr.WriteRSTStream(open(false), http2.ErrCodeCancel)
+	if got := outcome(t, c, cl.take()); got != "headers reset" {
+		t.Fatalf("earned back: %q", got)
+	}
+	// resets the server makes because of the peer count too
+	cl.headers(open(false), "x", false)
+	if got := outcome(t, c, cl.take()); got != "headers connerror RST:PROTOCOL_ERROR GOAWAY:ENHANCE_YOUR_CALM" {
+		t.Fatalf("beyond the budget: %q", got)
+	}
+}
+
+func TestControlFlood(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		write func(cl *client)
+	}{
+		{"PING", func(cl *client) { cl.fr.WritePing(false, [8]byte{}) }},
+		{"SETTINGS", func(cl *client) { cl.fr.WriteSettings() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, cl := started(t, Config{MaxPendingControl: 4})
+			for range 10 {
+				for range 4 {
+					tc.write(cl)
+				}
+				feedAll(t, c, cl.take())
+				if c.Err() != nil {
+					t.Fatalf("drained between bursts: %v", c.Err())
+				}
+				output(t, c)
+			}
+			for range 5 {
+				tc.write(cl)
+			}
+			got := outcome(t, c, cl.take())
+			if !strings.HasSuffix(got, "connerror GOAWAY:ENHANCE_YOUR_CALM") {
+				t.Fatalf("flood: %q", got)
+			}
+		})
+	}
+}
+
+func TestEmptyFrameFlood(t *testing.T) {
+	c, cl := started(t, Config{MaxEmptyFrames: 3})
+	cl.headers(1, "h", false)
+	for range 3 {
+		cl.data(1, "", false)
+	}
+	cl.data(1, "x", false)
+	for range 3 {
+		cl.data(1, "", false)
+	}
+	want := "headers data data data data data data data"
+	if got := outcome(t, c, cl.take()); got != want {
+		t.Fatalf("within the limit: %q", got)
+	}
+	cl.data(1, "", false)
+	if got := outcome(t, c, cl.take()); got != "connerror GOAWAY:ENHANCE_YOUR_CALM" {
+		t.Fatalf("beyond the limit: %q", got)
+	}
+
+	c, cl = started(t, Config{MaxEmptyFrames: 3})
+	cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1})
+	for range 3 {
+		cl.fr.WriteContinuation(1, false, nil)
+	}
+	if got := outcome(t, c, cl.take()); got != "connerror GOAWAY:ENHANCE_YOUR_CALM" {
+		t.Fatalf("empty CONTINUATIONs: %q", got)
+	}
+}
+
+func TestGoAway(t *testing.T) {
+	c, cl := started(t, Config{})
+	cl.headers(1, "h", false)
+	feedAll(t, c, cl.take())
+	c.GoAway(http2.ErrCodeNo)
+	out := output(t, c)
+	if len(out) != 1 || out[0].Type != http2.FrameGoAway || out[0].Code != http2.ErrCodeNo {
+		t.Fatalf("output %+v", out)
+	}
+	cl.headers(3, "h", true).data(1, "x", true)
+	if got := outcome(t, c, cl.take()); got != "headers(discard) data" {
+		t.Fatalf("%q", got)
+	}
+	if c.Streams() != 1 || c.Err() != nil {
+		t.Fatalf("%d streams, %v", c.Streams(), c.Err())
+	}
+	cl.fr.WriteGoAway(1, http2.ErrCodeNo, []byte("bye"))
+	n, ev := c.Feed(cl.take())
+	if ev.Kind != EventGoAway || ev.LastStream != 1 || string(ev.Debug) != "bye" || n == 0 {
+		t.Fatalf("peer's GOAWAY: %+v", ev)
+	}
+}
+
+func TestUserErrors(t *testing.T) {
+	c, cl := started(t, Config{})
+	cl.headers(1, "h", false)
+	feedAll(t, c, cl.take())
+	c.ResetStream(1, http2.ErrCodeProtocol)
+	if out := output(t, c); len(out) != 1 || out[0].Code != http2.ErrCodeProtocol || c.State(1) != StateClosed {
+		t.Fatalf("ResetStream: %+v", out)
+	}
+	c.Fail(http2.ErrCodeCompression, "bad block")
+	if out := output(t, c); len(out) != 1 || out[0].Type != http2.FrameGoAway || out[0].Code != http2.ErrCodeCompression {
+		t.Fatalf("Fail: %+v", out)
+	}
+	var ce *ConnError
+	if err, ok := c.Err().(*ConnError); !ok || err.Code != http2.ErrCodeCompression {
+		t.Fatalf("Err %v", c.Err())
+	} else {
+		ce = err
+	}
+	if ce.Error() == "" || (&StreamError{Stream: 1}).Error() == "" {
+		t.Fatal("empty error text")
+	}
+}
