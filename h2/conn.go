@@ -122,7 +122,8 @@ const (
 	EventHeaders
 	// EventData: DATA for Stream, Data its payload (padding removed).
 	// The user calls Consumed(Stream, len(Data)) once it has used the
-	// bytes. EndStream: the peer has ended its side.
+	// bytes, even if the stream has been reset since, or the connection
+	// window shrinks for good. EndStream: the peer has ended its side.
 	EventData
 	// EventReset: Stream was reset and is closed; Code says why and
 	// Local whether the server reset it (then a RST_STREAM is queued).
@@ -130,8 +131,9 @@ const (
 	// EventWindow: the send window grew: of Stream, or of the connection
 	// when Stream is 0; SendAllowance may have grown.
 	EventWindow
-	// EventSettings: the peer's SETTINGS were applied (PeerSettings);
-	// every stream's send window may have moved.
+	// EventSettings: the peer's SETTINGS were applied (Peer): every
+	// stream's send window may have moved, and the user's HPACK encoder
+	// must follow Peer().HeaderTableSize.
 	EventSettings
 	// EventGoAway: the peer sent GOAWAY: it opens no more streams and
 	// processes none above LastStream. Code and Debug are its.
@@ -171,6 +173,7 @@ type Conn struct {
 
 	next     Event  // an event for the next call of Feed
 	prefaceN int    // bytes of the client preface matched so far
+	settled  bool   // the preface's SETTINGS frame has come
 	pend     []byte // a frame split across calls of Feed
 	err      *ConnError
 
@@ -501,6 +504,13 @@ func (c *Conn) frame(b []byte) (Event, error) {
 	c.rd.b = b
 	typ := http2.FrameType(b[3])
 	id := uint32(b[5])<<24&0x7f000000 | uint32(b[6])<<16 | uint32(b[7])<<8 | uint32(b[8])
+	if !c.settled {
+		// RFC 9113 section 3.4: the preface ends with SETTINGS
+		if typ != http2.FrameSettings || b[4]&byte(http2.FlagSettingsAck) != 0 {
+			return Event{}, connErr(http2.ErrCodeProtocol, "client preface without SETTINGS")
+		}
+		c.settled = true
+	}
 	if c.hb.active && (typ != http2.FrameContinuation || id != c.hb.stream) {
 		return Event{}, connErr(http2.ErrCodeProtocol, "header block interrupted")
 	}
@@ -615,6 +625,7 @@ func (c *Conn) headers(f *http2.HeadersFrame) (Event, error) {
 			c.fr.WriteRSTStream(id, http2.ErrCodeRefusedStream)
 			c.resets.add(id)
 			c.queuedControl()
+			c.spendReset()
 			c.hb.discard = true
 			break
 		}

@@ -186,6 +186,20 @@ func TestClientPreface(t *testing.T) {
 	if n, ev := c.Feed([]byte("more")); n != 4 || ev.Kind != EventNone || c.Err() == nil {
 		t.Fatalf("after the error: %d %+v %v", n, ev, c.Err())
 	}
+
+	for _, first := range []func(cl *client){
+		func(cl *client) { cl.headers(1, "h", true) },
+		func(cl *client) { cl.fr.WriteSettingsAck() },
+	} {
+		c = NewConn(Config{})
+		output(t, c)
+		cl := newClient()
+		cl.buf.WriteString(Preface)
+		first(cl)
+		if got := outcome(t, c, cl.take()); got != "connerror GOAWAY:PROTOCOL_ERROR" {
+			t.Fatalf("preface without SETTINGS: %q", got)
+		}
+	}
 }
 
 func TestRequest(t *testing.T) {

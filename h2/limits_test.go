@@ -22,6 +22,17 @@ func TestMaxConcurrentStreams(t *testing.T) {
 	if got := outcome(t, c, cl.take()); got != "headers" {
 		t.Fatalf("once a stream closed: %q", got)
 	}
+
+	// refusals spend the reset budget
+	c, cl = started(t, Config{MaxConcurrentStreams: 1, MaxResets: 2})
+	cl.headers(1, "h", false).headers(3, "h", false).headers(5, "h", false)
+	if got := outcome(t, c, cl.take()); got != "headers headers(discard) headers(discard) RST:REFUSED_STREAM RST:REFUSED_STREAM" {
+		t.Fatalf("%q", got)
+	}
+	cl.headers(7, "h", false)
+	if got := outcome(t, c, cl.take()); got != "connerror RST:REFUSED_STREAM GOAWAY:ENHANCE_YOUR_CALM" {
+		t.Fatalf("refusals beyond the reset budget: %q", got)
+	}
 }
 
 func TestHeaderBlockLimits(t *testing.T) {
