@@ -21,12 +21,16 @@
 // data (Consumed), so a slow consumer stops the peer: rx flow control is
 // real backpressure, as on the loop's other connections.
 //
-// Header blocks are handed over encoded. HPACK's dynamic table is one per
-// connection: every block a Conn reports, Discard ones included, must be
-// decoded by the connection's one decoder (hpack.go) in the order the
-// blocks were reported, or the table goes out of step with the peer's.
-// The decoder fills an hdr.Table, the header table the loop reads
-// requests from whatever their wire.
+// Header blocks are handed over encoded (EventHeaders). HPACK's dynamic
+// table is one per connection: every block a Conn reports, Discard ones
+// included, must go through the connection's one HeaderDecoder (Decode,
+// DecodeTrailers, or Discard for those the Conn has already refused) in
+// the order the blocks were reported, or the table goes out of step with
+// the peer's. The decoder fills an hdr.Table, the header table the loop
+// reads requests from whatever their wire; its refusals (*HeaderError)
+// go back to the Conn through RefuseHeaders. Responses are encoded by a
+// HeadEncoder that follows the peer's SETTINGS_HEADER_TABLE_SIZE
+// (Peer), and framed by WriteHeaders.
 //
 // Limits (Config) have lws-like or safe defaults and refuse floods with
 // ENHANCE_YOUR_CALM: concurrent streams, header block size, CONTINUATION

@@ -40,3 +40,23 @@ func connErr(code http2.ErrCode, reason string) *ConnError {
 func streamErr(id uint32, code http2.ErrCode, reason string) *StreamError {
 	return &StreamError{Stream: id, Code: code, Reason: reason}
 }
+
+// RefuseHeaders applies the header decoder's refusal of stream id's
+// block: a stream error resets the stream with e.Code, spending the reset
+// budget as any reset the peer causes (Config.MaxResets); a connection
+// error ends the connection with a GOAWAY carrying e.Code. A user that
+// answers e.Status instead of resetting does not call it. Nothing happens
+// for a stream error on a stream that is no longer live, such as one
+// whose block came with Discard.
+func (c *Conn) RefuseHeaders(id uint32, e *HeaderError) {
+	if c.err != nil {
+		return
+	}
+	if !e.Stream {
+		c.fail(connErr(e.Code, e.Reason))
+		return
+	}
+	if c.streams[id] != nil {
+		c.resetStream(id, e.Code)
+	}
+}

@@ -195,3 +195,33 @@ func TestUserErrors(t *testing.T) {
 		t.Fatal("empty error text")
 	}
 }
+
+func TestRefuseHeaders(t *testing.T) {
+	c, cl := started(t, Config{MaxResets: 1})
+	cl.headers(1, "h", true).headers(3, "h", true)
+	feedAll(t, c, cl.take())
+	c.RefuseHeaders(1, &HeaderError{Code: http2.ErrCodeProtocol, Stream: true, Reason: "malformed"})
+	if got := outcome(t, c, nil); got != "RST:PROTOCOL_ERROR" || c.State(1) != StateClosed || c.Err() != nil {
+		t.Fatalf("stream error: %q, %v, %v", got, c.State(1), c.Err())
+	}
+	c.RefuseHeaders(1, &HeaderError{Code: http2.ErrCodeProtocol, Stream: true, Reason: "again"})
+	if got := outcome(t, c, nil); got != "-" {
+		t.Fatalf("stream no longer live: %q", got)
+	}
+	// the second malformed request is beyond the reset budget
+	c.RefuseHeaders(3, &HeaderError{Code: http2.ErrCodeProtocol, Stream: true, Reason: "malformed"})
+	if got := outcome(t, c, nil); got != "RST:PROTOCOL_ERROR GOAWAY:ENHANCE_YOUR_CALM" {
+		t.Fatalf("beyond the budget: %q", got)
+	}
+
+	c, cl = started(t, Config{})
+	cl.headers(1, "h", true)
+	feedAll(t, c, cl.take())
+	c.RefuseHeaders(1, &HeaderError{Code: http2.ErrCodeCompression, Reason: "bad index"})
+	if got := outcome(t, c, nil); got != "GOAWAY:COMPRESSION_ERROR" {
+		t.Fatalf("connection error: %q", got)
+	}
+	if e, ok := c.Err().(*ConnError); !ok || e.Code != http2.ErrCodeCompression || e.Reason != "bad index" {
+		t.Fatalf("Err %v", c.Err())
+	}
+}
