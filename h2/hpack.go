@@ -219,8 +219,8 @@ func (d *HeaderDecoder) decode(block []byte, t *hdr.Table, trailers bool) error 
 	d.list, d.err, d.regular, d.seen, d.cookies = 0, nil, false, 0, 0
 	d.method, d.scheme, d.auth, d.path, d.protocol = "", "", "", "", ""
 	d.cookie = d.cookie[:0]
+	d.dec.SetEmitEnabled(true) // the last block's refusal turned it off
 	werr := d.write(block)
-	d.dec.SetEmitEnabled(true)
 	if werr != nil {
 		d.t = nil
 		return werr

@@ -601,3 +601,18 @@ func TestHeaderDecoderAllocatesNothing(t *testing.T) {
 		t.Fatalf("user-agent %q", ua)
 	}
 }
+
+// A request refused once its block has ended (a pseudo-header missing,
+// known only at the end) leaves the decoder ready for the next block.
+func TestHeaderDecoderRefusedAtEnd(t *testing.T) {
+	d := NewHeaderDecoder(4096, 16384)
+	tab := hdr.NewTable(0)
+	checkKind(t, d.Decode(block(":method", "GET", ":path", "/"), tab), kindStream)
+	if err := d.Decode(block(get("/next")...), tab); err != nil {
+		t.Fatal(err)
+	}
+	checkKind(t, d.Decode([]byte{0x30}, tab), kindStream) // a table size update alone
+	if err := d.Decode([]byte{0x82, 0x86, 0x84}, tab); err != nil {
+		t.Fatal(err)
+	}
+}
