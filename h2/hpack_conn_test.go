@@ -11,8 +11,9 @@ import (
 
 // The contract between the connection and the header decoder: Conn
 // assembles a block split over HEADERS and CONTINUATION, the decoder of
-// the connection decodes it, a refused stream's block included, and the
-// head HeadEncoder makes for the response goes out through WriteHeaders
+// the connection decodes it, a malformed request's block included, whose
+// refusal RefuseHeaders turns into RST_STREAM, and the head HeadEncoder
+// makes for the response goes out through WriteHeaders
 // and decodes at the client.
 func TestHeaderBlocksThroughConn(t *testing.T) {
 	c := NewConn(Config{})
@@ -60,8 +61,7 @@ func TestHeaderBlocksThroughConn(t *testing.T) {
 			l, _ := tab.Custom("x-later")
 			got = append(got, string(tab.Fragment(hdr.TokenGetURI, 0))+" "+string(s)+" "+string(l)+" "+string(tab.Copy(nil, hdr.TokenCookie)))
 		case 3:
-			he := checkKind(t, err, kindStream)
-			c.ResetStream(3, he.Code)
+			c.RefuseHeaders(3, checkKind(t, err, kindStream))
 		}
 	}
 	want := []string{"/one abc  a=1; b=2", "/five abc kept "}
@@ -80,16 +80,23 @@ func TestHeaderBlocksThroughConn(t *testing.T) {
 	}
 	out := http2.NewFramer(nil, bytes.NewReader(c.Output()))
 	out.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
-	for {
+	reset, head1 := false, false
+	for !reset || !head1 {
 		f, err := out.ReadFrame()
 		if err != nil {
-			t.Fatalf("no response head: %v", err)
+			t.Fatalf("reset %v, response head %v: %v", reset, head1, err)
 		}
-		if mh, ok := f.(*http2.MetaHeadersFrame); ok && mh.StreamID == 1 {
-			if len(mh.Fields) != 2 || mh.PseudoValue("status") != "200" || mh.Fields[1].Name != "content-type" {
-				t.Fatalf("%v", mh.Fields)
+		switch f := f.(type) {
+		case *http2.RSTStreamFrame:
+			if f.StreamID != 3 || f.ErrCode != http2.ErrCodeProtocol {
+				t.Fatalf("RST_STREAM %d %v", f.StreamID, f.ErrCode)
 			}
-			return
+			reset = true
+		case *http2.MetaHeadersFrame:
+			if f.StreamID != 1 || len(f.Fields) != 2 || f.PseudoValue("status") != "200" || f.Fields[1].Name != "content-type" {
+				t.Fatalf("stream %d: %v", f.StreamID, f.Fields)
+			}
+			head1 = true
 		}
 	}
 }
