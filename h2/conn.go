@@ -692,11 +692,8 @@ func (c *Conn) blockDone() Event {
 	c.hb.active = false
 	ev := Event{Kind: EventHeaders, Stream: c.hb.stream, EndStream: c.hb.endStream,
 		Trailers: c.hb.trailers, Discard: c.hb.discard, Block: c.hb.buf}
-	if s := c.streams[c.hb.stream]; s != nil && !c.hb.discard {
-		s.trailers = true
-		if c.hb.endStream {
-			c.remoteEnded(s)
-		}
+	if s := c.streams[c.hb.stream]; s != nil && !c.hb.discard && c.hb.endStream {
+		c.remoteEnded(s)
 	}
 	return ev
 }
@@ -731,13 +728,11 @@ func (c *Conn) data(f *http2.DataFrame, flow int) (Event, error) {
 		c.empties = 0
 	}
 	s := c.streams[id]
-	if s == nil || s.state == StateHalfClosedRemote || !s.trailers {
+	if s == nil || s.state == StateHalfClosedRemote {
+		// nobody will consume it: the connection's window comes back now
 		c.creditConn(int64(flow))
-		switch {
-		case s == nil && c.resets.has(id):
+		if s == nil && c.resets.has(id) {
 			return Event{}, nil
-		case s != nil && !s.trailers:
-			return Event{}, streamErr(id, http2.ErrCodeProtocol, "DATA before HEADERS")
 		}
 		return Event{}, streamErr(id, http2.ErrCodeStreamClosed, "DATA after END_STREAM")
 	}
@@ -785,10 +780,11 @@ func (c *Conn) settings(f *http2.SettingsFrame) (Event, error) {
 	for i := 0; i < f.NumSettings(); i++ {
 		s := f.Setting(i)
 		if err := s.Valid(); err != nil {
+			code := http2.ErrCodeProtocol
 			if ce, ok := err.(http2.ConnectionError); ok {
-				return Event{}, connErr(http2.ErrCode(ce), "invalid "+s.ID.String())
+				code = http2.ErrCode(ce) // FLOW_CONTROL_ERROR for a window
 			}
-			return Event{}, connErr(http2.ErrCodeProtocol, "invalid "+s.ID.String())
+			return Event{}, connErr(code, "invalid "+s.ID.String())
 		}
 		switch s.ID {
 		case http2.SettingHeaderTableSize:

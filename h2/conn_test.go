@@ -315,3 +315,54 @@ func TestSplitAnywhere(t *testing.T) {
 		t.Fatalf("byte by byte: events\n%+v\nwant\n%+v", got.evs, whole.evs)
 	}
 }
+
+func TestPeerSettings(t *testing.T) {
+	c, cl := started(t, Config{})
+	cl.fr.WriteSettings(
+		http2.Setting{ID: http2.SettingHeaderTableSize, Val: 100},
+		http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: 7},
+		http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1000},
+		http2.Setting{ID: http2.SettingMaxFrameSize, Val: 20000},
+		http2.Setting{ID: http2.SettingMaxHeaderListSize, Val: 300},
+		http2.Setting{ID: http2.SettingEnableConnectProtocol, Val: 1},
+		http2.Setting{ID: 0x99, Val: 5}, // unknown: ignored
+	)
+	if got := outcome(t, c, cl.take()); got != "event5" {
+		t.Fatalf("%q", got)
+	}
+	want := PeerSettings{HeaderTableSize: 100, MaxConcurrentStreams: 7, InitialWindowSize: 1000,
+		MaxFrameSize: 20000, MaxHeaderListSize: 300, ConnectProtocol: true}
+	if c.Peer() != want {
+		t.Fatalf("peer settings %+v", c.Peer())
+	}
+}
+
+// TestPartialSent checks that output the loop wrote in part keeps the
+// rest in order.
+func TestPartialSent(t *testing.T) {
+	c := NewConn(Config{})
+	whole := append([]byte(nil), c.Output()...)
+	c.Sent(5)
+	if !bytes.Equal(c.Output(), whole[5:]) {
+		t.Fatal("output after a partial write")
+	}
+	c.Sent(len(c.Output()))
+	if len(c.Output()) != 0 {
+		t.Fatal("output after a whole write")
+	}
+}
+
+// TestSplitOversizedFrame checks the frame size limit when the header of
+// the oversized frame arrives a byte at a time.
+func TestSplitOversizedFrame(t *testing.T) {
+	c, cl := started(t, Config{})
+	cl.fr.WriteRawFrame(http2.FrameData, 0, 1, make([]byte, 16385))
+	b := cl.take()[:10]
+	var got []rec
+	for i := range b {
+		got = append(got, feedAll(t, c, b[i:i+1])...)
+	}
+	if len(got) != 1 || got[0].Kind != EventConnError || got[0].Code != http2.ErrCodeFrameSize {
+		t.Fatalf("events %+v", got)
+	}
+}

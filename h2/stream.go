@@ -49,9 +49,6 @@ type stream struct {
 	// server has not yet given back.
 	recvWin     int64
 	recvUnacked int64
-	// trailers is set once the request's header block has arrived: a
-	// later HEADERS carries trailers.
-	trailers bool
 }
 
 // idRing remembers the last streams closed one way. Those the server
