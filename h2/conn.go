@@ -98,12 +98,12 @@ func (c *Config) setDefaults() {
 // PeerSettings are the settings the client sent, with the protocol's
 // defaults for those it did not send.
 type PeerSettings struct {
-	HeaderTableSize      uint32
+	HeaderTableSize      uint32 // SETTINGS_HEADER_TABLE_SIZE: the response encoder's dynamic table bound
 	MaxConcurrentStreams uint32 // 0: no limit announced
-	InitialWindowSize    uint32
-	MaxFrameSize         uint32
+	InitialWindowSize    uint32 // SETTINGS_INITIAL_WINDOW_SIZE: every stream's first send window
+	MaxFrameSize         uint32 // SETTINGS_MAX_FRAME_SIZE: the largest frame the server may send
 	MaxHeaderListSize    uint32 // 0: no limit announced
-	ConnectProtocol      bool
+	ConnectProtocol      bool   // SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441)
 }
 
 // EventKind says what an Event reports.
@@ -146,18 +146,18 @@ const (
 // Event is what Feed reports. Its byte slices are valid until the next
 // call of Feed.
 type Event struct {
-	Kind       EventKind
-	Stream     uint32
-	EndStream  bool
-	Trailers   bool
-	Discard    bool
-	Local      bool
-	Block      []byte
-	Data       []byte
-	Code       http2.ErrCode
-	LastStream uint32
-	Debug      []byte
-	Err        error
+	Kind       EventKind     // what happened; the fields below apply as its doc says
+	Stream     uint32        // the stream concerned (0: the connection, for EventWindow)
+	EndStream  bool          // the peer ended its side of Stream
+	Trailers   bool          // the header block is the request's trailers
+	Discard    bool          // the header block must be decoded and dropped
+	Local      bool          // the server reset the stream (EventReset)
+	Block      []byte        // the encoded header block (EventHeaders)
+	Data       []byte        // the DATA payload without padding (EventData)
+	Code       http2.ErrCode // the reset's or the GOAWAY's error code
+	LastStream uint32        // the last stream the peer's GOAWAY lets through
+	Debug      []byte        // the peer's GOAWAY debug data
+	Err        error         // the connection's failure (EventConnError), a *ConnError
 }
 
 // Conn is the server side of one HTTP/2 connection, without I/O: the
