@@ -191,7 +191,9 @@ func (c *Conn) FD() int {
 	return int(c.fd)
 }
 
-// PeerAddr returns the peer's address for TCP connections.
+// PeerAddr returns the peer's address for TCP connections. An IPv6
+// zone (a link-local address's interface) is not kept: the connection
+// stores the address in 20 bytes, not a netip.AddrPort's 32.
 func (c *Conn) PeerAddr() netip.AddrPort { return c.peer.AddrPort() }
 
 // Parent returns the connection's parent, or nil.
