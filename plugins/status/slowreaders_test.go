@@ -19,7 +19,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/golws/lws"
 	"github.com/golws/lws/internal/looptest"
 )
 
@@ -113,19 +112,12 @@ func TestStatusNonReadingClients(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		heap0 := heapInUse()
 
-		cx, err := lws.NewContext(lws.ContextInfo{EventLib: backend})
+		addr := startServer(t, backend)
+		_, ps, _ := net.SplitHostPort(addr)
+		port, err := strconv.Atoi(ps)
 		if err != nil {
 			t.Fatal(err)
 		}
-		vh, err := cx.CreateVhost(lws.VhostInfo{Name: "status", Port: lws.PortAny, Iface: "127.0.0.1",
-			Protocols: []lws.Protocol{Protocol()}})
-		if err != nil {
-			cx.Destroy()
-			t.Fatal(err)
-		}
-		port := vh.Port()
-		addr := "127.0.0.1:" + strconv.Itoa(port)
-		looptest.Run(t, cx)
 
 		// The normal client reads every status and keeps the latest,
 		// counting its connections cheaply; the last one is decoded at the
