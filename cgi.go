@@ -330,7 +330,7 @@ func (c *Conn) cgiHead() error {
 	if st.hp.Chunked {
 		st.coding = cgiUndecided
 	}
-	hw := c.headWriter()
+	hw := c.httpWire()
 	status, reason := st.hp.StatusLine()
 	b := hw.headStatus(l.scratch[:0], t, status, reason)
 	for _, kv := range st.hp.Headers() {

@@ -152,7 +152,7 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype 
 	ah := c.ah
 	if ah != nil && notModified(ah, etag, mod) {
 		f.Close()
-		hw := c.headWriter()
+		hw := c.httpWire()
 		b := c.appendStatus(hw, l.scratch[:0], 304)
 		b = hw.headFieldBytes(b, "etag", etag)
 		b = hw.headField(b, "cache-control", cc)
@@ -194,7 +194,7 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype 
 		}
 	}
 
-	hw := c.headWriter()
+	hw := c.httpWire()
 	b := c.appendStatus(hw, l.scratch[:0], status)
 	if ctype != "" {
 		b = hw.headField(b, "content-type", ctype)

@@ -45,15 +45,6 @@ type headWriter interface {
 	headEnd(b []byte, t *httpTxn) []byte
 }
 
-// headWriter returns the head writer of the connection's transaction, or
-// nil when it carries none.
-func (c *Conn) headWriter() headWriter {
-	if w := c.httpWire(); w != nil {
-		return w
-	}
-	return nil
-}
-
 // headerField is a response header the library adds to heads it makes
 // or starts: a vhost's or a mount's Headers, the server string.
 type headerField struct{ name, value string }

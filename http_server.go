@@ -400,7 +400,7 @@ var methodNames = [...]string{
 // the vhost's and the mount's headers and the server string
 // (lws_add_http_header_status).
 func (c *Conn) AddHTTPHeaderStatus(b []byte, status int) ([]byte, error) {
-	hw := c.headWriter()
+	hw := c.httpWire()
 	if hw == nil {
 		return b, ErrHTTPNotActive
 	}
@@ -427,7 +427,7 @@ func (c *Conn) appendStatus(hw headWriter, b []byte, status int) []byte {
 // fieldWriter is the head writer for the helpers that write one field
 // and need no transaction: the connection's, or HTTP/1's outside one.
 func (c *Conn) fieldWriter() headWriter {
-	if hw := c.headWriter(); hw != nil {
+	if hw := c.httpWire(); hw != nil {
 		return hw
 	}
 	return h1Fields
@@ -497,7 +497,7 @@ func (c *Conn) noteHeader(name, value string) {
 // (lws_add_http_header_content_length); a response with a length can be
 // followed by another request on the connection.
 func (c *Conn) AddHTTPHeaderContentLength(b []byte, n int64) ([]byte, error) {
-	hw := c.headWriter()
+	hw := c.httpWire()
 	if hw == nil {
 		return b, ErrHTTPNotActive
 	}
@@ -522,7 +522,7 @@ func (c *Conn) AddHTTPCommonHeaders(b []byte, status int, contentType string, le
 	if length >= 0 {
 		return c.AddHTTPHeaderContentLength(b, length)
 	}
-	b, c.txn().txChunked = c.headWriter().headUnsized(b)
+	b, c.txn().txChunked = c.httpWire().headUnsized(b)
 	return b, nil
 }
 
@@ -533,7 +533,7 @@ func (c *Conn) AddHTTPCommonHeaders(b []byte, status int, contentType string, le
 // dropped: see HTTPTransactionCompleted), and "connection: keep-alive"
 // for an HTTP/1.0 client that asked to keep it.
 func (c *Conn) FinalizeHTTPHeader(b []byte) ([]byte, error) {
-	hw := c.headWriter()
+	hw := c.httpWire()
 	if hw == nil {
 		return b, ErrHTTPNotActive
 	}
@@ -563,7 +563,7 @@ func (c *Conn) AddHTTPHeader(name, value string) error {
 	if err := httpsem.CheckField(name, value); err != nil {
 		return err
 	}
-	*t.extra = c.headWriter().headField(*t.extra, name, value)
+	*t.extra = c.httpWire().headField(*t.extra, name, value)
 	return nil
 }
 
@@ -576,7 +576,7 @@ func (c *Conn) respond(status int, extra headerField, contentType string, body [
 		return ErrHTTPNotActive
 	}
 	l := c.loop
-	hw := c.headWriter()
+	hw := c.httpWire()
 	b := c.appendStatus(hw, l.scratch[:0], status)
 	if contentType != "" {
 		b = hw.headField(b, "content-type", contentType)

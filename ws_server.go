@@ -80,7 +80,7 @@ func (c *Conn) wsServerUpgrade() error {
 	// callbacks above may have used the buffer.
 	key = ah.Copy(l.ctrlBuf[:0], hdr.TokenWSKey)
 	accept := ws.AppendAcceptKey(l.ctrlBuf[64:64], key)
-	hw := c.headWriter()
+	hw := c.httpWire()
 	resp := hw.headStatus(l.scratch[:0], c.txn(), 101, "")
 	resp = hw.headField(resp, "Upgrade", "websocket")
 	resp = hw.headField(resp, "Connection", "Upgrade")
