@@ -29,14 +29,6 @@ func (hs *httpState) httpWire() httpWire { return hs }
 // time.
 func (hs *httpState) transaction() *httpTxn { return &hs.txn }
 
-// h1state is the connection's HTTP/1 server wire state: parser, keep-alive,
-// request body framing. It is nil when the connection is not an HTTP/1
-// server connection.
-func (c *Conn) h1state() *httpState {
-	hs, _ := c.role.(*httpState)
-	return hs
-}
-
 // The server side of HTTP/1 reads request heads into a header table,
 // hands WebSocket upgrades to the WebSocket role and serves everything
 // else as HTTP transactions: mounts (files, redirects, CGI, callback

@@ -12,12 +12,12 @@ func TestSetRoleGivesBackOnlyALeftState(t *testing.T) {
 	hs := l.newHTTP()
 	c.setRole(hs)
 	c.setRole(hs)
-	if len(l.httpFree) != 0 || c.h1state() != hs {
-		t.Fatalf("after a transition to the same role: %d states on the free list, state %p (want %p)",
-			len(l.httpFree), c.h1state(), hs)
+	if len(l.httpFree) != 0 || c.role != role(hs) {
+		t.Fatalf("after a transition to the same role: %d states on the free list, role %v (want %p)",
+			len(l.httpFree), c.role, hs)
 	}
 	c.setRole(rawSkt)
-	if len(l.httpFree) != 1 || l.httpFree[0] != hs || c.h1state() != nil || c.txn() != nil {
-		t.Fatalf("after leaving HTTP: free list %v, h1state %p", l.httpFree, c.h1state())
+	if len(l.httpFree) != 1 || l.httpFree[0] != hs || c.httpWire() != nil || c.txn() != nil {
+		t.Fatalf("after leaving HTTP: free list %v, wire %v", l.httpFree, c.httpWire())
 	}
 }
