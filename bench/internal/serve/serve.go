@@ -16,6 +16,13 @@ import (
 // Run serves h on addr until the process is told to stop; name prefixes
 // the error printed if serving fails.
 func Run(name, addr string, h http.Handler) {
+	RunTLS(name, addr, "", "", h)
+}
+
+// RunTLS is Run over TLS when certFile is not empty: net/http's
+// ListenAndServeTLS with the PEM certificate and key files, which offers
+// "h2" and "http/1.1" in ALPN and serves HTTP/2 to clients that choose it.
+func RunTLS(name, addr, certFile, keyFile string, h http.Handler) {
 	srv := &http.Server{Addr: addr, Handler: h}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -23,7 +30,13 @@ func Run(name, addr string, h http.Handler) {
 		<-ctx.Done()
 		_ = srv.Close()
 	}()
-	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	var err error
+	if certFile != "" {
+		err = srv.ListenAndServeTLS(certFile, keyFile)
+	} else {
+		err = srv.ListenAndServe()
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintln(os.Stderr, name+":", err)
 		os.Exit(1)
 	}

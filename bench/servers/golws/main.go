@@ -4,9 +4,12 @@
 // listens on -addr and answers every message on any path with the same
 // message and opcode. With -root it is also a file server: the directory
 // is mounted at "/" (a file:// mount, as lwsws configures one), and
-// requests that are not WebSocket upgrades are served from it.
+// requests that are not WebSocket upgrades are served from it. With -cert
+// and -key the vhost serves TLS with that certificate (the vhost's
+// SSLCertFilepath and SSLPrivateKeyFilepath), offering in ALPN whatever the
+// library offers by default.
 //
-//	golws -addr 127.0.0.1:7681 [-root DIR] [-cpuprofile FILE]
+//	golws -addr 127.0.0.1:7681 [-root DIR] [-cert FILE -key FILE] [-cpuprofile FILE]
 //
 // It stops cleanly on SIGINT or SIGTERM; with -cpuprofile it writes its
 // CPU profile then (go tool pprof -top golws FILE).
@@ -32,7 +35,13 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:7681", "address to listen on, host:port")
 	profile := flag.String("cpuprofile", "", "write a CPU profile to this file when stopped")
 	root := flag.String("root", "", "serve the files of this directory at /")
+	cert := flag.String("cert", "", "serve TLS with this PEM certificate (chain first)")
+	key := flag.String("key", "", "the PEM private key of -cert (default: in the -cert file)")
 	flag.Parse()
+	if *key != "" && *cert == "" {
+		fmt.Fprintln(os.Stderr, "golws: -key needs -cert")
+		os.Exit(2)
+	}
 	if *profile != "" {
 		f, err := os.Create(*profile)
 		if err != nil {
@@ -44,7 +53,7 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	err := run(*addr, *root)
+	err := run(*addr, *root, *cert, *key)
 	if *profile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -54,7 +63,7 @@ func main() {
 	}
 }
 
-func run(addr, root string) error {
+func run(addr, root, cert, key string) error {
 	host, portText, err := net.SplitHostPort(addr)
 	if err != nil {
 		return err
@@ -72,6 +81,9 @@ func run(addr, root string) error {
 		Port:      port,
 		Iface:     host,
 		Protocols: []lws.Protocol{echo.Protocol()},
+		// Empty unless -cert is given: the vhost then serves TLS.
+		SSLCertFilepath:       cert,
+		SSLPrivateKeyFilepath: key,
 	}
 	if root != "" {
 		abs, err := filepath.Abs(root)
