@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs the golws comparison: installs what is missing (Debian packages
-# gnuplot-nox and libwebsockets-test-server), builds the echo servers, the
-# harness and cmd/lws-bench into bench/out/bin, and runs the harness.
+# gnuplot-nox, libwebsockets-test-server, nghttp2-client for h2load, and
+# h2o), builds the servers, the harness and cmd/lws-bench into
+# bench/out/bin, and runs the harness.
 # Arguments go to the harness, for example:
 #
 #   ./bench/run.sh                 # the full comparison, under 10 minutes
 #   ./bench/run.sh -quick          # a short smoke run
 #   ./bench/run.sh -only idle -servers golws,nbio
+#   ./bench/run.sh -only h2 -servers golws-h2,nethttp-h2,h2o
 #   ./bench/run.sh -base 3f046f3 -only echo,idle,http -servers golws,golws-files
 #                                  # this checkout against an earlier commit,
 #                                  # built as golws-base, in the same run
@@ -20,6 +22,8 @@ cd "$bench"
 missing=()
 command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox)
 [ -x /usr/bin/libwebsockets-test-server ] || missing+=(libwebsockets-test-server)
+command -v h2load >/dev/null 2>&1 || missing+=(nghttp2-client)
+[ -x /usr/bin/h2o ] || missing+=(h2o)
 command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "installing ${missing[*]}" >&2

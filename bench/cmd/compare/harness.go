@@ -45,6 +45,8 @@ type run struct {
 	Skipped string   `json:"skipped,omitempty"`
 	// Capped is set when the run was stopped at the RSS cap.
 	Capped bool `json:"rss_capped,omitempty"`
+	// NoH2 marks an h2 run whose server did not choose h2 in ALPN.
+	NoH2 bool `json:"no_h2,omitempty"`
 	// OtherCPUPercent is the CPU other user-space processes used while
 	// the load ran (100 = one core), and QuietWait how long the harness
 	// waited beforehand for them to calm down.
@@ -97,17 +99,20 @@ type loadResult struct {
 
 // harness holds a comparison run's settings and results.
 type harness struct {
-	s        settings
-	servers  []serverDef
-	machine  machineInfo
-	clkTck   float64
-	nofile   uint64 // hard RLIMIT_NOFILE, which children inherit as their soft limit
-	www      string
-	logDir   string
-	runs     []*run
-	started  time.Time
-	finished time.Time
-	stopped  string // why the run ended early, if it did
+	s       settings
+	servers []serverDef
+	machine machineInfo
+	clkTck  float64
+	nofile  uint64 // hard RLIMIT_NOFILE, which children inherit as their soft limit
+	www     string
+	// certFile and keyFile are the HTTP/2 servers' self-signed
+	// certificate and its key, made when the h2 scenario runs.
+	certFile, keyFile string
+	logDir            string
+	runs              []*run
+	started           time.Time
+	finished          time.Time
+	stopped           string // why the run ended early, if it did
 
 	quietSpent time.Duration // waiting for a quiet machine, so far
 }
@@ -131,6 +136,11 @@ func newHarness(s settings, servers []serverDef) (*harness, error) {
 	}
 	if err := makeLargeFile(filepath.Join(h.www, strings.TrimPrefix(largeFile, "/"))); err != nil {
 		return nil, err
+	}
+	if slices.Contains(s.Scenarios, "h2") {
+		if h.certFile, h.keyFile, err = makeCert(filepath.Join(s.Out, "tls")); err != nil {
+			return nil, fmt.Errorf("making the TLS certificate: %w", err)
+		}
 	}
 	// Children get the hard limit as their soft limit: set it explicitly,
 	// which also stops Go from restoring the original soft limit in them.
@@ -203,6 +213,8 @@ func (h *harness) runAll(ctx context.Context) error {
 			err = h.httpScenario(ctx, "http", httpFile)
 		case "http-large":
 			err = h.httpScenario(ctx, "http-large", largeFile)
+		case "h2":
+			err = h.h2Scenario(ctx)
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -235,8 +247,11 @@ func (h *harness) add(r *run) {
 		what = "error: " + r.Error
 	case r.res != nil && r.Scenario == "echo":
 		what = fmt.Sprintf("%.0f msg/s, p50 %.0f µs", r.res.Rate, r.res.Latency.P50)
-	case r.res != nil && (r.Scenario == "http" || r.Scenario == "http-large"):
+	case r.res != nil && (r.Scenario == "http" || r.Scenario == "http-large" || r.Scenario == "h2"):
 		what = fmt.Sprintf("%.0f req/s", r.res.Rate)
+		if r.Error != "" {
+			what += "; error: " + r.Error
+		}
 	case r.PerConnKiB != nil:
 		what = fmt.Sprintf("%.2f KiB per connection", *r.PerConnKiB)
 	case r.Scenario == "slow":
@@ -268,11 +283,21 @@ func (h *harness) startServer(ctx context.Context, d *serverDef, r *run, name st
 	if err != nil {
 		return nil, 0, err
 	}
-	argv := append([]string{path}, d.args(port, h.www)...)
+	files := serverFiles{www: h.www, cert: h.certFile, key: h.keyFile}
+	if d.config != nil {
+		files.conf = filepath.Join(h.logDir, name+".server.conf")
+		if err := os.WriteFile(files.conf, []byte(d.config(port, files)), 0o644); err != nil {
+			return nil, 0, err
+		}
+	}
+	argv := append([]string{path}, d.args(port, files)...)
 	logPath := filepath.Join(h.logDir, name+".server.log")
-	r.ServerCommand = argv
+	r.ServerCommand = append(slices.Clone(d.env), argv...)
 	r.Logs = append(r.Logs, logPath)
-	p, err := startProc(procSpec{name: d.name, argv: argv, cpu: h.s.ServerCPU, logPath: logPath})
+	if files.conf != "" {
+		r.Logs = append(r.Logs, files.conf)
+	}
+	p, err := startProc(procSpec{name: d.name, argv: argv, env: d.env, cpu: h.s.ServerCPU, logPath: logPath})
 	if err != nil {
 		return nil, 0, err
 	}

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -66,6 +67,9 @@ func collectMachine(h *harness, servers []serverDef) machineInfo {
 		if d.debPackage != "" {
 			m.Versions[d.debPackage] = debVersion(d.debPackage)
 		}
+	}
+	if slices.Contains(h.s.Scenarios, "h2") {
+		m.Versions["nghttp2-client (h2load)"] = debVersion("nghttp2-client")
 	}
 	if out, err := exec.Command("gnuplot", "--version").Output(); err == nil {
 		m.Versions["gnuplot"] = strings.TrimPrefix(strings.TrimSpace(string(out)), "gnuplot ")

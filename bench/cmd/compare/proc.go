@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,10 +35,11 @@ type proc struct {
 type procSpec struct {
 	name    string
 	argv    []string
-	cpu     int    // CPU to pin to, or -1 for none
-	logPath string // stdout (unless captured) and stderr go here
-	capture bool   // deliver stdout line by line on proc.lines
-	stdin   bool   // give the process a pipe as stdin (proc.stdin)
+	cpu     int      // CPU to pin to, or -1 for none
+	env     []string // added to the inherited environment
+	logPath string   // stdout (unless captured) and stderr go here
+	capture bool     // deliver stdout line by line on proc.lines
+	stdin   bool     // give the process a pipe as stdin (proc.stdin)
 }
 
 // startProc starts the process described by s. The process group is
@@ -53,10 +55,13 @@ func startProc(s procSpec) (*proc, error) {
 		return nil, err
 	}
 	defer log.Close() // the child has its own copy
-	fmt.Fprintf(log, "# %s\n", strings.Join(argv, " "))
+	fmt.Fprintf(log, "# %s\n", strings.Join(append(slices.Clone(s.env), argv...), " "))
 
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if len(s.env) > 0 {
+		cmd.Env = append(os.Environ(), s.env...)
+	}
 	cmd.Stderr = log
 	cmd.Stdout = log
 	p := &proc{name: s.name, cmd: cmd, logPath: s.logPath, done: make(chan struct{})}

@@ -145,6 +145,8 @@ func status(r *run) (string, bool) {
 	switch {
 	case r == nil:
 		return "–", true
+	case r.NoH2:
+		return "no h2", true
 	case strings.HasPrefix(r.Skipped, "n/a"):
 		return "n/a", true
 	case r.Skipped != "":
@@ -164,8 +166,12 @@ func note(r *run) string {
 	if msg == "" {
 		msg = r.Error
 	}
-	if r.res != nil && (r.Scenario == "echo" || r.Scenario == "http" || r.Scenario == "http-large") && r.res.CPUPercent >= loadBound {
-		sat := "lws-bench saturated: the server may do better"
+	if r.res != nil && (r.Scenario == "echo" || r.Scenario == "http" || r.Scenario == "http-large" || r.Scenario == "h2") && r.res.CPUPercent >= loadBound {
+		tool := "lws-bench"
+		if r.Scenario == "h2" {
+			tool = "h2load"
+		}
+		sat := tool + " saturated: the server may do better"
 		if msg != "" {
 			sat += "; " + msg
 		}
@@ -192,14 +198,14 @@ func note(r *run) string {
 	return msg
 }
 
-// noteList gathers a row's notes by connection count, naming each
-// message once.
+// noteList gathers a row's notes by connection count (or case), naming
+// each message once.
 type noteList struct {
 	msgs   []string
 	counts map[string][]string
 }
 
-func (l *noteList) add(n int, msg string) {
+func (l *noteList) add(n any, msg string) {
 	if msg == "" {
 		return
 	}
@@ -307,6 +313,9 @@ func (h *harness) table(plots []string, plotErr error) string {
 	}
 	if h.wants("http-large") {
 		h.httpTable(&b, "http-large", largeFile)
+	}
+	if h.wants("h2") {
+		h.h2Table(&b)
 	}
 	if len(plots) > 0 {
 		b.WriteString("\n## Plots\n\n")
@@ -550,6 +559,11 @@ func (h *harness) notes(b *strings.Builder) {
 			"and its echo runs with more connections are marked n/a. It answers every message as text (binary too), so its echo load is sent as text; " +
 			"it returns a message longer than about 4 KiB as several messages, one per 4 KiB read. Its idle connections all join one mirror instance, " +
 			"and nothing is sent while idle. It runs with -i lo (loopback only) and -d 3 (errors and warnings only).\n")
+	}
+	if h.wants("h2") {
+		b.WriteString("- HTTP/2: each server runs on one core (golws-h2 and nethttp-h2 with GOMAXPROCS=1, h2o with num-threads 1), serving the same www directory over TLS with the harness's self-signed certificate; " +
+			"h2o's config has no access log and no OCSP stapling, and its TLS private-key operations (handshakes only) run in a helper process h2o forks, whose CPU is not in the server CPU %. " +
+			"h2load runs one thread (-t 1) on the load CPU; its figures are over its main duration, after warm-up.\n")
 	}
 	fmt.Fprintf(b, "- Raw figures, every lws-bench report and every /proc sample are in results.json; each run's server and load-tool output is in logs/.\n")
 }

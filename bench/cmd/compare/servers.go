@@ -1,8 +1,11 @@
 package main
 
 import (
+	"fmt"
+	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // serverDef is one server of the comparison and what it takes part in.
@@ -12,8 +15,14 @@ type serverDef struct {
 	// absolute path for a system program.
 	bin string
 	// args returns the command-line arguments that make the server listen
-	// on 127.0.0.1:port and, for file servers, serve the directory www.
-	args func(port int, www string) []string
+	// on 127.0.0.1:port and, for file servers, serve the directory f.www
+	// (over TLS with f.cert and f.key, for the HTTP/2 servers).
+	args func(port int, f serverFiles) []string
+	// config, if set, is the content of a configuration file the harness
+	// writes to f.conf before starting the server.
+	config func(port int, f serverFiles) string
+	// env is added to the server's environment.
+	env []string
 	// reference marks golws's own entry: the ratio columns of a scenario
 	// divide by (or into) the reference server's figure.
 	reference bool
@@ -22,7 +31,7 @@ type serverDef struct {
 	// text makes the echo load send text messages.
 	text bool
 	// Scenarios the server takes part in.
-	echo, idle, slow, http bool
+	echo, idle, slow, http, h2 bool
 	// httpPath is the file fetched in the HTTP scenario.
 	httpPath string
 	// httpLarge: the server serves the harness's www directory, so it
@@ -47,8 +56,15 @@ const lwsTestServer = "/usr/bin/libwebsockets-test-server"
 // file servers serve so that every server sends the same bytes.
 const httpFile = "/favicon.ico"
 
+// serverFiles are the files a server's command line may name.
+type serverFiles struct {
+	www       string // the directory the file servers serve
+	cert, key string // PEM certificate and key of the TLS servers
+	conf      string // where the harness writes the server's config, if it has one
+}
+
 // addrArgs is the argument list of the servers in bench/servers.
-func addrArgs(port int, _ string) []string {
+func addrArgs(port int, _ serverFiles) []string {
 	return []string{"-addr", "127.0.0.1:" + strconv.Itoa(port)}
 }
 
@@ -56,8 +72,35 @@ func addrArgs(port int, _ string) []string {
 const largeFile = "/large.bin"
 
 // rootArgs is the argument list of the file servers in bench/servers.
-func rootArgs(port int, www string) []string {
-	return append(addrArgs(port, www), "-root", www)
+func rootArgs(port int, f serverFiles) []string {
+	return append(addrArgs(port, f), "-root", f.www)
+}
+
+// tlsArgs is the argument list of the file servers in bench/servers over
+// TLS, for the HTTP/2 scenario.
+func tlsArgs(port int, f serverFiles) []string {
+	return append(rootArgs(port, f), "-cert", f.cert, "-key", f.key)
+}
+
+// h2oPath is where Debian's h2o package puts the server.
+const h2oPath = "/usr/bin/h2o"
+
+// h2oConfig is h2o's configuration for the HTTP/2 scenario: one worker
+// thread, TLS on 127.0.0.1:port with the harness's certificate, the www
+// directory at "/", no access log (none is configured), no OCSP stapling
+// (the certificate is self-signed, and fetching would start a helper).
+// Run as root, h2o would switch to "nobody", who may not read the
+// directory; it stays the user that started it.
+func h2oConfig(port int, f serverFiles) string {
+	var b strings.Builder
+	b.WriteString("num-threads: 1\n")
+	if u, err := user.Current(); err == nil && u.Uid == "0" {
+		fmt.Fprintf(&b, "user: %s\n", u.Username)
+	}
+	fmt.Fprintf(&b, "listen:\n  host: 127.0.0.1\n  port: %d\n  ssl:\n    certificate-file: %q\n    key-file: %q\n    ocsp-update-interval: 0\n",
+		port, f.cert, f.key)
+	fmt.Fprintf(&b, "hosts:\n  default:\n    paths:\n      \"/\":\n        file.dir: %q\n", f.www)
+	return b.String()
 }
 
 // allServers lists the comparison's servers in table order.
@@ -75,7 +118,7 @@ var allServers = []serverDef{
 		// interface). -d 3: errors and warnings only; at its default
 		// level it logs a notice for every connection that joins the
 		// mirror.
-		args: func(port int, _ string) []string {
+		args: func(port int, _ serverFiles) []string {
 			return []string{"-p", strconv.Itoa(port), "-i", "lo", "-d", "3"}
 		},
 		protocol: "lws-mirror-protocol",
@@ -93,6 +136,16 @@ var allServers = []serverDef{
 		http: true, httpLarge: true, httpPath: httpFile},
 	{name: "nethttp-files", bin: "nethttp-files", args: rootArgs,
 		http: true, httpLarge: true, httpPath: httpFile},
+	// The HTTP/2 scenario's servers: the same www directory over TLS,
+	// HTTP/2 chosen by ALPN, one core each. golws offers in ALPN what the
+	// library offers by default.
+	{name: "golws-h2", bin: "golws", args: tlsArgs, reference: true, h2: true,
+		env: []string{"GOMAXPROCS=1"}},
+	{name: "nethttp-h2", bin: "nethttp-files", args: tlsArgs, h2: true,
+		env: []string{"GOMAXPROCS=1"}},
+	{name: "h2o", bin: h2oPath, h2: true, debPackage: "h2o",
+		args:   func(_ int, f serverFiles) []string { return []string{"-c", f.conf} },
+		config: h2oConfig},
 }
 
 // baseServers are golws built from an earlier commit (run.sh's -base
