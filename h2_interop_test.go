@@ -1,14 +1,25 @@
 package lws_test
 
 import (
+	"bytes"
+	"context"
+	"crypto/tls"
 	"encoding/xml"
+	"io"
+	"maps"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // h2specCases is how many cases h2spec 2.2.1 runs with -S (strict).
@@ -255,6 +266,240 @@ func TestH2Curl(t *testing.T) {
 					if want := h2FormAnswer("POST", post); r.status != 200 || r.body != want {
 						t.Errorf("POST: %d %q, want 200 %q", r.status, r.body, want)
 					}
+				}
+			})
+		}
+	})
+}
+
+// h2Transport is a net/http client transport speaking HTTP/2 only to the
+// site: over TLS by ALPN, or h2c by prior knowledge. dials counts its
+// connections. conf tunes its HTTP/2 (nil: the defaults, but that it
+// waits for a stream rather than dialing again).
+func h2Transport(s *h2Site, tlsMode bool, dials *atomic.Int32, conf *http.HTTP2Config) *http.Transport {
+	if conf == nil {
+		conf = &http.HTTP2Config{}
+	}
+	conf.StrictMaxConcurrentRequests = true
+	d := &net.Dialer{Timeout: 10 * time.Second}
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, network, address string) (net.Conn, error) {
+			dials.Add(1)
+			return d.DialContext(ctx, network, address)
+		},
+		TLSClientConfig: &tls.Config{RootCAs: s.pool},
+		HTTP2:           conf,
+		Protocols:       new(http.Protocols),
+	}
+	if tlsMode {
+		tr.Protocols.SetHTTP2(true)
+	} else {
+		tr.Protocols.SetUnencryptedHTTP2(true)
+	}
+	return tr
+}
+
+// TestH2GoClient sends many requests at once from Go's HTTP/2 client
+// (over TLS by ALPN, and h2c by prior knowledge) on one connection:
+// files, callback-mount GETs and POSTs, CGI. Every answer is HTTP/2 and
+// right, and the client dialed once.
+func TestH2GoClient(t *testing.T) {
+	forEachH2Server(t, func(t *testing.T, s *h2Site) {
+		for _, mode := range []struct {
+			name, base string
+			tls        bool
+		}{
+			{"tls", "https://" + s.tls, true},
+			{"h2c", "http://" + s.plain, false},
+		} {
+			t.Run(mode.name, func(t *testing.T) {
+				var dials atomic.Int32
+				tr := h2Transport(s, mode.tls, &dials, nil)
+				defer tr.CloseIdleConnections()
+				client := &http.Client{Transport: tr, Timeout: 20 * time.Second}
+				index, err := os.ReadFile(filepath.Join(s.dir, "index.html"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				// One request first: the connection exists before the
+				// concurrent ones, which then share it.
+				if resp, body := get(t, client, mode.base+"/"); resp.StatusCode != 200 || resp.ProtoMajor != 2 || body != string(index) {
+					t.Fatalf("/: %s %d %q", resp.Proto, resp.StatusCode, body)
+				}
+				var wg sync.WaitGroup
+				for i := range 120 {
+					wg.Go(func() {
+						var req *http.Request
+						var want string
+						switch i % 6 {
+						case 0:
+							req, _ = http.NewRequest("GET", mode.base+"/a.txt", nil)
+							want = "hello, file\n"
+						case 1:
+							req, _ = http.NewRequest("GET", mode.base+"/sub/", nil)
+							want = "<html>sub</html>\n"
+						case 2, 3:
+							body := bytes.Repeat([]byte{byte('a' + i%26)}, 1000*i+1)
+							req, _ = http.NewRequest("POST", mode.base+"/form", bytes.NewReader(body))
+							want = h2FormAnswer("POST", body)
+						case 4:
+							req, _ = http.NewRequest("GET", mode.base+"/form", nil)
+							want = h2FormAnswer("GET", nil)
+						case 5:
+							if i%30 == 5 { // a few programs, not 20
+								req, _ = http.NewRequest("GET", mode.base+"/cgi?n="+strconv.Itoa(i), nil)
+								want = h2CGIBody("n=" + strconv.Itoa(i))
+							} else {
+								req, _ = http.NewRequest("GET", mode.base+"/", nil)
+								want = string(index)
+							}
+						}
+						resp, err := client.Do(req)
+						if err != nil {
+							t.Errorf("request %d %s: %v", i, req.URL.Path, err)
+							return
+						}
+						got, err := io.ReadAll(resp.Body)
+						resp.Body.Close()
+						if err != nil || resp.StatusCode != 200 || resp.ProtoMajor != 2 || string(got) != want {
+							t.Errorf("request %d %s %s: %s %d, %d bytes %q, %v; want %d bytes %q", i, req.Method, req.URL.RequestURI(),
+								resp.Proto, resp.StatusCode, len(got), got[:min(len(got), 80)], err, len(want), want[:min(len(want), 80)])
+						}
+					})
+				}
+				wg.Wait()
+				if n := dials.Load(); n != 1 {
+					t.Errorf("%d connections, want 1", n)
+				}
+			})
+		}
+	})
+}
+
+// nghttpStreams reads nghttp -v's trace: the connections it made, and per
+// stream the path it asked for, the status it got and the bytes of DATA.
+type nghttpStream struct {
+	path   string
+	status string
+	data   int
+	ended  bool
+}
+
+var (
+	nghttpSend   = regexp.MustCompile(`send HEADERS frame <.*stream_id=(\d+)>`)
+	nghttpPath   = regexp.MustCompile(`^\s+:path: (\S+)`)
+	nghttpStatus = regexp.MustCompile(`recv \(stream_id=(\d+)\) :status: (\d+)`)
+	nghttpData   = regexp.MustCompile(`recv DATA frame <length=(\d+), flags=0x([0-9a-f]+), stream_id=(\d+)>`)
+)
+
+func nghttpTrace(out string) (connections int, streams map[string]*nghttpStream) {
+	streams = map[string]*nghttpStream{}
+	sending := ""
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasSuffix(line, "] Connected") {
+			connections++
+		}
+		if m := nghttpSend.FindStringSubmatch(line); m != nil {
+			sending = m[1]
+			streams[sending] = &nghttpStream{}
+			continue
+		}
+		if m := nghttpPath.FindStringSubmatch(line); m != nil && sending != "" {
+			streams[sending].path = m[1]
+			sending = ""
+			continue
+		}
+		if m := nghttpStatus.FindStringSubmatch(line); m != nil && (streams[m[1]] != nil || m[1] == "1") {
+			if streams[m[1]] == nil { // the answer to an Upgrade
+				streams[m[1]] = &nghttpStream{}
+			}
+			streams[m[1]].status = m[2]
+		}
+		if m := nghttpData.FindStringSubmatch(line); m != nil && streams[m[3]] != nil {
+			n, _ := strconv.Atoi(m[1])
+			flags, _ := strconv.ParseUint(m[2], 16, 8)
+			streams[m[3]].data += n
+			streams[m[3]].ended = streams[m[3]].ended || flags&1 != 0
+		}
+	}
+	return connections, streams
+}
+
+// TestH2Nghttp fetches several of the site's resources at once with
+// nghttp on one connection (TLS by ALPN, h2c by prior knowledge, h2c by
+// Upgrade): each is 200 with as many bytes of DATA as the file has, and
+// nghttp connected once. h2load then sends 400 requests, 20 at a time, on
+// one connection: all succeed over h2.
+func TestH2Nghttp(t *testing.T) {
+	nghttp := lookPeer(t, "nghttp", "nghttp2-client")
+	h2load := lookPeer(t, "h2load", "nghttp2-client")
+	forEachH2Server(t, func(t *testing.T, s *h2Site) {
+		want := map[string]int{"/": 0, "/a.txt": 0, "/sub/": 0, "/x.weird": 0, "/error.css": 0, "/cgi?n=1": len(h2CGIBody("n=1")), "/form": len(h2FormAnswer("GET", nil))}
+		for path, file := range map[string]string{"/": "index.html", "/a.txt": "a.txt", "/sub/": "sub/index.html", "/x.weird": "x.weird", "/error.css": "error.css"} {
+			fi, err := os.Stat(filepath.Join(s.dir, file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[path] = int(fi.Size())
+		}
+		for _, mode := range []struct {
+			name, base string
+			args       []string
+		}{
+			{"tls", "https://" + s.tls, nil},
+			{"prior-knowledge", "http://" + s.plain, nil},
+			{"upgrade", "http://" + s.plain, []string{"-u"}},
+		} {
+			t.Run(mode.name, func(t *testing.T) {
+				args := append([]string{"-n", "-v", "-t", "20"}, mode.args...)
+				paths := slices.Sorted(maps.Keys(want))
+				for _, path := range paths {
+					args = append(args, mode.base+path)
+				}
+				out, err := exec.Command(nghttp, args...).CombinedOutput()
+				if err != nil {
+					t.Fatalf("nghttp %v: %v\n%s", args, err, out)
+				}
+				conns, streams := nghttpTrace(string(out))
+				if mode.name == "upgrade" {
+					// The first request, sent in HTTP/1.1, is answered
+					// on stream 1; nghttp traces no HEADERS it sent.
+					if streams["1"] == nil {
+						streams["1"] = &nghttpStream{}
+					}
+					streams["1"].path = paths[0]
+				}
+				if len(streams) != len(want) {
+					t.Errorf("%d streams, want %d", len(streams), len(want))
+				}
+				if conns != 1 {
+					t.Errorf("nghttp connected %d times, want once", conns)
+				}
+				got := map[string]int{}
+				for id, st := range streams {
+					if st.status != "200" || !st.ended {
+						t.Errorf("stream %s (%s): status %q, ended %v", id, st.path, st.status, st.ended)
+					}
+					got[st.path] = st.data
+				}
+				if !maps.Equal(got, want) {
+					t.Errorf("bytes of DATA per path: %v, want %v", got, want)
+				}
+				if t.Failed() {
+					t.Logf("nghttp's trace:\n%s", out)
+				}
+
+				if mode.name == "upgrade" {
+					return // h2load has no Upgrade
+				}
+				out, err = exec.Command(h2load, "-n", "400", "-c", "1", "-m", "20", "-T", "20", mode.base+"/a.txt").CombinedOutput()
+				if err != nil {
+					t.Fatalf("h2load: %v\n%s", err, out)
+				}
+				if !strings.Contains(string(out), "Application protocol: h2") && !strings.Contains(string(out), "Application protocol: h2c") ||
+					!strings.Contains(string(out), "requests: 400 total, 400 started, 400 done, 400 succeeded, 0 failed") ||
+					!strings.Contains(string(out), "status codes: 400 2xx") {
+					t.Errorf("h2load:\n%s", out)
 				}
 			})
 		}
