@@ -84,8 +84,10 @@ func runH2spec(t *testing.T, hostport, path string, tls bool) (passed []string, 
 	if tls {
 		args = append(args, "-t", "-k")
 	}
-	cmd := exec.Command(bin, args...)
-	out, err := cmd.CombinedOutput()
+	// Each case times out in 2 s; the whole run, in minutes.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
 	// h2spec exits 1 when a case fails; the report says which.
 	data, rerr := os.ReadFile(report)
 	if rerr != nil {

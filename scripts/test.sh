@@ -21,6 +21,16 @@ if ! command -v curl >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; th
 	apt-get update -qq && apt-get install -y -qq curl openssl
 fi
 
+echo "== peers: nghttp and h2load (HTTP/2 tests, Debian)"
+if ! command -v nghttp >/dev/null 2>&1 || ! command -v h2load >/dev/null 2>&1; then
+	apt-get update -qq && apt-get install -y -qq nghttp2-client
+fi
+
+echo "== peers: h2spec (HTTP/2 conformance), into GOBIN or GOPATH/bin"
+if ! command -v h2spec >/dev/null 2>&1 && ! [ -x "$(go env GOBIN)/h2spec" ] && ! [ -x "$(go env GOPATH | cut -d: -f1)/bin/h2spec" ]; then
+	go install github.com/summerwind/h2spec/cmd/h2spec@v2.2.1+incompatible
+fi
+
 echo "== peers: headless Chromium (the browser test of lwsws's site)"
 if ! command -v chromium >/dev/null 2>&1; then
 	apt-get update -qq && apt-get install -y -qq chromium
