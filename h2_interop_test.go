@@ -211,8 +211,8 @@ func curlH2(t *testing.T, s *h2Site, args ...string) h2Curl {
 // TestH2Curl fetches the site with curl over HTTP/2 three ways: TLS with
 // ALPN, h2c by prior knowledge and h2c by Upgrade. Every answer must
 // come over HTTP/2 (curl falls back to HTTP/1.1 silently): files equal
-// to the disk's, a CGI program's output without chunk framing, Range,
-// If-None-Match, and (but on the Upgrade, which curl makes only for
+// to the disk's, redirects and a 404, a CGI program's output without
+// chunk framing, Range, If-None-Match, and (but on the Upgrade, which curl makes only for
 // requests without a body) a POST of a few MB to a callback mount.
 func TestH2Curl(t *testing.T) {
 	forEachH2Server(t, func(t *testing.T, s *h2Site) {
@@ -251,6 +251,20 @@ func TestH2Curl(t *testing.T) {
 					r := fetch(f.path, mode.base+f.path)
 					if r.status != 200 || r.body != string(want) {
 						t.Errorf("%s: %d %q, want 200 %q", f.path, r.status, r.body, want)
+					}
+				}
+				for _, rd := range []struct {
+					path     string
+					status   int
+					location string
+				}{
+					{"/sub?x=1", 301, "/sub/?x=1"},
+					{"/old/a/b", 301, "https://example.com/new/a/b"},
+					{"/missing", 404, ""},
+				} {
+					r := fetch(rd.path, mode.base+rd.path)
+					if r.status != rd.status || r.header.Get("Location") != rd.location {
+						t.Errorf("%s: %d %q, want %d %q", rd.path, r.status, r.header.Get("Location"), rd.status, rd.location)
 					}
 				}
 				r := fetch("/cgi", mode.base+"/cgi?q=1")

@@ -38,6 +38,7 @@ import (
 //	           GET answers without a length, POST with one
 //	/cgi       a CGI script printing h2CGIBody() without a length
 //	           (chunked on HTTP/1.1)
+//	/old/...   301 to https://example.com/new/...
 //	WebSocket  dumb-increment-protocol on any path
 type h2Site struct {
 	dir   string // the files at /
@@ -173,6 +174,7 @@ func startH2Golws(t *testing.T) *h2Site {
 		{Mountpoint: "/", Origin: "file://" + dir},
 		{Mountpoint: "/form", Origin: "callback://h2-form"},
 		{Mountpoint: "/cgi", Origin: "cgi://" + script},
+		{Mountpoint: "/old", Origin: ">https://example.com/new", AppendPath: true},
 	}
 	protocols := []lws.Protocol{httpProtocol(), h2FormProtocol(), dumbincrement.Protocol()}
 	var plain, secure *lws.Vhost
@@ -210,6 +212,9 @@ func startH2NetHTTP(t *testing.T) *h2Site {
 			w.Header().Set("Content-Length", strconv.Itoa(len(answer)))
 		}
 		w.Write([]byte(answer))
+	})
+	mux.HandleFunc("/old/", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "https://example.com/new/"+strings.TrimPrefix(r.URL.Path, "/old/"), http.StatusMovedPermanently)
 	})
 	files := h2NetHTTPFiles(dir)
 	upgrader := websocket.Upgrader{Subprotocols: []string{dumbincrement.Name}}
@@ -261,8 +266,8 @@ func h2cHandler(h http.Handler) http.Handler {
 }
 
 // h2NetHTTPFiles serves dir as golws's file mount does: index.html for a
-// directory, an ETag, Range and conditional requests, 405 for methods
-// other than GET and HEAD.
+// directory and a 301 to it without the slash, an ETag, Range and
+// conditional requests, 404, 405 for methods other than GET and HEAD.
 func h2NetHTTPFiles(dir string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != "GET" && r.Method != "HEAD" {
@@ -273,6 +278,14 @@ func h2NetHTTPFiles(dir string) http.HandlerFunc {
 		p := filepath.Join(dir, filepath.FromSlash(filepath.Clean("/"+r.URL.Path)))
 		if strings.HasSuffix(r.URL.Path, "/") {
 			p = filepath.Join(p, "index.html")
+		}
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			loc := r.URL.Path + "/"
+			if r.URL.RawQuery != "" {
+				loc += "?" + r.URL.RawQuery
+			}
+			http.Redirect(w, r, loc, http.StatusMovedPermanently)
+			return
 		}
 		f, err := os.Open(p)
 		if err != nil {
