@@ -86,7 +86,7 @@ func runH2spec(t *testing.T, hostport, path string, tls bool, sections []string)
 	}
 	args = append(args, sections...)
 	// Each case times out in 2 s; the whole run, in minutes.
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
 	// h2spec exits 1 when a case fails; the report says which.
