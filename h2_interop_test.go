@@ -212,7 +212,7 @@ func curlH2(t *testing.T, s *h2Site, args ...string) h2Curl {
 // ALPN, h2c by prior knowledge and h2c by Upgrade. Every answer must
 // come over HTTP/2 (curl falls back to HTTP/1.1 silently): files equal
 // to the disk's, redirects and a 404, a CGI program's output without
-// chunk framing, Range, If-None-Match, and (but on the Upgrade, which curl makes only for
+// chunk framing, HEAD, Range, If-None-Match, and (but on the Upgrade, which curl makes only for
 // requests without a body) a POST of a few MB to a callback mount.
 func TestH2Curl(t *testing.T) {
 	forEachH2Server(t, func(t *testing.T, s *h2Site) {
@@ -275,6 +275,10 @@ func TestH2Curl(t *testing.T) {
 				r = fetch("range", "-r", "0-4", mode.base+"/a.txt")
 				if r.status != 206 || r.body != "hello" || r.header.Get("Content-Range") != "bytes 0-4/12" {
 					t.Errorf("range: %d %v %q", r.status, r.header, r.body)
+				}
+				r = fetch("HEAD", "-I", mode.base+"/a.txt")
+				if r.status != 200 || r.header.Get("Content-Length") != "12" { // curl -I writes the head as the body
+					t.Errorf("HEAD: %d %v", r.status, r.header)
 				}
 				r = fetch("etag", mode.base+"/a.txt")
 				etag := r.header.Get("Etag")
@@ -563,7 +567,7 @@ func heapInuse() uint64 {
 // once, with a 64 KiB window: the server, in this process, must follow
 // the reader rather than read the file ahead, so the heap stays within
 // 16 MiB of where it was before, while reading and after. The file's
-// bytes arrive whole and in order.
+// bytes arrive whole and in order: its offset every MiB, zeros between.
 func TestH2SlowReaderMemory(t *testing.T) {
 	const size = 100 << 20
 	const bound = 16 << 20
@@ -625,6 +629,7 @@ func TestH2SlowReaderMemory(t *testing.T) {
 					}
 				}
 				buf := make([]byte, 16<<10)
+				zeros := make([]byte, len(buf))
 				var got int64
 				for got < size {
 					// Slowly through the first 4 MiB; stop at 1, 2 and
@@ -640,11 +645,16 @@ func TestH2SlowReaderMemory(t *testing.T) {
 					if err != nil {
 						t.Fatalf("after %d bytes: %v", got+int64(n), err)
 					}
+					rest := buf[:n]
 					if got%(1<<20) == 0 {
 						mark := strconv.FormatInt(got, 10)
-						if string(buf[:len(mark)]) != mark || buf[len(mark)] != 0 {
-							t.Fatalf("at %d: %q", got, buf[:len(mark)+1])
+						if string(buf[:len(mark)]) != mark {
+							t.Fatalf("at %d: %q", got, buf[:len(mark)])
 						}
+						rest = buf[len(mark):n]
+					}
+					if !bytes.Equal(rest, zeros[:len(rest)]) {
+						t.Fatalf("bytes other than zeros in the %d bytes from %d", n, got)
 					}
 					got += int64(n)
 				}
