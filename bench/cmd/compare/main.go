@@ -116,7 +116,7 @@ func main() {
 	flag.DurationVar(&warmup, "warmup", time.Second, "load before measuring, each echo and HTTP run")
 	flag.StringVar(&sweep, "sweep", "1,10,100,1000", "connection counts of the echo sweep")
 	flag.StringVar(&idleCounts, "idle", "1000,5000,10000,19000,50000", "idle connection counts")
-	withBase := flag.Bool("base", false, "also run golws-base and golws-files-base: golws built from an earlier commit into -bin (run.sh -base REV builds it)")
+	withBase := flag.Bool("base", false, "also run golws-base, golws-files-base and golws-h2-base: golws built from an earlier commit into -bin (run.sh -base REV builds it)")
 	check := flag.Bool("check", false, "exit with status 2 if a golws run failed or its load reported errors (for CI's smoke run); an h2 run counts only once golws has chosen h2 in ALPN")
 	flag.DurationVar(&settle, "settle", 2*time.Second, "idle: wait after all connections are up before reading RSS")
 	flag.DurationVar(&slowD, "slow-d", 10*time.Second, "duration of the slow-consumer run")

@@ -158,6 +158,10 @@ var baseServers = []serverDef{
 		echo: true, idle: true, slow: true},
 	{name: "golws-files-base", bin: "golws-base", args: rootArgs,
 		http: true, httpLarge: true, httpPath: httpFile},
+	// A commit from before the golws server took -cert fails to start
+	// here, which the table shows as an error.
+	{name: "golws-h2-base", bin: "golws-base", args: tlsArgs, h2: true,
+		env: []string{"GOMAXPROCS=1"}},
 }
 
 // path returns the server's executable given the build directory.
