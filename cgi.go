@@ -356,7 +356,7 @@ func (c *Conn) cgiHead() error {
 	t.txLength, t.txChunked = st.hp.ContentLength, chunk
 	b = hw.headEnd(b, t)
 	l.scratch = b[:0]
-	if _, err := c.send(nil, b); err != nil {
+	if err := hw.sendHead(c, t, b, nil, false); err != nil {
 		return err
 	}
 	c.headersGone()

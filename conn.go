@@ -57,6 +57,11 @@ type Conn struct {
 	inWriteable   bool // inside a WRITEABLE callback
 	permit        bool // the next Write is allowed
 
+	// rxDisabled is lws's rx flow control: reception is off. A network
+	// connection's stops reading its socket; a stream child's stops its
+	// network connection's role delivering to it (see RxFlowControl).
+	rxDisabled bool
+
 	waitingAH     bool
 	timeoutReason PendingTimeout
 	ah            *hdr.Table
@@ -321,11 +326,18 @@ func (cx *Context) CallbackOnWritableAllProtocol(protocol string) {
 // TCP backpressure. Data the library had already read is held (at most one
 // service buffer) and delivered first when reception is turned back on.
 //
-// For a stream child (see Network) it turns reception on or off for its
-// network connection, every child of which it then holds or releases.
+// For a stream child (see Network) its network connection's role decides:
+// an HTTP/2 stream stops being given its DATA, which the library holds
+// within the stream's flow-control window, so the peer stops sending on
+// that stream alone (its window is not given back); a role that meters
+// no streams turns reception on or off for the network connection, every
+// child of which it then holds or releases.
 func (c *Conn) RxFlowControl(enable bool) error {
 	if c.Closed() {
 		return ErrClosed
+	}
+	if c.isStream() && c.Network().role.childRxFlow(c, enable) {
+		return nil
 	}
 	c = c.Network()
 	if c.kind == kindVhostProtocol || c.kind == kindListener {

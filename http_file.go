@@ -158,7 +158,7 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype 
 		b = hw.headField(b, "cache-control", cc)
 		b = hw.headEnd(b, t)
 		l.scratch = b[:0]
-		if _, err := c.send(nil, b); err != nil {
+		if err := hw.sendHead(c, t, b, nil, true); err != nil {
 			return err
 		}
 		c.headersGone()
@@ -237,7 +237,7 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype 
 
 	if t.head || length == 0 {
 		f.Close()
-		if _, err := c.send(nil, b); err != nil {
+		if err := hw.sendHead(c, t, b, nil, true); err != nil {
 			return err
 		}
 		c.headersGone()
@@ -266,7 +266,7 @@ func (c *Conn) sendFileHead(f fs.File, b []byte, left, off int64) error {
 		return c.ReturnHTTPStatus(500, "")
 	}
 	t.txBytes += int64(n)
-	if _, err := c.send(b, buf[:n]); err != nil {
+	if err := c.httpWire().sendHead(c, t, b, buf[:n], int64(n) == left); err != nil {
 		f.Close()
 		return err
 	}
@@ -398,7 +398,7 @@ func (c *Conn) sendFilePiece() error {
 		return nil // fileWarmed goes on
 	}
 	if osf, ok := ft.f.(*os.File); ok {
-		zeroCopy := c.tlsState() == nil
+		zeroCopy := c.tlsState() == nil && c.httpWire().plainBody()
 		k := min(ft.left, filePiece)
 		if zeroCopy {
 			k = min(ft.left, warmPiece)
@@ -414,7 +414,7 @@ func (c *Conn) sendFilePiece() error {
 	buf := l.fileBuf()
 	n, err := io.ReadFull(ft.f, buf[:min(ft.left, int64(len(buf)))])
 	if n > 0 {
-		if _, err := c.send(nil, buf[:n]); err != nil {
+		if _, err := c.httpWire().sendBody(c, t, buf[:n], int64(n) == ft.left); err != nil {
 			return err
 		}
 		ft.left -= int64(n)

@@ -154,11 +154,10 @@ func (c *Conn) httpCallback(in []byte) error {
 func (c *Conn) enterResponse() {
 	t := c.txn()
 	t.stage = txnResponse
-	c.rxHold |= holdTxn
+	c.httpWire().responding(c)
 	if !t.headersSent {
 		c.SetTimeout(PendingTimeoutHTTPContent, c.loop.cx.info.TimeoutSecs)
 	}
-	c.loop.updateInterest(c)
 }
 
 // headersGone notes that the response head has been sent.
@@ -592,7 +591,7 @@ func (c *Conn) respond(status int, extra headerField, contentType string, body [
 		body = nil
 	}
 	t.txBytes += int64(len(body))
-	if _, err := c.send(b, body); err != nil {
+	if err := hw.sendHead(c, t, b, body, true); err != nil {
 		return err
 	}
 	c.headersGone()

@@ -26,6 +26,18 @@ func (t *httpTxn) active() bool { return t.stage != txnIdle }
 // the transaction, besides writing response heads.
 type httpWire interface {
 	headWriter
+	// sendHead sends a response head made by this wire's headWriter,
+	// followed by body if not empty; end says the response ends there.
+	// t is the transaction answered, or nil for the connection's own
+	// answer before it closes.
+	sendHead(c *Conn, t *httpTxn, head, body []byte, end bool) error
+	// responding is told that the request is read and its response is
+	// under way: HTTP/1 reads no further request until the transaction
+	// is completed.
+	responding(c *Conn)
+	// plainBody reports whether the response body goes to the socket as
+	// it is (so a file may be sent with sendfile(2)), not framed.
+	plainBody() bool
 	// transaction is the HTTP transaction the wire carries.
 	transaction() *httpTxn
 	// countRequest counts a request the wire carries in its vhost's

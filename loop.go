@@ -780,6 +780,14 @@ func (c *Conn) closeWhenFlushed() error {
 		l.killLater(c, errResponseSent)
 		return errResponseSent
 	}
+	if c.isStream() {
+		// A stream's last message is its network connection's to send:
+		// the stream ends after it, and closes now.
+		c.closing = closeFlush
+		c.Network().role.endChild(c)
+		l.killLater(c, errResponseSent)
+		return errResponseSent
+	}
 	c.closing = closeFlush
 	c.rxHold |= holdClosing
 	switch {
@@ -807,6 +815,10 @@ func (c *Conn) closeWhenFlushed() error {
 // down earlier would cut the response short with a clean end of file.
 func (l *loop) closeFlushed(c *Conn) {
 	if c.Closed() {
+		return
+	}
+	if c.isStream() {
+		l.closeConn(c, errResponseSent)
 		return
 	}
 	if c.held() > 0 && c.closing != closeLinger {
@@ -962,6 +974,9 @@ func (l *loop) closeConn(c *Conn, why error) {
 		c.role.closed(c)
 	} else {
 		c.role.closedEarly(c, why)
+	}
+	if stream {
+		c.Network().role.childClosed(c)
 	}
 	if p := c.Parent(); p != nil {
 		if !p.Closed() {

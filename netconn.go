@@ -50,7 +50,6 @@ type netConn struct {
 
 	inReadyList bool
 	inWriteList bool
-	rxDisabled  bool
 	rxHold      uint8 // library reasons not to read: holdAH, holdClosing, ...
 }
 

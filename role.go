@@ -85,6 +85,24 @@ type role interface {
 	// is choked (HTTP/2's flow-control windows). Roles that carry no
 	// metered children give every child unlimited credit.
 	txCredit(c *Conn, add int) int
+	// sendChild sends hdr then p for the stream child ch of the network
+	// connection whose role this is: framed as the role frames a
+	// stream's data (HTTP/2's DATA frames), within the child's tx credit,
+	// the rest kept for the child, which gets no WRITEABLE until it has
+	// gone. Roles that carry unframed children send the bytes as they are.
+	sendChild(ch *Conn, hdr, p []byte) (int, error)
+	// endChild ends what the stream child ch sends, once what it wrote
+	// has gone (HTTP/2's END_STREAM): ch is closing after its last
+	// message (closeWhenFlushed).
+	endChild(ch *Conn)
+	// childClosed is told that the stream child ch has closed: the role
+	// forgets it, and tells the peer if the stream was still open
+	// (HTTP/2's RST_STREAM).
+	childClosed(ch *Conn)
+	// childRxFlow turns reception on or off for the stream child ch
+	// (RxFlowControl) and reports whether the role did it; otherwise
+	// reception is turned on or off for the whole network connection.
+	childRxFlow(ch *Conn, enable bool) bool
 	// httpWire returns the wire of the HTTP transaction the connection
 	// carries (HTTP/1's connection state; an HTTP/2 stream's later), or
 	// nil when the role carries none: the response helpers ask it, never
@@ -106,19 +124,27 @@ func (c *Conn) setRole(r role) {
 // few roles have an opinion about. Role types embed it.
 type roleBase struct{}
 
-func (roleBase) readSize(c *Conn) int      { return c.rxPieceSize() }
-func (roleBase) pending(*Conn) bool        { return false }
-func (roleBase) peerEOF(*Conn) bool        { return false }
-func (roleBase) lingers(*Conn) bool        { return false }
-func (roleBase) heard(*Conn) (int64, bool) { return 0, false }
-func (roleBase) issueKeepalive(*Conn)      {}
-func (roleBase) alpn() []string            { return nil }
-func (roleBase) txCredit(*Conn, int) int   { return math.MaxInt }
-func (roleBase) closing(*Conn, error) bool { return false }
-func (roleBase) release(*Conn) bool        { return false }
-func (roleBase) httpWire() httpWire        { return nil }
-func (roleBase) closedEarly(*Conn, error)  {}
-func (roleBase) timedOut(*Conn) bool       { return false }
+func (roleBase) readSize(c *Conn) int         { return c.rxPieceSize() }
+func (roleBase) pending(*Conn) bool           { return false }
+func (roleBase) peerEOF(*Conn) bool           { return false }
+func (roleBase) lingers(*Conn) bool           { return false }
+func (roleBase) heard(*Conn) (int64, bool)    { return 0, false }
+func (roleBase) issueKeepalive(*Conn)         {}
+func (roleBase) alpn() []string               { return nil }
+func (roleBase) txCredit(*Conn, int) int      { return math.MaxInt }
+func (roleBase) closing(*Conn, error) bool    { return false }
+func (roleBase) release(*Conn) bool           { return false }
+func (roleBase) httpWire() httpWire           { return nil }
+func (roleBase) endChild(*Conn)               {}
+func (roleBase) childClosed(*Conn)            {}
+func (roleBase) childRxFlow(*Conn, bool) bool { return false }
+
+// sendChild sends a child's bytes on the network connection as they are.
+func (roleBase) sendChild(ch *Conn, hdr, p []byte) (int, error) {
+	return ch.Network().send(hdr, p)
+}
+func (roleBase) closedEarly(*Conn, error) {}
+func (roleBase) timedOut(*Conn) bool      { return false }
 
 // dispatchWriteable runs a WRITEABLE callback with one write permitted.
 func (c *Conn) dispatchWriteable(reason Reason) error {

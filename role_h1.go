@@ -364,13 +364,20 @@ func (c *Conn) replyStatusHeaders(status int, reason string, extra headerField) 
 		b = hw.headField(b, extra.name, extra.value)
 	}
 	b = hw.headEnd(b, nil)
-	return c.sendAndClose(append(b, body...))
+	return c.sendAndClose(b, []byte(body))
 }
 
-// sendAndClose sends a library-made message and closes the connection once
-// it has gone; nothing more is read meanwhile.
-func (c *Conn) sendAndClose(b []byte) error {
-	if _, err := c.send(nil, b); err != nil {
+// sendAndClose sends a library-made response, head and body, and closes
+// the connection (a stream: the stream) once it has gone; nothing more is
+// read meanwhile.
+func (c *Conn) sendAndClose(head, body []byte) error {
+	var err error
+	if w := c.httpWire(); w != nil {
+		err = w.sendHead(c, nil, head, body, true)
+	} else {
+		_, err = c.send(head, body)
+	}
+	if err != nil {
 		return err
 	}
 	return c.closeWhenFlushed()

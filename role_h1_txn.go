@@ -50,6 +50,21 @@ func (hs *httpState) requestBody(c *Conn, t *httpTxn) (bool, error) {
 	return body, nil
 }
 
+// sendHead sends the head and the first of the body in one write.
+func (hs *httpState) sendHead(c *Conn, t *httpTxn, head, body []byte, end bool) error {
+	_, err := c.send(head, body)
+	return err
+}
+
+// responding holds the connection's input: a pipelined request waits
+// until this transaction is completed.
+func (hs *httpState) responding(c *Conn) {
+	c.rxHold |= holdTxn
+	c.loop.updateInterest(c)
+}
+
+func (hs *httpState) plainBody() bool { return true }
+
 func (hs *httpState) protocol() string {
 	if hs.http10 {
 		return "HTTP/1.0"

@@ -129,9 +129,13 @@ func (c *Conn) stageable(n int) bool {
 
 // send writes hdr then p to the connection, encrypted if it is TLS, and
 // keeps whatever the kernel did not take. It returns len(p) on success.
-// A stream child's bytes go out on its network connection.
+// A stream child's bytes go out on its network connection, framed by the
+// network connection's role (sendChild).
 func (c *Conn) send(hdr, p []byte) (int, error) {
 	if c.rare != nil {
+		if c.isStream() {
+			return c.Network().role.sendChild(c, hdr, p)
+		}
 		c = c.Network()
 	}
 	if c.tls != nil {
