@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -206,12 +207,37 @@ func (l *loop) adoptHTTP(c *Conn, fallback bool) {
 	}
 }
 
-// acceptALPN is what a TLS listener offers in ALPN: the names the role
-// accepted connections start in serves (HTTP/1; a fallback to RAW
-// happens after the handshake).
-func acceptALPN() []string {
-	var hs *httpState
-	return append([]string(nil), hs.alpn()...)
+// acceptALPN is what the vhost's TLS offers in ALPN: its ALPN setting,
+// or by default the names the roles accepted connections may take serve:
+// HTTP/2's, then HTTP/1's (a fallback to RAW happens after the
+// handshake).
+func (vh *Vhost) acceptALPN() []string {
+	if vh.info.ALPN == "" {
+		var r2 *h2Net
+		var hs *httpState
+		return append(append([]string(nil), r2.alpn()...), hs.alpn()...)
+	}
+	var names []string
+	for _, n := range strings.Split(vh.info.ALPN, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+// servesH2 reports whether the vhost serves HTTP/2: its ALPN list has
+// "h2".
+func (vh *Vhost) servesH2() bool {
+	if vh.info.ALPN == "" {
+		return true
+	}
+	for _, n := range vh.acceptALPN() {
+		if n == "h2" {
+			return true
+		}
+	}
+	return false
 }
 
 // acceptProtocol is the protocol connections taking the listen-accept role

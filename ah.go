@@ -19,16 +19,28 @@ type ahPool struct {
 
 // acquireAH gives c a header table, or queues it and reports false.
 func (l *loop) acquireAH(c *Conn) bool {
+	if l.takeAH(c) {
+		return true
+	}
+	p := &l.ah
+	if !c.waitingAH {
+		c.waitingAH = true
+		p.waiting = append(p.waiting, c)
+		logf(LogInfo, "lws: %v waits for a header table (%d in use)", c, p.inUse)
+	}
+	return false
+}
+
+// takeAH gives c a header table if the pool and c's peer allow one now,
+// and reports whether c has one; it does not queue c. An HTTP/2 stream,
+// whose head must be decoded when it arrives, takes one this way or is
+// refused.
+func (l *loop) takeAH(c *Conn) bool {
 	if c.ah != nil {
 		return true
 	}
 	p := &l.ah
 	if p.inUse >= p.max || !l.peerMayHoldAH(c) {
-		if !c.waitingAH {
-			c.waitingAH = true
-			p.waiting = append(p.waiting, c)
-			logf(LogInfo, "lws: %v waits for a header table (%d in use)", c, p.inUse)
-		}
 		return false
 	}
 	var t *hdr.Table

@@ -85,6 +85,8 @@ type connRare struct {
 
 	timer    timerEntry // SetTimer's
 	closeErr error
+
+	stream uint32 // a stream child's id on its network connection (HTTP/2's stream identifier)
 }
 
 // more returns c's rarely used state, making it on first use.

@@ -395,7 +395,7 @@ func TestExampleTLSFlags(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "index.html"), []byte("secure index"), 0o644)
 	port = startExample(t, "http-server", "-p", "0", "-d", "7", "-r", dir, "-C", cert, "-K", key)
 	out := curl(t, "--cacert", cert, "--resolve", "localhost:"+port+":127.0.0.1", "https://localhost:"+port+"/")
-	if !strings.HasPrefix(out, "HTTP/1.1 200 OK\n") || !strings.HasSuffix(out, "\nsecure index") {
-		t.Errorf("https example: %q", out)
+	if !strings.HasPrefix(out, "HTTP/2 200 \n") || !strings.HasSuffix(out, "\nsecure index") {
+		t.Errorf("https example (HTTP/2 by ALPN): %q", out)
 	}
 }

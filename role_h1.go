@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/golws/lws/h1"
+	"github.com/golws/lws/h2"
 	"github.com/golws/lws/hdr"
 	"github.com/golws/lws/httpsem"
 	"github.com/golws/lws/internal/ascii"
@@ -57,9 +58,11 @@ const (
 type httpState struct {
 	roleBase
 	parser   h1.Parser
-	started  bool // the parser was reset onto the connection's table
-	fallback bool // apply the listen-accept role if the first bytes are not HTTP
-	waitedAH bool // the head had to wait for a header table: its timeout starts when it gets one
+	started  bool  // the parser was reset onto the connection's table
+	fallback bool  // apply the listen-accept role if the first bytes are not HTTP
+	notH2    bool  // the first bytes are not HTTP/2's client preface
+	pre      uint8 // bytes of HTTP/2's client preface matched so far
+	waitedAH bool  // the head had to wait for a header table: its timeout starts when it gets one
 	phase    httpPhase
 	counted  bool // counted in the vhost's H1Conns
 
@@ -155,6 +158,16 @@ func (hs *httpState) rx(c *Conn, p []byte) (int, error) {
 			if used == len(p) {
 				return used, nil
 			}
+			if !hs.counted && !hs.started && !hs.notH2 {
+				n, err := hs.priorKnowledge(c, p[used:])
+				used += n
+				if err != nil || c.role != hs {
+					return used, err
+				}
+				if used == len(p) {
+					return used, nil
+				}
+			}
 			if c.ah == nil && !l.acquireAH(c) {
 				hs.waitedAH = true
 				c.rxHold |= holdAH
@@ -179,6 +192,13 @@ func (hs *httpState) rx(c *Conn, p []byte) (int, error) {
 			used += n
 			if err != nil {
 				var he *httpsem.Error
+				if (err == h1.ErrNotHTTP || err == hdr.ErrMethod) && !hs.counted && c.vhost.servesH2() {
+					// Neither HTTP/1 nor HTTP/2's preface: an HTTP/2
+					// client's bad preface is a connection error, which
+					// closes without an answer (RFC 9113 section 3.4).
+					logf(LogInfo, "lws: %v: neither HTTP/1 nor HTTP/2: %v", c, err)
+					return len(p), c.closeWhenFlushed()
+				}
 				if errors.As(err, &he) {
 					logf(LogInfo, "lws: %v: bad request: %v", c, err)
 					return len(p), c.replyStatus(he.Status, he.Reason)
@@ -289,8 +309,12 @@ var (
 // closed delivers CLOSED_HTTP to the protocol the connection is bound to
 // (a callback mount's, then also HTTP_DROP_PROTOCOL, or the vhost's
 // first).
-func (hs *httpState) closed(c *Conn) {
-	if hs.txn.active() {
+func (hs *httpState) closed(c *Conn) { c.httpClosed(&hs.txn) }
+
+// httpClosed delivers the close reasons of a connection that carried
+// HTTP transaction t, whatever its wire.
+func (c *Conn) httpClosed(t *httpTxn) {
+	if t.active() {
 		c.logAccess() // a transaction cut short
 	}
 	c.endFile()
@@ -301,6 +325,38 @@ func (hs *httpState) closed(c *Conn) {
 	if t := c.txn(); t != nil && t.callbackVP != nil && c.vp == t.callbackVP {
 		_ = c.callback(CallbackHTTPDropProtocol, nil)
 	}
+}
+
+// priorKnowledge switches a connection whose first bytes are HTTP/2's
+// client preface to HTTP/2 (h2c by prior knowledge, RFC 9113 section
+// 3.3), when its vhost serves HTTP/2, and hands the new role what follows
+// the preface. The preface may come in pieces: what matches is consumed
+// and counted (pre); bytes that turn out not to be the preface make the
+// connection HTTP/1 for good, the consumed part parsed first.
+func (hs *httpState) priorKnowledge(c *Conn, p []byte) (int, error) {
+	if !c.vhost.servesH2() {
+		hs.notH2 = true
+		return 0, nil
+	}
+	k := min(len(p), len(h2.Preface)-int(hs.pre))
+	if string(p[:k]) != h2.Preface[hs.pre:int(hs.pre)+k] {
+		hs.notH2 = true
+		if hs.pre == 0 {
+			return 0, nil
+		}
+		_, err := hs.rx(c, []byte(h2.Preface[:hs.pre]))
+		return 0, err
+	}
+	hs.pre += uint8(k)
+	if int(hs.pre) < len(h2.Preface) {
+		return k, nil
+	}
+	r := c.loop.startH2(c, h2.NewConn(c.vhost.h2Config()))
+	if _, ev := r.h.Feed([]byte(h2.Preface)); ev.Kind != h2.EventNone {
+		return k, errors.New("lws: HTTP/2 preface refused")
+	}
+	n, err := r.rx(c, p[k:])
+	return k + n, err
 }
 
 // fallbackToRaw switches a connection whose first bytes are not an HTTP

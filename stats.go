@@ -62,6 +62,12 @@ type VhostStats struct {
 	// and Rejected the connections and requests refused by a filter
 	// callback (FILTER_NETWORK_CONNECTION, FILTER_HTTP_CONNECTION).
 	H1Conns, H1Transactions, WSUpgrades, Rejected uint64
+	// H2Transactions counts the HTTP/2 requests, H2Streams the streams
+	// the vhost's HTTP/2 connections opened (lws's h2_subs: requests
+	// and WebSockets over HTTP/2), H2ALPN the connections that chose
+	// HTTP/2 by ALPN and H2Upgrades those that upgraded to it from
+	// HTTP/1.1 (Upgrade: h2c).
+	H2Transactions, H2Streams, H2ALPN, H2Upgrades uint64
 }
 
 // vhostCounts is a vhost's activity since its creation (lws's
@@ -69,6 +75,7 @@ type VhostStats struct {
 type vhostCounts struct {
 	rx, tx                            uint64
 	h1Conns, h1Trans, wsUpg, rejected uint64
+	h2Trans, h2ALPN, h2Upg, h2Subs    uint64
 }
 
 // countRx notes n bytes read from c's socket.
@@ -113,7 +120,9 @@ func (cx *Context) Stats() Stats {
 		vs := VhostStats{Name: vh.name, Port: vh.port, Protocols: map[string]int{},
 			TLS: vh.tlsCfg != nil, STS: vh.info.Options&OptionSTS != 0, Mounts: vh.info.Mounts,
 			RxBytes: vh.counts.rx, TxBytes: vh.counts.tx, H1Conns: vh.counts.h1Conns,
-			H1Transactions: vh.counts.h1Trans, WSUpgrades: vh.counts.wsUpg, Rejected: vh.counts.rejected}
+			H1Transactions: vh.counts.h1Trans, WSUpgrades: vh.counts.wsUpg, Rejected: vh.counts.rejected,
+			H2Transactions: vh.counts.h2Trans, H2Streams: vh.counts.h2Subs, H2ALPN: vh.counts.h2ALPN,
+			H2Upgrades: vh.counts.h2Upg}
 		for _, vp := range vh.protocols {
 			n := 0
 			for c := vp.first; c != nil; c = c.vpNext {

@@ -1,6 +1,8 @@
 package lws
 
 import (
+	"github.com/golws/lws/h2"
+
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
@@ -225,7 +227,7 @@ func (vh *Vhost) vhostTLS() error {
 		cfg.ClientAuth = tls.RequireAndVerifyClientCert
 	}
 	if len(cfg.NextProtos) == 0 {
-		cfg.NextProtos = acceptALPN()
+		cfg.NextProtos = vh.acceptALPN()
 	}
 	if err := vh.applyTLSPolicy(cfg); err != nil {
 		return err
@@ -695,6 +697,10 @@ func (l *loop) handshakeDone(c *Conn, st *tlsState, err error) {
 	}
 	c.rxHold &^= holdTLS
 	c.SetTimeout(PendingTimeoutHoldingAH, c.vhost.info.AHIdleTimeoutSecs)
+	if st.conn.ConnectionState().NegotiatedProtocol == "h2" && c.vhost.servesH2() {
+		c.vhost.counts.h2ALPN++
+		l.startH2(c, h2.NewConn(c.vhost.h2Config()))
+	}
 	// The handshake may have read application data past its last message
 	// (crypto/tls keeps it), and more may have arrived while the loop was
 	// not looking: look at both.

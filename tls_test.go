@@ -74,7 +74,7 @@ func TestTLSHTTPSAndWSS(t *testing.T) {
 		// curl, resolving localhost to the vhost's address.
 		out := curl(t, "--cacert", cert, "--resolve", "localhost:"+strconv.Itoa(vh.Port())+":127.0.0.1",
 			"https://localhost:"+strconv.Itoa(vh.Port())+"/files/a.txt")
-		if !strings.HasPrefix(out, "HTTP/1.1 200 OK\n") || !strings.HasSuffix(out, "\nhello, file\n") {
+		if !strings.HasPrefix(out, "HTTP/2 200 \n") || !strings.HasSuffix(out, "\nhello, file\n") {
 			t.Errorf("curl: %q", out)
 		}
 		// wss: messages larger than one record, echoed.
@@ -111,20 +111,37 @@ func TestTLSSNI(t *testing.T) {
 		for _, n := range names {
 			dir := t.TempDir()
 			os.WriteFile(filepath.Join(dir, "index.html"), []byte("site "+n), 0o644)
+			alpn := "" // h2 and http/1.1
+			if n == "three.example" {
+				alpn = "http/1.1" // this vhost serves no HTTP/2
+			}
 			vh := httpVhost(t, cx, lws.VhostInfo{Name: n, Port: port, SSLCertFilepath: certs[n], SSLPrivateKeyFilepath: certs[n+"/key"],
-				Mounts: []lws.Mount{{Mountpoint: "/", Origin: "file://" + dir}}})
+				ALPN: alpn, Mounts: []lws.Mount{{Mountpoint: "/", Origin: "file://" + dir}}})
 			port = vh.Port()
 			vhs = append(vhs, vh)
 		}
 	})
+	// ALPN follows the vhost SNI chose: HTTP/2 unless the vhost's ALPN
+	// leaves it out.
+	for _, n := range names {
+		tc, err := tls.Dial("tcp", addr(vhs[0]), &tls.Config{ServerName: n, RootCAs: pools[n], NextProtos: []string{"h2", "http/1.1"}})
+		if err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		want := "h2"
+		if n == "three.example" {
+			want = "http/1.1"
+		}
+		if p := tc.ConnectionState().NegotiatedProtocol; p != want {
+			t.Errorf("SNI %s: ALPN chose %q, want %q", n, p, want)
+		}
+		tc.Close()
+	}
 	for range 2 {
 		for _, n := range names {
-			tc, err := tls.Dial("tcp", addr(vhs[0]), &tls.Config{ServerName: n, RootCAs: pools[n], NextProtos: []string{"h2", "http/1.1"}})
+			tc, err := tls.Dial("tcp", addr(vhs[0]), &tls.Config{ServerName: n, RootCAs: pools[n], NextProtos: []string{"http/1.1"}})
 			if err != nil {
 				t.Fatalf("%s: %v", n, err)
-			}
-			if p := tc.ConnectionState().NegotiatedProtocol; p != "http/1.1" {
-				t.Errorf("ALPN chose %q, want http/1.1 (h2 is not served)", p)
 			}
 			if cn := tc.ConnectionState().PeerCertificates[0].Subject.CommonName; cn != n {
 				t.Errorf("SNI %s: certificate of %s", n, cn)

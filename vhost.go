@@ -1,6 +1,8 @@
 package lws
 
 import (
+	"github.com/golws/lws/h2"
+
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -200,7 +202,18 @@ type VhostInfo struct {
 	AccessLog io.Writer
 	// KeepaliveTimeout is how long, in seconds, an HTTP connection may
 	// stay idle between requests (lws's keepalive_timeout). Zero means 5.
+	// An HTTP/2 connection may stay this long without a stream.
 	KeepaliveTimeout int
+	// ALPN lists, comma-separated, the protocols the vhost's TLS offers
+	// in ALPN, in order of preference (lws's alpn, lwsws's "alpn"):
+	// "h2" and "http/1.1". Empty means "h2,http/1.1". Without "h2" the
+	// vhost serves no HTTP/2 at all: not by ALPN, and on a plain port
+	// neither by prior knowledge nor by Upgrade: h2c.
+	ALPN string
+	// HTTP2 holds the vhost's HTTP/2 settings and limits (lws's
+	// http2_settings): concurrent streams, windows, frame and header
+	// sizes, flood bounds. Zero fields take h2.Config's defaults.
+	HTTP2 h2.Config
 	// User is free for user code; Vhost.User returns it.
 	User any
 }

@@ -11,10 +11,14 @@ import (
 // The errors Parse returns beside the table's (hdr.ErrTooLarge, the
 // target's, the header name and value refusals).
 var (
-	errNUL           = &httpsem.Error{Status: 400, Reason: "NUL byte in request head"}
-	errBareCR        = &httpsem.Error{Status: 400, Reason: "CR not followed by LF"}
-	errNoVersion     = &httpsem.Error{Status: 400, Reason: "request line without HTTP version"}
-	errVersion       = &httpsem.Error{Status: 400, Reason: "malformed HTTP version"}
+	errNUL       = &httpsem.Error{Status: 400, Reason: "NUL byte in request head"}
+	errBareCR    = &httpsem.Error{Status: 400, Reason: "CR not followed by LF"}
+	errNoVersion = &httpsem.Error{Status: 400, Reason: "request line without HTTP version"}
+	errVersion   = &httpsem.Error{Status: 400, Reason: "malformed HTTP version"}
+	// ErrNotHTTP is the parser's error for a request line whose third
+	// part is not an HTTP version at all: the client does not speak
+	// HTTP/1 (an HTTP/2 client with a bad preface, say). It is a 400.
+	ErrNotHTTP       = &httpsem.Error{Status: 400, Reason: "not an HTTP/1 request line"}
 	errVersionNotSup = &httpsem.Error{Status: 505, Reason: "HTTP version not supported"}
 	errFold          = &httpsem.Error{Status: 400, Reason: "obsolete line folding"}
 	errNameSpace     = &httpsem.Error{Status: 400, Reason: "whitespace between header name and colon"}
@@ -194,7 +198,7 @@ func (p *Parser) step(c byte) error {
 		switch i := p.vlen; {
 		case i < len(proto):
 			if c != proto[i] {
-				return errVersion
+				return ErrNotHTTP
 			}
 		case i == 5 || i == 7:
 			if c < '0' || c > '9' {

@@ -15,19 +15,19 @@
 //	        "ah_pool_max":"1024","deprecated":"0","wsi_alive":"4",
 //	        "pt":[{"fds_count":"4","ah_pool_inuse":"0","ah_wait_list":"0"}],
 //	        "vhosts":[{"name":"localhost","port":"7681","use_ssl":"0","sts":"0",
-//	          "rx":"..","tx":"..","h1_conn":"..","h1_trans":"..","h2_trans":"0",
-//	          "ws_upg":"..","rejected":"..","h2_upg":"0","h2_alpn":"0","h2_subs":"0",
+//	          "rx":"..","tx":"..","h1_conn":"..","h1_trans":"..","h2_trans":"..",
+//	          "ws_upg":"..","rejected":"..","h2_upg":"..","h2_alpn":"..","h2_subs":"..",
 //	          "mounts":[{"mountpoint":"/","origin":"file://...","cache_max_age":"0",
 //	            "cache_reuse":"0","cache_revalidate":"0","cache_intermediaries":"0",
 //	            "default":"index.html"}],
 //	          "ws-protocols":[{"lws-server-status":{"status":"ok","conns":"1"}}],
 //	          "conns":"3"}],
 //	        "listen_wsi":"1","rx":"..","tx":"..","h1_conn":"..","h1_trans":"..",
-//	        "h2_trans":"0","ws_upg":"..","rejected":"..","h2_alpn":"0","h2_subs":"0",
-//	        "h2_upg":"0","cgi_alive":"0","conns":"3","uptime_ms":"12345"}]},
+//	        "h2_trans":"..","ws_upg":"..","rejected":"..","h2_alpn":"..","h2_subs":"..",
+//	        "h2_upg":"..","cgi_alive":"0","conns":"3","uptime_ms":"12345"}]},
 //	 "files":[{"path":"/etc/motd","val":"..."}]}
 //
-// golws has no HTTP/2, so the h2 counters are "0". golws adds "conns"
+// The h2 counters are lws's: HTTP/2 requests, streams, ALPN and h2c upgrades. golws adds "conns"
 // (connections now, listeners excluded) to the context, each vhost and
 // each protocol, and "uptime_ms" to the context, for rates. Vhosts made
 // with lws.VhostInfo.Unlisted are left out; the option "hide-vhosts" set
@@ -250,19 +250,24 @@ func snapshot(st lws.Stats, hideVhosts bool, files []string) statusJSON {
 	if b, err := os.ReadFile("/proc/self/statm"); err == nil {
 		srv.Statm = strings.TrimSpace(string(b))
 	}
-	var h1Conn, h1Trans, wsUpg, rejected uint64
+	var h1Conn, h1Trans, wsUpg, rejected, h2Trans, h2Subs, h2ALPN, h2Upg uint64
 	vhosts := []vhostJSON{}
 	for _, v := range st.Vhosts {
 		h1Conn += v.H1Conns
 		h1Trans += v.H1Transactions
 		wsUpg += v.WSUpgrades
 		rejected += v.Rejected
+		h2Trans += v.H2Transactions
+		h2Subs += v.H2Streams
+		h2ALPN += v.H2ALPN
+		h2Upg += v.H2Upgrades
 		if hideVhosts {
 			continue
 		}
 		vj := vhostJSON{Name: v.Name, Port: strconv.Itoa(v.Port), UseSSL: flag(v.TLS), STS: flag(v.STS),
 			Rx: itoa(v.RxBytes), Tx: itoa(v.TxBytes), H1Conn: itoa(v.H1Conns), H1Trans: itoa(v.H1Transactions),
-			H2Trans: "0", WSUpg: itoa(v.WSUpgrades), Rejected: itoa(v.Rejected), H2Upg: "0", H2ALPN: "0", H2Subs: "0",
+			H2Trans: itoa(v.H2Transactions), WSUpg: itoa(v.WSUpgrades), Rejected: itoa(v.Rejected),
+			H2Upg: itoa(v.H2Upgrades), H2ALPN: itoa(v.H2ALPN), H2Subs: itoa(v.H2Streams),
 			WSProtocols: []map[string]protoJSON{}, Conns: itoa(v.Conns)}
 		for _, m := range v.Mounts {
 			origin := m.Origin
@@ -294,12 +299,12 @@ func snapshot(st lws.Stats, hideVhosts bool, files []string) statusJSON {
 		Tx:            itoa(st.TxBytes),
 		H1Conn:        itoa(h1Conn),
 		H1Trans:       itoa(h1Trans),
-		H2Trans:       "0",
+		H2Trans:       itoa(h2Trans),
 		WSUpg:         itoa(wsUpg),
 		Rejected:      itoa(rejected),
-		H2ALPN:        "0",
-		H2Subs:        "0",
-		H2Upg:         "0",
+		H2ALPN:        itoa(h2ALPN),
+		H2Subs:        itoa(h2Subs),
+		H2Upg:         itoa(h2Upg),
 		CGIAlive:      itoa(st.CGIAlive),
 		Conns:         itoa(st.Conns),
 		UptimeMs:      itoa(int(st.Uptime / time.Millisecond)),
