@@ -322,6 +322,16 @@ func (cx *Context) CallbackOnWritableAllProtocol(protocol string) {
 	}
 }
 
+// IsHTTP2 reports whether c travels over HTTP/2: it is a stream of an
+// HTTP/2 connection (a request, or a WebSocket over HTTP/2 by RFC 8441's
+// extended CONNECT), or such a connection itself. A protocol's ESTABLISHED
+// callback asks it to tell a WebSocket over HTTP/2 (lws flags it in the
+// callback's len).
+func (c *Conn) IsHTTP2() bool {
+	_, ok := c.Network().role.(*h2Net)
+	return ok
+}
+
 // RxFlowControl turns reception on or off (lws_rx_flow_control). While it
 // is off the library stops reading the descriptor and delivers no receive
 // callbacks, so the kernel's buffers fill and the peer's writes block: real

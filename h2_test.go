@@ -1,14 +1,21 @@
 package lws_test
 
 import (
+	"bytes"
 	"crypto/tls"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/plugins/echo"
+	"github.com/golws/lws/plugins/status"
+	"github.com/gorilla/websocket"
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 )
 
 // h2cClient is an HTTP/2 client that speaks h2c by prior knowledge.
@@ -67,5 +74,171 @@ func TestH2TLSALPN(t *testing.T) {
 		if resp.ProtoMajor != 2 || resp.StatusCode != 200 || body != "hello, file\n" {
 			t.Fatalf("%s %d %q", resp.Proto, resp.StatusCode, body)
 		}
+	}
+}
+
+// h2Framer is a bare HTTP/2 client connection for tests that need what
+// no client library sends (RFC 8441's extended CONNECT).
+type h2Framer struct {
+	*http2.Framer
+	conn net.Conn
+	enc  *hpack.Encoder
+	hbuf bytes.Buffer
+	dec  *hpack.Decoder
+}
+
+func dialH2(t *testing.T, address string) *h2Framer {
+	t.Helper()
+	nc, err := net.Dial("tcp", address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(nc, http2.ClientPreface); err != nil {
+		t.Fatal(err)
+	}
+	f := &h2Framer{Framer: http2.NewFramer(nc, nc), conn: nc, dec: hpack.NewDecoder(4096, nil)}
+	f.enc = hpack.NewEncoder(&f.hbuf)
+	if err := f.WriteSettings(); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// headers sends a header block on stream id.
+func (f *h2Framer) headers(t *testing.T, id uint32, end bool, kv ...string) {
+	t.Helper()
+	f.hbuf.Reset()
+	for i := 0; i+1 < len(kv); i += 2 {
+		f.enc.WriteField(hpack.HeaderField{Name: kv[i], Value: kv[i+1]})
+	}
+	if err := f.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: f.hbuf.Bytes(), EndStream: end, EndHeaders: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// next reads frames, answering SETTINGS, until one for stream id; a
+// HEADERS frame's fields come decoded.
+func (f *h2Framer) next(t *testing.T, id uint32) (http2.Frame, map[string]string) {
+	t.Helper()
+	for {
+		fr, err := f.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch fr := fr.(type) {
+		case *http2.SettingsFrame:
+			if !fr.IsAck() {
+				f.WriteSettingsAck()
+			}
+			continue
+		case *http2.HeadersFrame:
+			fields, err := f.dec.DecodeFull(fr.HeaderBlockFragment())
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := map[string]string{}
+			for _, hf := range fields {
+				m[hf.Name] = hf.Value
+			}
+			if fr.StreamID == id {
+				return fr, m
+			}
+			continue
+		}
+		if fr.Header().StreamID == id {
+			return fr, nil
+		}
+	}
+}
+
+// TestH2WebSocketExtendedConnect opens a WebSocket over an HTTP/2 stream
+// (RFC 8441): the server advertises SETTINGS_ENABLE_CONNECT_PROTOCOL,
+// answers the extended CONNECT with 200 and the chosen subprotocol, and
+// echoes a masked frame sent as DATA; a Close ends the stream.
+func TestH2WebSocketExtendedConnect(t *testing.T) {
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) { vh = wsVhost(t, cx, echo.Protocol()) })
+	f := dialH2(t, addr(vh))
+	// The server's SETTINGS says it takes extended CONNECT.
+	fr, err := f.ReadFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf, ok := fr.(*http2.SettingsFrame)
+	if !ok {
+		t.Fatalf("first frame %v", fr)
+	}
+	if v, ok := sf.Value(http2.SettingEnableConnectProtocol); !ok || v != 1 {
+		t.Fatalf("SETTINGS_ENABLE_CONNECT_PROTOCOL not advertised: %v", sf)
+	}
+	f.WriteSettingsAck()
+	f.headers(t, 1, false, ":method", "CONNECT", ":protocol", "websocket", ":scheme", "http",
+		":path", "/", ":authority", addr(vh), "sec-websocket-version", "13", "sec-websocket-protocol", "lws-echo")
+	_, h := f.next(t, 1)
+	if h[":status"] != "200" || h["sec-websocket-protocol"] != "lws-echo" {
+		t.Fatalf("extended CONNECT answered %v", h)
+	}
+	msg := []byte("over an HTTP/2 stream")
+	frame := []byte{0x81, 0x80 | byte(len(msg)), 1, 2, 3, 4}
+	for i, b := range msg {
+		frame = append(frame, b^[]byte{1, 2, 3, 4}[i%4])
+	}
+	if err := f.WriteData(1, false, frame); err != nil {
+		t.Fatal(err)
+	}
+	fr, _ = f.next(t, 1)
+	d, ok := fr.(*http2.DataFrame)
+	if !ok || !bytes.Equal(d.Data(), append([]byte{0x81, byte(len(msg))}, msg...)) {
+		t.Fatalf("echo: %v", fr)
+	}
+	// A Close frame is answered with a Close, and the stream ends.
+	if err := f.WriteData(1, false, []byte{0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8}); err != nil {
+		t.Fatal(err)
+	}
+	fr, _ = f.next(t, 1)
+	if d, ok := fr.(*http2.DataFrame); !ok || len(d.Data()) < 2 || d.Data()[0] != 0x88 {
+		t.Fatalf("close answer: %v", fr)
+	}
+	fr, _ = f.next(t, 1)
+	if d, ok := fr.(*http2.DataFrame); !ok || !d.StreamEnded() {
+		t.Fatalf("the stream did not end after the close: %v", fr)
+	}
+}
+
+// TestH2StatusOverH2 opens lws-status over HTTP/2 and over HTTP/1: each
+// client's status says truthfully whether its own WebSocket travels over
+// HTTP/2.
+func TestH2StatusOverH2(t *testing.T) {
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) { vh = wsVhost(t, cx, status.Protocol()) })
+	f := dialH2(t, addr(vh))
+	f.headers(t, 1, false, ":method", "CONNECT", ":protocol", "websocket", ":scheme", "http",
+		":path", "/", ":authority", addr(vh), "sec-websocket-version", "13", "sec-websocket-protocol", status.Name)
+	if _, h := f.next(t, 1); h[":status"] != "200" {
+		t.Fatalf("extended CONNECT answered %v", h)
+	}
+	var msg []byte
+	for !bytes.Contains(msg, []byte("]}")) {
+		fr, _ := f.next(t, 1)
+		d, ok := fr.(*http2.DataFrame)
+		if !ok {
+			t.Fatalf("%v", fr)
+		}
+		msg = append(msg, d.Data()...)
+	}
+	if !bytes.Contains(msg, []byte(`"wss_over_h2":"1"`)) {
+		t.Errorf("over HTTP/2: %q", msg)
+	}
+	conn, _, err := websocket.DefaultDialer.Dial(wsURL(vh), http.Header{"Sec-WebSocket-Protocol": {status.Name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, p, err := conn.ReadMessage()
+	if err != nil || !bytes.Contains(p, []byte(`"wss_over_h2":"0"`)) {
+		t.Errorf("over HTTP/1: %q %v", p, err)
 	}
 }

@@ -53,7 +53,7 @@ func (c *Conn) serveRequest(w httpWire) error {
 		return c.HTTPRedirect(301, loc)
 	}
 	if method == hdr.TokenGetURI && headerHasToken(ah, hdr.TokenUpgrade, "websocket") {
-		return c.wsServerUpgrade()
+		return c.wsServerUpgrade(false)
 	}
 	if method == hdr.TokenConnect {
 		return c.replyStatus(405, "CONNECT is not served")

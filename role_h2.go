@@ -476,7 +476,10 @@ func (r *h2Net) endRemote(st *h2Str) {
 		}
 		return
 	}
-	if ch.role.peerEOF(ch) {
+	if ch.role.peerEOF(ch) || ch.role.httpWire() == nil {
+		// A stream that carries no HTTP transaction (a WebSocket) ends
+		// with its peer's END_STREAM, as a connection with its peer's
+		// end of file.
 		ch.loop.closeConn(ch, errPeerClosed)
 	}
 }

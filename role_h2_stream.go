@@ -8,7 +8,6 @@ import (
 	"github.com/golws/lws/h1"
 	"github.com/golws/lws/hdr"
 	"github.com/golws/lws/internal/ascii"
-	"golang.org/x/net/http2"
 )
 
 // An HTTP/2 stream as the wire of an HTTP transaction: the role of a
@@ -270,9 +269,15 @@ func (s *h2Stream) headRaw(b []byte, fields []byte) []byte { return append(b, fi
 func (s *h2Stream) headEnd(b []byte, _ *httpTxn) []byte    { return h1.AppendHeadEnd(b) }
 
 // wsOverH2 serves an RFC 8441 extended CONNECT: a WebSocket on the
-// stream.
+// stream, with the same protocols and callbacks as over HTTP/1 (its
+// frames travel as the stream's DATA, and its close ends the stream).
+// Extensions are not negotiated over HTTP/2.
 func (c *Conn) wsOverH2(protocol string) error {
-	s := c.role.(*h2Stream)
-	s.net.h.ResetStream(s.id, http2.ErrCodeRefusedStream)
-	return errStreamReset
+	if err := c.selectVhost(); err != nil || c.Closed() || c.closing != closeNone {
+		return err
+	}
+	if protocol != "websocket" {
+		return c.replyStatus(501, "the :protocol of this extended CONNECT is not served")
+	}
+	return c.wsServerUpgrade(true)
 }

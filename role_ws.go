@@ -98,7 +98,10 @@ func (c *Conn) toWS(exts []activeExt) {
 	w.parser.Reset(ws.ParserConfig{Server: !client, MaxFrame: info.WSMaxFrame,
 		MaxMessage: info.WSMaxMessage, AllowedRSV: allowedRSV(exts)})
 	c.setRole(w)
-	c.startValidity()
+	if !c.isStream() {
+		// Over HTTP/2 the socket's liveness is its network connection's.
+		c.startValidity()
+	}
 }
 
 // name: lws's one WebSocket role serves both sides.
@@ -514,7 +517,11 @@ func (c *Conn) wsFail(code ws.CloseCode, reason string) error {
 		a := w.more()
 		a.failCode, a.failReason = code, reason
 		a.failDeadline = c.loop.now() + int64(failGrace)
-		c.rxHold |= holdClosing
+		if c.isStream() {
+			c.rxDisabled = true // the stream's, not its connection's
+		} else {
+			c.rxHold |= holdClosing
+		}
 		c.SetTimeoutDuration(PendingTimeoutCloseSend, failGrace+closeAckTimeout)
 		c.loop.updateInterest(c)
 		return nil

@@ -29,22 +29,23 @@ func rejectStatus(err error) (int, string) {
 
 // wsServerUpgrade performs the server side of the opening handshake
 // (RFC 6455 section 4.2) on a complete GET request asking for
-// "Upgrade: websocket".
-func (c *Conn) wsServerUpgrade() error {
+// "Upgrade: websocket", or, overH2, of RFC 8441's extended CONNECT on an
+// HTTP/2 stream: no key and no Connection header there, and a 200 that
+// leaves the stream open instead of a 101.
+func (c *Conn) wsServerUpgrade(overH2 bool) error {
 	ah, vh := c.ah, c.vhost
-	if ah.Version() < 11 {
+	if !overH2 && ah.Version() < 11 {
 		// RFC 6455 4.1: the opening handshake is an HTTP/1.1 (or later)
 		// request; HTTP/1.0 has no Upgrade mechanism to rely on.
 		return c.replyStatus(400, "WebSocket upgrade needs HTTP/1.1")
 	}
-	if !headerHasToken(ah, hdr.TokenConnection, "upgrade") {
+	if !overH2 && !headerHasToken(ah, hdr.TokenConnection, "upgrade") {
 		return c.replyStatus(400, "WebSocket upgrade without Connection: Upgrade")
 	}
 	if v := ah.Copy(c.loop.ctrlBuf[:0], hdr.TokenWSVersion); string(v) != "13" {
 		return c.replyStatusHeaders(426, "unsupported WebSocket version", headerField{"sec-websocket-version", "13"})
 	}
-	key := ah.Copy(c.loop.ctrlBuf[:0], hdr.TokenWSKey)
-	if !ws.ValidClientKey(key) {
+	if key := ah.Copy(c.loop.ctrlBuf[:0], hdr.TokenWSKey); !overH2 && !ws.ValidClientKey(key) {
 		return c.replyStatus(400, "bad Sec-WebSocket-Key")
 	}
 	if err := c.callbackProto(vh.protocols[0], CallbackHTTPConfirmUpgrade, []byte("websocket")); err != nil {
@@ -68,7 +69,7 @@ func (c *Conn) wsServerUpgrade() error {
 	}
 	var exts []activeExt
 	var extAnswer string
-	if len(vh.info.Extensions) > 0 && ah.Has(hdr.TokenWSExtensions) {
+	if len(vh.info.Extensions) > 0 && ah.Has(hdr.TokenWSExtensions) && !overH2 {
 		var offer []string
 		for i := range ah.FragmentCount(hdr.TokenWSExtensions) {
 			offer = append(offer, string(ah.Fragment(hdr.TokenWSExtensions, i)))
@@ -76,15 +77,20 @@ func (c *Conn) wsServerUpgrade() error {
 		exts, extAnswer = c.negotiateServer(parseExtensions(strings.Join(offer, ",")))
 	}
 	l := c.loop
-	// The key again, and its answer beside it in the loop's buffer: the
-	// callbacks above may have used the buffer.
-	key = ah.Copy(l.ctrlBuf[:0], hdr.TokenWSKey)
-	accept := ws.AppendAcceptKey(l.ctrlBuf[64:64], key)
 	hw := c.httpWire()
-	resp := hw.headStatus(l.scratch[:0], c.txn(), 101, "")
-	resp = hw.headField(resp, "Upgrade", "websocket")
-	resp = hw.headField(resp, "Connection", "Upgrade")
-	resp = hw.headFieldBytes(resp, "Sec-WebSocket-Accept", accept)
+	var resp []byte
+	if overH2 {
+		resp = hw.headStatus(l.scratch[:0], c.txn(), 200, "")
+	} else {
+		// The key again, and its answer beside it in the loop's buffer:
+		// the callbacks above may have used the buffer.
+		key := ah.Copy(l.ctrlBuf[:0], hdr.TokenWSKey)
+		accept := ws.AppendAcceptKey(l.ctrlBuf[64:64], key)
+		resp = hw.headStatus(l.scratch[:0], c.txn(), 101, "")
+		resp = hw.headField(resp, "Upgrade", "websocket")
+		resp = hw.headField(resp, "Connection", "Upgrade")
+		resp = hw.headFieldBytes(resp, "Sec-WebSocket-Accept", accept)
+	}
 	if offered {
 		resp = hw.headField(resp, "Sec-WebSocket-Protocol", name)
 	}
@@ -93,7 +99,7 @@ func (c *Conn) wsServerUpgrade() error {
 	}
 	resp = hw.headEnd(resp, nil)
 	l.scratch = resp[:0]
-	if _, err := c.send(nil, resp); err != nil {
+	if err := hw.sendHead(c, nil, resp, nil, false); err != nil {
 		return err
 	}
 	vh.counts.wsUpg++

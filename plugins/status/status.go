@@ -6,7 +6,7 @@
 // for how changes are gathered), as one text message in several frames: a
 // TEXT frame without FIN carrying the head,
 //
-//	{"version":"golws","wss_over_h2":"0","hostname":"<host>","wsi":"<n>","conns":[
+//	{"version":"golws","wss_over_h2":"0|1","hostname":"<host>","wsi":"<n>","conns":[
 //
 // then one CONTINUATION frame without FIN per connection,
 //
@@ -109,6 +109,7 @@ type snapshot struct {
 // vhostData is the protocol's state on one vhost.
 type vhostData struct {
 	prefix   []byte     // the head of every status up to the count
+	wssAt    int        // where the head's "wss_over_h2" digit is
 	sessions []*session // established connections, oldest first
 	snap     *snapshot  // the current list, built when first needed
 	shared   bool       // a snapshot uses sessions' array
@@ -126,6 +127,7 @@ type session struct {
 	entry  []byte // this connection's object in the list, made at ESTABLISHED
 	listed bool
 
+	overH2  bool      // the connection is a WebSocket over HTTP/2: its "wss_over_h2" is "1"
 	pending bool      // a fresh status is owed
 	snap    *snapshot // the list of the message being sent; nil between messages
 	lastGen uint64    // the list's gen when the last message began
@@ -154,10 +156,12 @@ func newVhostData(hostname string) *vhostData {
 	}
 	p := []byte(`{"version":`)
 	p = appendJSONString(p, Version)
-	p = append(p, `,"wss_over_h2":"0","hostname":`...)
+	p = append(p, `,"wss_over_h2":"`...)
+	at := len(p)
+	p = append(p, `0","hostname":`...)
 	p = appendJSONString(p, hostname)
 	p = append(p, `,"wsi":"`...)
-	return &vhostData{prefix: p}
+	return &vhostData{prefix: p, wssAt: at}
 }
 
 // current returns the snapshot of the list as it is now.
@@ -249,6 +253,11 @@ func (s *session) nextFrame(vd *vhostData) (p []byte, wt lws.WriteType, ok bool)
 		}
 		s.pending = false
 		s.snap, s.next, s.lastGen = vd.current(), 0, vd.gen
+		if s.overH2 {
+			s.buf = append(s.buf[:0], s.snap.head...)
+			s.buf[vd.wssAt] = '1'
+			return s.buf, lws.WriteText | lws.WriteNoFin, true
+		}
 		return s.snap.head, lws.WriteText | lws.WriteNoFin, true
 	}
 	if l := s.snap.list; s.next < len(l) {
@@ -286,7 +295,7 @@ func callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 	case lws.CallbackEstablished:
 		vd := vhostDataOf(c)
 		s := c.User().(*session)
-		s.conn = c
+		s.conn, s.overH2 = c, c.IsHTTP2()
 		// The request headers are released after this callback.
 		s.entry = appendEntry(nil, peerString(c.PeerAddr()), time.Now().Unix(),
 			userAgent(c.Hdr(hdr.TokenUserAgent)))
