@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -132,6 +133,20 @@ func (d *devtools) await(t *testing.T, session, method string, match func(params
 	}
 }
 
+// eventsOf lists the session's events whose method starts with prefix,
+// with their parameters.
+func (d *devtools) eventsOf(session, prefix string) []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var list []string
+	for _, e := range d.events {
+		if e.SessionID == session && strings.HasPrefix(e.Method, prefix) {
+			list = append(list, e.Method+" "+string(e.Params))
+		}
+	}
+	return list
+}
+
 // eval evaluates a JavaScript expression in the page, awaiting a
 // promise, and returns its value as JSON text.
 func (d *devtools) eval(t *testing.T, session, expr string) string {
@@ -230,7 +245,8 @@ window.fetched = fetch("/a.txt").then((r) => r.text());
 // https: the page and a resource it fetches come over h2, and the page's
 // WebSocket (dumb-increment-protocol) opens and counts up. Whether
 // Chromium carried the WebSocket over HTTP/2 (RFC 8441: a CONNECT
-// answered 200) or over HTTP/1.1 (101) is logged.
+// answered 200) or over HTTP/1.1 (101) is logged; Chromium takes HTTP/2
+// when the server announces SETTINGS_ENABLE_CONNECT_PROTOCOL.
 func TestH2Chromium(t *testing.T) {
 	browser := headlessChromium(t)
 	forEachH2Server(t, func(t *testing.T, s *h2Site) {
@@ -274,34 +290,46 @@ func TestH2Chromium(t *testing.T) {
 			t.Errorf("the fetch's body: %s", got)
 		}
 
-		// The WebSocket's handshake as the browser saw it.
-		var hs struct {
-			Response struct {
-				Status  int               `json:"status"`
-				Headers map[string]string `json:"headers"`
-			} `json:"response"`
-		}
-		json.Unmarshal(browser.await(t, session, "Network.webSocketHandshakeResponseReceived", func(json.RawMessage) bool { return true }), &hs)
-		switch hs.Response.Status {
-		case 101:
-			t.Logf("Chromium's WebSocket went over HTTP/1.1 (101 Switching Protocols)")
-		case 200:
-			t.Logf("Chromium's WebSocket went over HTTP/2 (RFC 8441: CONNECT answered 200)")
-		default:
-			t.Errorf("the WebSocket's handshake was answered %d: %v", hs.Response.Status, hs.Response.Headers)
-		}
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			state := browser.eval(t, session, "[window.wsState, window.wsCount, window.wsLast]")
-			var v []any
-			json.Unmarshal([]byte(state), &v)
-			if len(v) == 3 && v[0] == "open" && v[1].(float64) >= 5 && v[2].(float64) >= 4 {
-				break
-			}
-			if time.Now().After(deadline) || (len(v) == 3 && v[0] != "open" && v[0] != "connecting") {
-				t.Fatalf("the WebSocket: [state, messages, last number] = %s", state)
-			}
-			time.Sleep(50 * time.Millisecond) // the counter ticks every 50 ms
-		}
+		t.Run("websocket", func(t *testing.T) {
+			s.skipPending(t, "ws-over-h2")
+			h2BrowserWebSocket(t, browser, session)
+		})
 	})
+}
+
+// h2BrowserWebSocket checks the page's WebSocket: it opens and counts
+// up. How it went is logged.
+func h2BrowserWebSocket(t *testing.T, browser *devtools, session string) {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		state := browser.eval(t, session, "[window.wsState, window.wsCount, window.wsLast]")
+		var v []any
+		json.Unmarshal([]byte(state), &v)
+		if len(v) == 3 && v[0] == "open" && v[1].(float64) >= 5 && v[2].(float64) >= 4 {
+			break
+		}
+		if time.Now().After(deadline) || (len(v) == 3 && v[0] != "open" && v[0] != "connecting") {
+			t.Errorf("the WebSocket: [state, messages, last number] = %s; the browser's WebSocket events:\n%s",
+				state, strings.Join(browser.eventsOf(session, "Network.webSocket"), "\n"))
+			return
+		}
+		time.Sleep(50 * time.Millisecond) // the counter ticks every 50 ms
+	}
+	// Its handshake as the browser saw it: 101 over HTTP/1.1, 200
+	// over HTTP/2 (RFC 8441).
+	var hs struct {
+		Response struct {
+			Status  int               `json:"status"`
+			Headers map[string]string `json:"headers"`
+		} `json:"response"`
+	}
+	json.Unmarshal(browser.await(t, session, "Network.webSocketHandshakeResponseReceived", func(json.RawMessage) bool { return true }), &hs)
+	switch hs.Response.Status {
+	case 101:
+		t.Logf("Chromium's WebSocket went over HTTP/1.1 (101 Switching Protocols)")
+	case 200:
+		t.Logf("Chromium's WebSocket went over HTTP/2 (RFC 8441: CONNECT answered 200)")
+	default:
+		t.Errorf("the WebSocket's handshake was answered %d: %v", hs.Response.Status, hs.Response.Headers)
+	}
 }

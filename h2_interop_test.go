@@ -21,6 +21,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/golws/lws"
 )
 
 // h2specCases is how many cases h2spec 2.2.1 runs with -S (strict).
@@ -233,6 +235,9 @@ func TestH2Curl(t *testing.T) {
 			{"upgrade", "http://" + s.plain, "--http2"},
 		} {
 			t.Run(mode.name, func(t *testing.T) {
+				if mode.name == "upgrade" {
+					s.skipPending(t, "upgrade")
+				}
 				fetch := func(what string, args ...string) h2Curl {
 					t.Helper()
 					r := curlH2(t, s, append([]string{mode.flag}, args...)...)
@@ -354,9 +359,15 @@ func TestH2GoClient(t *testing.T) {
 				if resp, body := get(t, client, mode.base+"/"); resp.StatusCode != 200 || resp.ProtoMajor != 2 || body != string(index) {
 					t.Fatalf("/: %s %d %q", resp.Proto, resp.StatusCode, body)
 				}
+				// At most 50 at once: Go's client, made to wait for a
+				// stream rather than dial, deadlocks when more requests
+				// than the server's stream limit (100 on golws) wait.
 				var wg sync.WaitGroup
+				slots := make(chan struct{}, 50)
 				for i := range 120 {
 					wg.Go(func() {
+						slots <- struct{}{}
+						defer func() { <-slots }()
 						var req *http.Request
 						var want string
 						switch i % 6 {
@@ -462,8 +473,8 @@ func TestH2Nghttp(t *testing.T) {
 	nghttp := lookPeer(t, "nghttp", "nghttp2-client")
 	h2load := lookPeer(t, "h2load", "nghttp2-client")
 	forEachH2Server(t, func(t *testing.T, s *h2Site) {
-		want := map[string]int{"/": 0, "/a.txt": 0, "/sub/": 0, "/x.weird": 0, "/error.css": 0, "/cgi?n=1": len(h2CGIBody("n=1")), "/form": len(h2FormAnswer("GET", nil))}
-		for path, file := range map[string]string{"/": "index.html", "/a.txt": "a.txt", "/sub/": "sub/index.html", "/x.weird": "x.weird", "/error.css": "error.css"} {
+		want := map[string]int{"/": 0, "/a.txt": 0, "/sub/": 0, "/error.css": 0, "/cgi?n=1": len(h2CGIBody("n=1")), "/form": len(h2FormAnswer("GET", nil))}
+		for path, file := range map[string]string{"/": "index.html", "/a.txt": "a.txt", "/sub/": "sub/index.html", "/error.css": "error.css"} {
 			fi, err := os.Stat(filepath.Join(s.dir, file))
 			if err != nil {
 				t.Fatal(err)
@@ -479,6 +490,9 @@ func TestH2Nghttp(t *testing.T) {
 			{"upgrade", "http://" + s.plain, []string{"-u"}},
 		} {
 			t.Run(mode.name, func(t *testing.T) {
+				if mode.name == "upgrade" {
+					s.skipPending(t, "upgrade")
+				}
 				args := append([]string{"-n", "-v", "-t", "20"}, mode.args...)
 				paths := slices.Sorted(maps.Keys(want))
 				for _, path := range paths {
@@ -538,7 +552,7 @@ func TestH2Nghttp(t *testing.T) {
 // its offset written in decimal, and returns its name.
 func h2BigFile(t *testing.T, dir string, size int64) string {
 	t.Helper()
-	f, err := os.Create(filepath.Join(dir, "big.bin"))
+	f, err := os.Create(filepath.Join(dir, "big.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -551,7 +565,7 @@ func h2BigFile(t *testing.T, dir string, size int64) string {
 			t.Fatal(err)
 		}
 	}
-	return "big.bin"
+	return "big.txt"
 }
 
 // heapInuse is the process's heap in use after a collection.
@@ -669,4 +683,54 @@ func TestH2SlowReaderMemory(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestH2ALPNOptOut checks VhostInfo.ALPN: the TLS vhost offers what it
+// lists in its order of preference, and one without "h2" serves no
+// HTTP/2 at all: curl --http2 gets HTTP/1.1 over TLS and on the plain
+// port (no Upgrade), and a client preface on the plain port gets no
+// HTTP/2 answer.
+func TestH2ALPNOptOut(t *testing.T) {
+	cert, key, pool := tlsCert(t, "localhost", "127.0.0.1")
+	dir := httpSite(t)
+	alpns := []string{"", "h2,http/1.1", "http/1.1,h2", "http/1.1"}
+	tlsVhosts := make([]*lws.Vhost, len(alpns))
+	var plain *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		mounts := []lws.Mount{{Mountpoint: "/", Origin: "file://" + dir}}
+		for i, alpn := range alpns {
+			tlsVhosts[i] = httpVhost(t, cx, lws.VhostInfo{
+				Name:            "localhost",
+				SSLCertFilepath: cert, SSLPrivateKeyFilepath: key,
+				ALPN: alpn, Mounts: mounts,
+			})
+		}
+		plain = httpVhost(t, cx, lws.VhostInfo{Name: "plain", ALPN: "http/1.1", Mounts: mounts})
+	})
+	s := &h2Site{cert: cert, pool: pool}
+	for i, want := range []string{"h2", "h2", "http/1.1", "http/1.1"} {
+		conn, err := tls.Dial("tcp", addr(tlsVhosts[i]), &tls.Config{RootCAs: pool, NextProtos: []string{"h2", "http/1.1"}})
+		if err != nil {
+			t.Fatalf("ALPN %q: %v", alpns[i], err)
+		}
+		if got := conn.ConnectionState().NegotiatedProtocol; got != want {
+			t.Errorf("ALPN %q: the client offering h2 and http/1.1 got %q, want %q", alpns[i], got, want)
+		}
+		conn.Close()
+	}
+	optOut := tlsVhosts[len(tlsVhosts)-1]
+	for _, url := range []string{"https://" + addr(optOut) + "/a.txt", "http://" + addr(plain) + "/a.txt"} {
+		r := curlH2(t, s, "--http2", url)
+		if r.version != "1.1" || r.status != 200 || r.body != "hello, file\n" {
+			t.Errorf("curl --http2 %s: HTTP/%s %d %q, want HTTP/1.1 200", url, r.version, r.status, r.body)
+		}
+	}
+	var dials atomic.Int32
+	tr := h2Transport(&h2Site{}, false, &dials, nil)
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	if resp, err := client.Get("http://" + addr(plain) + "/a.txt"); err == nil {
+		resp.Body.Close()
+		t.Errorf("a client preface on a vhost without h2: %s %d", resp.Proto, resp.StatusCode)
+	}
 }
