@@ -778,29 +778,8 @@ func (c *Conn) settings(f *http2.SettingsFrame) (Event, error) {
 		return Event{}, nil
 	}
 	for i := 0; i < f.NumSettings(); i++ {
-		s := f.Setting(i)
-		if err := s.Valid(); err != nil {
-			code := http2.ErrCodeProtocol
-			if ce, ok := err.(http2.ConnectionError); ok {
-				code = http2.ErrCode(ce) // FLOW_CONTROL_ERROR for a window
-			}
-			return Event{}, connErr(code, "invalid "+s.ID.String())
-		}
-		switch s.ID {
-		case http2.SettingHeaderTableSize:
-			c.peer.HeaderTableSize = s.Val
-		case http2.SettingMaxConcurrentStreams:
-			c.peer.MaxConcurrentStreams = s.Val
-		case http2.SettingInitialWindowSize:
-			if err := c.applyInitialWindow(s.Val); err != nil {
-				return Event{}, err
-			}
-		case http2.SettingMaxFrameSize:
-			c.peer.MaxFrameSize = s.Val
-		case http2.SettingMaxHeaderListSize:
-			c.peer.MaxHeaderListSize = s.Val
-		case http2.SettingEnableConnectProtocol:
-			c.peer.ConnectProtocol = s.Val == 1
+		if err := c.applySetting(f.Setting(i)); err != nil {
+			return Event{}, err
 		}
 	}
 	c.fr.WriteSettingsAck()
@@ -810,3 +789,51 @@ func (c *Conn) settings(f *http2.SettingsFrame) (Event, error) {
 	}
 	return Event{Kind: EventSettings}, nil
 }
+
+// validSetting checks a setting's value (RFC 9113 section 6.5.2, RFC
+// 8441 section 3) and says which connection error an invalid one is.
+func validSetting(s http2.Setting) *ConnError {
+	if err := s.Valid(); err != nil {
+		code := http2.ErrCodeProtocol
+		if ce, ok := err.(http2.ConnectionError); ok {
+			code = http2.ErrCode(ce) // FLOW_CONTROL_ERROR for a window
+		}
+		return connErr(code, "invalid "+s.ID.String())
+	}
+	return nil
+}
+
+// applySetting applies one of the peer's settings.
+func (c *Conn) applySetting(s http2.Setting) error {
+	if err := validSetting(s); err != nil {
+		return err
+	}
+	switch s.ID {
+	case http2.SettingHeaderTableSize:
+		c.peer.HeaderTableSize = s.Val
+	case http2.SettingMaxConcurrentStreams:
+		c.peer.MaxConcurrentStreams = s.Val
+	case http2.SettingInitialWindowSize:
+		return c.applyInitialWindow(s.Val)
+	case http2.SettingMaxFrameSize:
+		c.peer.MaxFrameSize = s.Val
+	case http2.SettingMaxHeaderListSize:
+		c.peer.MaxHeaderListSize = s.Val
+	case http2.SettingEnableConnectProtocol:
+		c.peer.ConnectProtocol = s.Val == 1
+	}
+	return nil
+}
+
+// SettingsAckPending says whether the peer has not yet acknowledged the
+// server's SETTINGS (queued by NewConn or NewUpgradedConn). The server
+// expects the ACK "within a reasonable amount of time" (RFC 9113 section
+// 6.5.3): Conn has no timers, so the loop times it out, from when it
+// wrote the server preface, and ends the connection with
+// Fail(http2.ErrCodeSettingsTimeout, ...) if it is still pending.
+func (c *Conn) SettingsAckPending() bool { return !c.acked }
+
+// LastStream is the highest stream id the peer has opened (1 on an
+// upgraded connection before the peer opens another), the one a GOAWAY
+// from the server names.
+func (c *Conn) LastStream() uint32 { return c.lastStream }

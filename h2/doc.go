@@ -17,6 +17,11 @@
 // WriteHeaders and WriteData, bounded by the peer's frame size and by the
 // send windows (SendAllowance).
 //
+// A connection upgraded from HTTP/1.1 (h2c, RFC 7540 section 3.2)
+// starts with NewUpgradedConn, given the request's HTTP2-Settings field
+// decoded by DecodeSettingsHeader: the upgraded request is stream 1,
+// which the server answers as any other.
+//
 // Receive windows are given back only when the user says it consumed the
 // data (Consumed), so a slow consumer stops the peer: rx flow control is
 // real backpressure, as on the loop's other connections.
