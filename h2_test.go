@@ -242,3 +242,28 @@ func TestH2StatusOverH2(t *testing.T) {
 		t.Errorf("over HTTP/1: %q %v", p, err)
 	}
 }
+
+// TestH2cUpgrade upgrades HTTP/1.1 requests to h2c with curl (which
+// asks for it on plain http:// URLs with --http2): the request is
+// answered on stream 1 over HTTP/2, and the connection carries the next
+// ones as streams.
+func TestH2cUpgrade(t *testing.T) {
+	dir := httpSite(t)
+	var vh *lws.Vhost
+	r := newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh = httpVhost(t, cx, lws.VhostInfo{Mounts: []lws.Mount{{Mountpoint: "/files", Origin: "file://" + dir}}})
+	})
+	url := "http://" + addr(vh) + "/files/a.txt"
+	out := curl(t, "--http2", "-w", "%{http_version}\n", url, url)
+	if !strings.HasPrefix(out, "HTTP/1.1 101 ") || strings.Count(out, "HTTP/2 200") != 2 ||
+		strings.Count(out, "hello, file\n2\n") != 2 {
+		t.Fatalf("curl --http2 (Upgrade: h2c):\n%s", out)
+	}
+	var st lws.Stats
+	r.do(func() { st = vh.Context().Stats() })
+	for _, v := range st.Vhosts {
+		if v.Name == vh.Name() && (v.H2Upgrades != 1 || v.H2Transactions != 2) {
+			t.Errorf("upgrades %d, HTTP/2 transactions %d; want 1 and 2", v.H2Upgrades, v.H2Transactions)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/golws/lws/hdr"
 	"github.com/golws/lws/httpsem"
 	"github.com/golws/lws/internal/ascii"
+	"golang.org/x/net/http2"
 )
 
 // txn is the HTTP transaction the connection carries: the request being
@@ -210,6 +211,14 @@ func (hs *httpState) rx(c *Conn, p []byte) (int, error) {
 			}
 			c.SetTimeout(NoPendingTimeout, 0)
 			hs.beginRequest(c)
+			if settings, ok := hs.h2cUpgrade(c); ok {
+				r, err := l.upgradeH2c(c, settings)
+				if err != nil {
+					return len(p), err
+				}
+				n, err := r.rx(c, p[used:])
+				return used + n, err
+			}
 			if err := c.serveRequest(hs); err != nil {
 				return len(p), err
 			}
@@ -357,6 +366,32 @@ func (hs *httpState) priorKnowledge(c *Conn, p []byte) (int, error) {
 	}
 	n, err := r.rx(c, p[k:])
 	return k + n, err
+}
+
+// h2cUpgrade reports whether the request just read upgrades the
+// connection to HTTP/2 (RFC 7540 section 3.2, Upgrade: h2c), and the
+// settings its HTTP2-Settings carries: the vhost serves HTTP/2, the
+// connection is plain, it is an HTTP/1.1 request without a body, with one
+// valid HTTP2-Settings. Otherwise the request is served as HTTP/1.1, as
+// the RFC lets a server do.
+func (hs *httpState) h2cUpgrade(c *Conn) ([]http2.Setting, bool) {
+	ah := c.ah
+	if hs.http10 || c.tls != nil || !headerHasToken(ah, hdr.TokenUpgrade, "h2c") ||
+		ah.FragmentCount(hdr.TokenHTTP2Settings) != 1 || ah.Has(hdr.TokenTransferEncoding) ||
+		!c.vhost.servesH2() {
+		return nil, false
+	}
+	if ah.Has(hdr.TokenContentLength) {
+		if v, ok := httpsem.ParseContentLength(ascii.TrimOWS(ah.Fragment(hdr.TokenContentLength, 0))); !ok || v != 0 {
+			return nil, false
+		}
+	}
+	settings, err := h2.DecodeSettingsHeader(ah.Fragment(hdr.TokenHTTP2Settings, 0))
+	if err != nil {
+		logf(LogInfo, "lws: %v: no h2c upgrade: %v", c, err)
+		return nil, false
+	}
+	return settings, true
 }
 
 // fallbackToRaw switches a connection whose first bytes are not an HTTP

@@ -105,7 +105,13 @@ func (vh *Vhost) h2Config() h2.Config { return vh.info.HTTP2 }
 // its own yet (or whose upgrade request's answer has been sent), an
 // HTTP/2 network connection driven by h.
 func (l *loop) startH2(c *Conn, h *h2.Conn) *h2Net {
-	cfg := c.vhost.h2Config()
+	r := newH2Net(c.vhost.h2Config(), h)
+	r.open(c)
+	return r
+}
+
+// newH2Net is the role of a network connection driven by h.
+func newH2Net(cfg h2.Config, h *h2.Conn) *h2Net {
 	r := &h2Net{
 		h:       h,
 		dec:     h2.NewHeaderDecoder(tableSize(cfg), listSize(cfg)),
@@ -113,12 +119,50 @@ func (l *loop) startH2(c *Conn, h *h2.Conn) *h2Net {
 		streams: make(map[uint32]*h2Str),
 	}
 	r.dec.SetExtendedConnect(!cfg.NoConnectProtocol)
+	return r
+}
+
+// open makes c the network connection of r, giving back what HTTP/1 held.
+func (r *h2Net) open(c *Conn) {
+	l := c.loop
 	l.releaseAH(c)
 	c.rxHold &^= holdTxn | holdAH
 	c.setRole(r)
 	c.SetTimeout(PendingTimeoutHTTPKeepaliveIdle, c.vhost.info.KeepaliveTimeout)
 	r.flush(c)
-	return r
+}
+
+var switchingToH2c = []byte("HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: h2c\r\n\r\n")
+
+// upgradeH2c switches c, whose HTTP/1.1 request asked for it, to HTTP/2
+// (RFC 7540 section 3.2): the 101, then the server's preface, and the
+// request goes on as stream 1, answered over HTTP/2 with its header table.
+func (l *loop) upgradeH2c(c *Conn, settings []http2.Setting) (*h2Net, error) {
+	cfg := c.vhost.h2Config()
+	h, err := h2.NewUpgradedConn(cfg, settings)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.send(nil, switchingToH2c); err != nil {
+		return nil, err
+	}
+	c.vhost.counts.h2Upg++
+	ah := c.ah
+	c.ah = nil // the request's table goes to its stream
+	r := newH2Net(cfg, h)
+	r.open(c)
+	s := &h2Stream{net: r, id: 1}
+	ch := c.newStreamChild(c.vhost.protocols[0], s, nil)
+	ch.rare.stream = 1
+	ch.ah = ah
+	c.vhost.counts.h2Subs++
+	st := &h2Str{id: 1, child: ch, remoteEnded: true, declared: -1}
+	r.streams[1] = st
+	ch.established = true
+	c.SetTimeout(NoPendingTimeout, 0)
+	r.serve(st)
+	r.flush(c)
+	return r, nil
 }
 
 func tableSize(cfg h2.Config) uint32 {
