@@ -267,3 +267,116 @@ func TestH2cUpgrade(t *testing.T) {
 		}
 	}
 }
+
+// goAwayOf reads frames until a GOAWAY and then the end of the
+// connection; it acknowledges the server's SETTINGS only if ack.
+func goAwayOf(t *testing.T, f *h2Framer, ack bool) *http2.GoAwayFrame {
+	t.Helper()
+	var ga *http2.GoAwayFrame
+	for {
+		fr, err := f.ReadFrame()
+		if err != nil {
+			if ga == nil {
+				t.Fatalf("no GOAWAY before %v", err)
+			}
+			if err != io.EOF && !strings.Contains(err.Error(), "reset") {
+				t.Fatalf("after the GOAWAY: %v, want the end of the connection", err)
+			}
+			return ga
+		}
+		switch fr := fr.(type) {
+		case *http2.SettingsFrame:
+			if ack && !fr.IsAck() {
+				f.WriteSettingsAck()
+			}
+		case *http2.GoAwayFrame:
+			ga = &http2.GoAwayFrame{LastStreamID: fr.LastStreamID, ErrCode: fr.ErrCode}
+		}
+	}
+}
+
+// TestH2IdleAndSettingsTimeout: a connection without a stream for the
+// vhost's KeepaliveTimeout closes with GOAWAY NO_ERROR; one whose peer
+// never acknowledges the server's SETTINGS with GOAWAY SETTINGS_TIMEOUT.
+func TestH2IdleAndSettingsTimeout(t *testing.T) {
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh = httpVhost(t, cx, lws.VhostInfo{KeepaliveTimeout: 1})
+	})
+	if ga := goAwayOf(t, dialH2(t, addr(vh)), true); ga.ErrCode != http2.ErrCodeNo {
+		t.Errorf("idle: GOAWAY %v", ga.ErrCode)
+	}
+	if ga := goAwayOf(t, dialH2(t, addr(vh)), false); ga.ErrCode != http2.ErrCodeSettingsTimeout {
+		t.Errorf("SETTINGS never acknowledged: GOAWAY %v", ga.ErrCode)
+	}
+}
+
+// TestH2GoAwayOnDeprecate: Deprecate sends GOAWAY on HTTP/2 connections;
+// a stream under way is still answered, then the connection closes.
+func TestH2GoAwayOnDeprecate(t *testing.T) {
+	var pending *lws.Conn
+	proto := lws.Protocol{Name: "later", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		switch reason {
+		case lws.CallbackHTTP:
+			pending = c // answered once the context is deprecated
+		case lws.CallbackHTTPWriteable:
+			b, _ := c.AddHTTPCommonHeaders(nil, 200, "text/plain", 5)
+			b, _ = c.FinalizeHTTPHeader(b)
+			if _, err := c.Write(append(b, "later"...), lws.WriteHTTPHeaders); err != nil {
+				return err
+			}
+			return c.HTTPTransactionCompleted()
+		}
+		return nil
+	}}
+	var vh *lws.Vhost
+	r := newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh = httpVhost(t, cx, lws.VhostInfo{Protocols: []lws.Protocol{proto}})
+	})
+	f := dialH2(t, addr(vh))
+	f.headers(t, 1, true, ":method", "GET", ":scheme", "http", ":path", "/x", ":authority", "x")
+	waitFor(t, "the request", func() bool {
+		var got bool
+		r.do(func() { got = pending != nil })
+		return got
+	})
+	deprecated := make(chan struct{})
+	r.do(func() {
+		vh.Context().Deprecate(func() { close(deprecated) })
+		pending.CallbackOnWritable()
+	})
+	var sawGoAway, sawAnswer bool
+	for !sawAnswer {
+		fr, err := f.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch fr := fr.(type) {
+		case *http2.SettingsFrame:
+			if !fr.IsAck() {
+				f.WriteSettingsAck()
+			}
+		case *http2.GoAwayFrame:
+			if fr.ErrCode != http2.ErrCodeNo || fr.LastStreamID != 1 {
+				t.Fatalf("GOAWAY %v, last stream %d", fr.ErrCode, fr.LastStreamID)
+			}
+			sawGoAway = true
+		case *http2.DataFrame:
+			if string(fr.Data()) != "later" || !fr.StreamEnded() {
+				t.Fatalf("answer %q", fr.Data())
+			}
+			sawAnswer = true
+		}
+	}
+	if !sawGoAway {
+		t.Fatal("no GOAWAY before the answer")
+	}
+	if _, err := f.ReadFrame(); err == nil {
+		t.Fatal("the connection did not close after its last stream")
+	}
+	select {
+	case <-deprecated:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Deprecate's done was not called")
+	}
+}

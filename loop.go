@@ -695,7 +695,7 @@ func (l *loop) onTimeout(c *Conn) {
 	}
 	reason := c.timeoutReason
 	c.timeoutReason = NoPendingTimeout
-	if c.role.timedOut(c) {
+	if c.role.timedOut(c, reason) {
 		return
 	}
 	if reason == PendingTimeoutUserOK {
@@ -782,10 +782,13 @@ func (c *Conn) closeWhenFlushed() error {
 	}
 	if c.isStream() {
 		// A stream's last message is its network connection's to send:
-		// the stream ends after it, and closes now.
+		// the stream ends after it, and closes once its network
+		// connection has taken it (at once, unless it waits for flow
+		// control's window).
 		c.closing = closeFlush
-		c.Network().role.endChild(c)
-		l.killLater(c, errResponseSent)
+		if c.Network().role.endChild(c) {
+			l.killLater(c, errResponseSent)
+		}
 		return errResponseSent
 	}
 	c.closing = closeFlush
@@ -1055,6 +1058,11 @@ func (l *loop) closeVhostConns(vh *Vhost) {
 // closeAll closes whatever descriptors the loop still holds once every
 // vhost was destroyed.
 func (l *loop) closeAll() {
+	for _, c := range l.fds {
+		if c != nil && !c.Closed() {
+			c.role.goAway(c) // sent before the close, if the socket takes it
+		}
+	}
 	for _, c := range l.fds {
 		if c != nil && !c.Closed() {
 			l.closeConn(c, ErrContextDestroyed)

@@ -32,10 +32,11 @@ type role interface {
 	// role was established: a client reports CLIENT_CONNECTION_ERROR
 	// with why.
 	closedEarly(c *Conn, why error)
-	// timedOut may answer the connection's timeout itself, and reports
-	// whether it did: a client not established yet fails with what it
-	// was waiting for, whatever the timeout's reason.
-	timedOut(c *Conn) bool
+	// timedOut may answer the connection's timeout of reason itself, and
+	// reports whether it did: a client not established yet fails with
+	// what it was waiting for, whatever the timeout's reason; an idle
+	// HTTP/2 connection says GOAWAY first.
+	timedOut(c *Conn, reason PendingTimeout) bool
 	// closing may take over closing a connection that user code closes
 	// (a WebSocket sends its Close frame and waits for the answer); it
 	// reports whether it did.
@@ -93,8 +94,9 @@ type role interface {
 	sendChild(ch *Conn, hdr, p []byte) (int, error)
 	// endChild ends what the stream child ch sends, once what it wrote
 	// has gone (HTTP/2's END_STREAM): ch is closing after its last
-	// message (closeWhenFlushed).
-	endChild(ch *Conn)
+	// message (closeWhenFlushed). It reports whether nothing ch wrote is
+	// kept any more; otherwise the role closes ch once it has gone.
+	endChild(ch *Conn) bool
 	// childClosed is told that the stream child ch has closed: the role
 	// forgets it, and tells the peer if the stream was still open
 	// (HTTP/2's RST_STREAM).
@@ -103,6 +105,10 @@ type role interface {
 	// (RxFlowControl) and reports whether the role did it; otherwise
 	// reception is turned on or off for the whole network connection.
 	childRxFlow(ch *Conn, enable bool) bool
+	// goAway tells the connection that the server takes no new work
+	// (Deprecate, the context's end): HTTP/2 sends GOAWAY and closes once
+	// its streams are done. Other roles go on as they are.
+	goAway(c *Conn)
 	// httpWire returns the wire of the HTTP transaction the connection
 	// carries (HTTP/1's connection state; an HTTP/2 stream's later), or
 	// nil when the role carries none: the response helpers ask it, never
@@ -135,7 +141,8 @@ func (roleBase) txCredit(*Conn, int) int      { return math.MaxInt }
 func (roleBase) closing(*Conn, error) bool    { return false }
 func (roleBase) release(*Conn) bool           { return false }
 func (roleBase) httpWire() httpWire           { return nil }
-func (roleBase) endChild(*Conn)               {}
+func (roleBase) endChild(*Conn) bool          { return true }
+func (roleBase) goAway(*Conn)                 {}
 func (roleBase) childClosed(*Conn)            {}
 func (roleBase) childRxFlow(*Conn, bool) bool { return false }
 
@@ -143,8 +150,8 @@ func (roleBase) childRxFlow(*Conn, bool) bool { return false }
 func (roleBase) sendChild(ch *Conn, hdr, p []byte) (int, error) {
 	return ch.Network().send(hdr, p)
 }
-func (roleBase) closedEarly(*Conn, error) {}
-func (roleBase) timedOut(*Conn) bool      { return false }
+func (roleBase) closedEarly(*Conn, error)            {}
+func (roleBase) timedOut(*Conn, PendingTimeout) bool { return false }
 
 // dispatchWriteable runs a WRITEABLE callback with one write permitted.
 func (c *Conn) dispatchWriteable(reason Reason) error {

@@ -43,9 +43,9 @@ func (cs *clientState) closedEarly(c *Conn, why error)     { clientClosedEarly(c
 func (hs *wsClientState) closedEarly(c *Conn, why error)   { clientClosedEarly(c, hs.cs, why) }
 func (hc *httpClientState) closedEarly(c *Conn, why error) { clientClosedEarly(c, hc.cs, why) }
 
-func (cs *clientState) timedOut(c *Conn) bool     { return clientTimedOut(c, cs) }
-func (hs *wsClientState) timedOut(c *Conn) bool   { return clientTimedOut(c, hs.cs) }
-func (hc *httpClientState) timedOut(c *Conn) bool { return clientTimedOut(c, hc.cs) }
+func (cs *clientState) timedOut(c *Conn, _ PendingTimeout) bool     { return clientTimedOut(c, cs) }
+func (hs *wsClientState) timedOut(c *Conn, _ PendingTimeout) bool   { return clientTimedOut(c, hs.cs) }
+func (hc *httpClientState) timedOut(c *Conn, _ PendingTimeout) bool { return clientTimedOut(c, hc.cs) }
 
 func clientClosedEarly(c *Conn, cs *clientState, why error) {
 	if cs.failed {

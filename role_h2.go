@@ -60,6 +60,7 @@ type h2Net struct {
 	trailers *hdr.Table // decodes trailers, which are dropped
 	buf      []byte     // encodes heads, joins a write's two parts
 	peerGone bool       // the peer sent GOAWAY
+	draining bool       // the server sent GOAWAY: it closes once its streams are done
 }
 
 // h2Str is what the network connection keeps of one of its streams.
@@ -159,7 +160,7 @@ func (l *loop) upgradeH2c(c *Conn, settings []http2.Setting) (*h2Net, error) {
 	st := &h2Str{id: 1, child: ch, remoteEnded: true, declared: -1}
 	r.streams[1] = st
 	ch.established = true
-	c.SetTimeout(NoPendingTimeout, 0)
+	r.busy(c)
 	r.serve(st)
 	r.flush(c)
 	return r, nil
@@ -217,6 +218,9 @@ func (r *h2Net) rx(c *Conn, p []byte) (int, error) {
 	r.flush(c)
 	if c.Closed() || c.closing == closeFlush {
 		return len(p), nil
+	}
+	if len(r.streams) > 0 {
+		r.busy(c) // the SETTINGS acknowledgement may just have come
 	}
 	return used, nil
 }
@@ -324,7 +328,7 @@ func (r *h2Net) headers(c *Conn, ev *h2.Event) error {
 		return nil
 	}
 	ch.established = true
-	c.SetTimeout(NoPendingTimeout, 0) // not idle while a stream is live
+	r.busy(c)
 	switch {
 	case he != nil:
 		// Well-formed, but declined (431 for too large a head): the
@@ -379,6 +383,15 @@ func (r *h2Net) serve(st *h2Str) {
 	ch := st.child
 	if err := ch.serveRequest(ch.role.httpWire()); err != nil {
 		ch.loop.userClose(ch, err)
+	}
+}
+
+// busy disarms the idle timeout of a connection with a live stream; the
+// timeout stays while the peer owes the acknowledgement of the server's
+// SETTINGS.
+func (r *h2Net) busy(c *Conn) {
+	if c.timeoutReason == PendingTimeoutHTTPKeepaliveIdle && !r.h.SettingsAckPending() {
+		c.SetTimeout(NoPendingTimeout, 0)
 	}
 }
 
@@ -594,11 +607,20 @@ func (r *h2Net) drainPend(c *Conn) {
 		}
 		st.pend, st.pendEnd = nil, false
 		r.npend--
-		if ch := st.child; ch != nil {
+		switch ch := st.child; {
+		case ch == nil:
+			if st.remoteEnded || err != nil {
+				r.forget(st)
+			}
+		case ch.closing == closeFlush:
+			// Its last message has gone: it closes (closeWhenFlushed).
+			ch.loop.killLater(ch, errResponseSent)
+		default:
+			if ch.timeoutReason == PendingTimeoutHTTPContent {
+				ch.SetTimeout(NoPendingTimeout, 0)
+			}
 			ch.wantWriteable = true
 			c.wantWriteable = true
-		} else if st.remoteEnded || err != nil {
-			r.forget(st)
 		}
 	}
 	r.flush(c)
@@ -653,51 +675,93 @@ func (r *h2Net) sendChild(ch *Conn, hdr, p []byte) (int, error) {
 	if st == nil || st.child != ch || st.ended {
 		return 0, errStreamClosed
 	}
-	if len(st.pend) > 0 {
-		st.pend = append(st.pend, hdr...)
-		st.pend = append(st.pend, p...)
-		return len(p), nil
-	}
 	data := p
 	if len(hdr) > 0 {
 		r.buf = append(append(r.buf[:0], hdr...), p...)
 		data = r.buf
 	}
-	if len(data) == 0 {
-		return 0, nil
+	if err := r.sendData(ch, st, data, false); err != nil {
+		return 0, err
 	}
-	k, err := r.h.WriteData(st.id, data, false)
+	return len(p), nil
+}
+
+// sendData sends data on st, child ch's stream, and END_STREAM with it
+// when end: what the send window does not allow now is kept and sent as
+// it grows.
+func (r *h2Net) sendData(ch *Conn, st *h2Str, data []byte, end bool) error {
+	if st.ended {
+		return errStreamClosed
+	}
+	st.ended = end
+	if len(st.pend) > 0 {
+		st.pend = append(st.pend, data...)
+		st.pendEnd = end
+		return nil
+	}
+	if len(data) == 0 && !end {
+		return nil
+	}
+	k, err := r.h.WriteData(st.id, data, end)
 	if err != nil {
-		return 0, errStreamClosed
+		return errStreamClosed
 	}
 	if k < len(data) {
 		st.pend = append(st.pend, data[k:]...)
 		r.npend++
+		st.pendEnd = end
+		// A peer that never opens the window does not hold the stream
+		// for ever (a zero-window stall).
+		ch.SetTimeout(PendingTimeoutHTTPContent, ch.loop.cx.info.TimeoutSecs)
 	}
 	r.flush(ch.Network())
-	return len(p), nil
+	return nil
 }
 
 // endStream sends st's END_STREAM after what it has written.
 func (r *h2Net) endStream(c *Conn, st *h2Str) {
-	if st.ended {
-		return
-	}
-	st.ended = true
-	if len(st.pend) > 0 {
-		st.pendEnd = true
-		return
-	}
-	if _, err := r.h.WriteData(st.id, nil, true); err == nil {
-		r.flush(c)
+	if !st.ended && st.child != nil {
+		_ = r.sendData(st.child, st, nil, true)
 	}
 }
 
-// endChild ends ch's stream once what it wrote has gone.
-func (r *h2Net) endChild(ch *Conn) {
-	if st := r.streams[ch.rare.stream]; st != nil && st.child == ch {
-		r.endStream(ch.Network(), st)
+// endChild ends ch's stream after what it wrote, and reports whether
+// all of that has gone; otherwise ch closes once it has (drainPend).
+func (r *h2Net) endChild(ch *Conn) bool {
+	st := r.streams[ch.rare.stream]
+	if st == nil || st.child != ch {
+		return true
 	}
+	r.endStream(ch.Network(), st)
+	return len(st.pend) == 0
+}
+
+// goAway: no new streams; the connection closes once its streams are
+// done, or at once without any.
+func (r *h2Net) goAway(c *Conn) {
+	r.h.GoAway(http2.ErrCodeNo)
+	r.draining = true
+	r.flush(c)
+	if r.h.Streams() == 0 && len(r.streams) == 0 {
+		_ = c.closeWhenFlushed()
+	}
+}
+
+// timedOut: an idle connection (no stream for KeepaliveTimeout), or one
+// whose peer did not acknowledge the server's SETTINGS in that time,
+// closes with a GOAWAY (NO_ERROR or SETTINGS_TIMEOUT).
+func (r *h2Net) timedOut(c *Conn, reason PendingTimeout) bool {
+	if reason != PendingTimeoutHTTPKeepaliveIdle {
+		return false
+	}
+	if r.h.SettingsAckPending() {
+		r.h.Fail(http2.ErrCodeSettingsTimeout, "SETTINGS not acknowledged")
+	} else {
+		r.h.GoAway(http2.ErrCodeNo)
+	}
+	r.flush(c)
+	_ = c.closeWhenFlushed()
+	return true
 }
 
 // childClosed: a stream whose child closes before its END_STREAM was
@@ -712,11 +776,11 @@ func (r *h2Net) childClosed(ch *Conn) {
 	st.child = nil
 	c := ch.Network()
 	switch {
-	case !st.ended:
+	case !st.ended || len(st.pend) > 0:
+		// Closed before its response went whole (an error, a timeout,
+		// a zero-window stall).
 		r.h.ResetStream(st.id, http2.ErrCodeCancel)
 		r.forget(st)
-	case len(st.pend) > 0:
-		// sent as the window allows, then forgotten (drainPend)
 	case st.remoteEnded:
 		r.forget(st)
 	default:
@@ -729,7 +793,7 @@ func (r *h2Net) childClosed(ch *Conn) {
 	}
 	r.flush(c)
 	if r.h.Streams() == 0 && len(r.streams) == 0 {
-		if r.peerGone {
+		if r.peerGone || r.draining {
 			_ = c.closeWhenFlushed()
 			return
 		}

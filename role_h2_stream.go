@@ -131,7 +131,7 @@ func (s *h2Stream) write(c *Conn, p []byte, wt WriteType) (int, error) {
 			return len(p), nil
 		}
 		t.txBytes += int64(len(p))
-		return s.sendBody(c, t, p, final)
+		return s.sendBody(c, t, p, final || sized(t))
 	}
 	return c.send(nil, p)
 }
@@ -159,6 +159,7 @@ func (s *h2Stream) sendHead(c *Conn, t *httpTxn, head, body []byte, end bool) er
 		}
 		body = rest
 	}
+	end = end || t != nil && sized(t)
 	endHead := end && len(body) == 0
 	if err := r.h.WriteHeaders(s.id, block, endHead); err != nil {
 		return errStreamClosed
@@ -166,16 +167,10 @@ func (s *h2Stream) sendHead(c *Conn, t *httpTxn, head, body []byte, end bool) er
 	if endHead {
 		st.ended = true
 	}
-	n := c.Network()
 	if len(body) > 0 {
-		if _, err := r.sendChild(c, nil, body); err != nil {
-			return err
-		}
-		if end {
-			r.endStream(n, st)
-		}
+		return r.sendData(c, st, body, end)
 	}
-	r.flush(n)
+	r.flush(c.Network())
 	return nil
 }
 
@@ -208,24 +203,21 @@ func (r *h2Net) hpackHead(head []byte) (block, body []byte, err error) {
 	return b, rest, nil
 }
 
+// sized reports whether t's response body, of a declared length, has
+// been written whole: its stream ends with the DATA that completes it.
+func sized(t *httpTxn) bool { return t.txLength >= 0 && t.txBytes >= t.txLength }
+
 // sendBody sends a piece of the body as DATA, and END_STREAM after it
 // when final.
 func (s *h2Stream) sendBody(c *Conn, t *httpTxn, p []byte, final bool) (int, error) {
-	n := len(p)
-	if len(p) > 0 {
-		var err error
-		if n, err = c.send(nil, p); err != nil {
-			return n, err
-		}
+	st := s.st()
+	if st == nil || st.child != c {
+		return 0, errStreamClosed
 	}
-	if final {
-		if st := s.st(); st != nil && st.child == c {
-			s.net.endStream(c.Network(), st)
-		} else {
-			return 0, errStreamClosed
-		}
+	if err := s.net.sendData(c, st, p, final); err != nil {
+		return 0, err
 	}
-	return n, nil
+	return len(p), nil
 }
 
 // finishResponse ends the stream if the response did not; a stream

@@ -671,6 +671,11 @@ func (cx *Context) Deprecate(done func()) {
 			l.closeConn(g.listener, errDeprecated)
 		}
 	}
+	for _, c := range l.fds {
+		if c != nil && !c.Closed() {
+			c.role.goAway(c)
+		}
+	}
 	cx.deprecated = done
 	if done != nil && cx.liveConns() == 0 {
 		cx.deprecated = nil
