@@ -332,6 +332,20 @@ func (c *Conn) IsHTTP2() bool {
 	return ok
 }
 
+// GetPeerWriteAllowance returns how many bytes c may send now as far as
+// the peer's flow control says (lws_get_peer_write_allowance): for an
+// HTTP/2 stream, the smaller of its own and its connection's send
+// windows (0 while a write of its waits for the window); -1 for a
+// connection whose writes are not metered (HTTP/1, RAW, a WebSocket over
+// HTTP/1). A stream without allowance gets no WRITEABLE callback until
+// the peer opens its window.
+func (c *Conn) GetPeerWriteAllowance() int {
+	if c.Closed() || !c.isStream() {
+		return -1
+	}
+	return c.txCredit()
+}
+
 // RxFlowControl turns reception on or off (lws_rx_flow_control). While it
 // is off the library stops reading the descriptor and delivers no receive
 // callbacks, so the kernel's buffers fill and the peer's writes block: real

@@ -380,3 +380,101 @@ func TestH2GoAwayOnDeprecate(t *testing.T) {
 		t.Fatal("Deprecate's done was not called")
 	}
 }
+
+// TestH2FlowControlAllowance: a stream's WRITEABLE waits for its send
+// window, GetPeerWriteAllowance tells the window, and a write larger than
+// the window is finished by the library as WINDOW_UPDATEs come.
+func TestH2FlowControlAllowance(t *testing.T) {
+	allowances := make(chan int, 16)
+	body := bytes.Repeat([]byte("0123456789abcdef"), 1024) // 16 KiB
+	proto := lws.Protocol{Name: "big", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		switch reason {
+		case lws.CallbackHTTP:
+			c.CallbackOnWritable()
+		case lws.CallbackHTTPWriteable:
+			allowances <- c.GetPeerWriteAllowance()
+			b, _ := c.AddHTTPCommonHeaders(nil, 200, "text/plain", int64(len(body)))
+			b, _ = c.FinalizeHTTPHeader(b)
+			if _, err := c.Write(append(b, body...), lws.WriteHTTPHeaders); err != nil {
+				return err
+			}
+			return c.HTTPTransactionCompleted()
+		}
+		return nil
+	}}
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh = httpVhost(t, cx, lws.VhostInfo{Protocols: []lws.Protocol{proto}})
+	})
+	f := dialH2(t, addr(vh))
+	// A window of 1000 bytes per stream.
+	f.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1000})
+	f.headers(t, 1, true, ":method", "GET", ":scheme", "http", ":path", "/x", ":authority", "x")
+	got := 0
+	for got < len(body) {
+		fr, _ := f.next(t, 1)
+		switch fr := fr.(type) {
+		case *http2.HeadersFrame:
+		case *http2.DataFrame:
+			got += len(fr.Data())
+			if got > 1000 && got-len(fr.Data()) < 1000 {
+				t.Fatalf("DATA beyond the window: %d bytes", got)
+			}
+			if got == 1000 {
+				// The rest comes only once the window opens.
+				f.WriteWindowUpdate(1, uint32(len(body)))
+				f.WriteWindowUpdate(0, uint32(len(body)))
+			}
+			if got == len(body) && !fr.StreamEnded() {
+				t.Fatal("the last DATA does not end the stream")
+			}
+		default:
+			t.Fatalf("%v", fr)
+		}
+	}
+	if a := <-allowances; a != 1000 {
+		t.Errorf("GetPeerWriteAllowance in WRITEABLE: %d, want the stream's window 1000", a)
+	}
+}
+
+// TestH2ZeroWindowStall: a response held by a window the peer never
+// opens is reset after the context's TimeoutSecs, and the connection goes
+// on serving.
+func TestH2ZeroWindowStall(t *testing.T) {
+	body := bytes.Repeat([]byte("x"), 5000)
+	proto := lws.Protocol{Name: "big", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		switch reason {
+		case lws.CallbackHTTP:
+			c.CallbackOnWritable()
+		case lws.CallbackHTTPWriteable:
+			b, _ := c.AddHTTPCommonHeaders(nil, 200, "text/plain", int64(len(body)))
+			b, _ = c.FinalizeHTTPHeader(b)
+			if _, err := c.Write(append(b, body...), lws.WriteHTTPHeaders); err != nil {
+				return err
+			}
+			return c.HTTPTransactionCompleted()
+		}
+		return nil
+	}}
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{TimeoutSecs: 1}, func(cx *lws.Context) {
+		vh = httpVhost(t, cx, lws.VhostInfo{Protocols: []lws.Protocol{proto}})
+	})
+	f := dialH2(t, addr(vh))
+	f.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 100})
+	f.headers(t, 1, true, ":method", "GET", ":scheme", "http", ":path", "/x", ":authority", "x")
+	start := time.Now()
+	for {
+		fr, _ := f.next(t, 1)
+		if rst, ok := fr.(*http2.RSTStreamFrame); ok {
+			if rst.ErrCode != http2.ErrCodeCancel || time.Since(start) < 900*time.Millisecond {
+				t.Fatalf("RST_STREAM %v after %v", rst.ErrCode, time.Since(start))
+			}
+			break
+		}
+	}
+	f.headers(t, 3, true, ":method", "GET", ":scheme", "http", ":path", "/x", ":authority", "x")
+	if _, h := f.next(t, 3); h[":status"] != "200" {
+		t.Fatalf("the next stream: %v", h)
+	}
+}

@@ -821,7 +821,11 @@ func (l *loop) closeFlushed(c *Conn) {
 		return
 	}
 	if c.isStream() {
-		l.closeConn(c, errResponseSent)
+		if c.closing == closeNone {
+			_ = c.closeWhenFlushed()
+		} else if c.Network().role.endChild(c) {
+			l.closeConn(c, errResponseSent)
+		}
 		return
 	}
 	if c.held() > 0 && c.closing != closeLinger {

@@ -616,7 +616,7 @@ func (r *h2Net) drainPend(c *Conn) {
 			// Its last message has gone: it closes (closeWhenFlushed).
 			ch.loop.killLater(ch, errResponseSent)
 		default:
-			if ch.timeoutReason == PendingTimeoutHTTPContent {
+			if ch.timeoutReason == PendingTimeoutLagging {
 				ch.SetTimeout(NoPendingTimeout, 0)
 			}
 			ch.wantWriteable = true
@@ -712,7 +712,7 @@ func (r *h2Net) sendData(ch *Conn, st *h2Str, data []byte, end bool) error {
 		st.pendEnd = end
 		// A peer that never opens the window does not hold the stream
 		// for ever (a zero-window stall).
-		ch.SetTimeout(PendingTimeoutHTTPContent, ch.loop.cx.info.TimeoutSecs)
+		ch.SetTimeout(PendingTimeoutLagging, ch.loop.cx.info.TimeoutSecs)
 	}
 	r.flush(ch.Network())
 	return nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io/fs"
 	"os"
@@ -17,7 +18,6 @@ import (
 var unsupported = map[string]string{
 	"global.count-async-threads":      "there are no async threads",
 	"global.plugin-dir":               "plugins are compiled in (see docs/lwsws.md)",
-	"global.default-alpn":             "ALPN is http/1.1",
 	"global.cpd-bypass":               "there is no captive-portal detection",
 	"global.quic-pad-crypto":          "QUIC is not served",
 	"global.allow-early-data":         "TLS early data is not offered",
@@ -36,10 +36,9 @@ var unsupported = map[string]string{
 	"vhosts.ssl-client-option-set":    "OpenSSL option bits have no crypto/tls counterpart",
 	"vhosts.ssl-client-option-clear":  "OpenSSL option bits have no crypto/tls counterpart",
 	"vhosts.ignore-missing-cert":      "a TLS vhost needs its certificate",
-	"vhosts.alpn":                     "ALPN is http/1.1",
 	"vhosts.fo-listen-queue":          "TCP fast open is not set",
 	"vhosts.allow-http-on-https":      "use allow-non-tls",
-	"vhosts.h2-half-closed-long-poll": "HTTP/2 is not served yet",
+	"vhosts.h2-half-closed-long-poll": "an HTTP/2 stream half-closed by the client is served as any other",
 	"vhosts.dht":                      "DHT is not served",
 	"vhosts.quic-mtu":                 "QUIC is not served",
 	"vhosts.quic-preferred-addresses": "QUIC is not served",
@@ -116,6 +115,7 @@ func vhostInfo(v *lwsconf.Vhost, g *lwsconf.Global, allPlugins bool, warnings *[
 		ClientSSLCertFilepath:       v.ClientSSLCert,
 		ClientSSLPrivateKeyFilepath: v.ClientSSLKey,
 		KeepaliveTimeout:            v.KeepaliveTimeout,
+		ALPN:                        cmp.Or(v.ALPN, g.DefaultALPN),
 		ErrorDocument404:            v.ErrorDocument404,
 		StrictHostCheck:             v.StrictHostCheck,
 		ListenAcceptRole:            v.ListenAcceptRole,

@@ -107,3 +107,26 @@ func TestGlobalLimitKeys(t *testing.T) {
 			got.SendQueueLimit, got.HTTPBodyTimeout, got.HTTPBodyMinRate, got.FileReadWorkers)
 	}
 }
+
+// TestALPNKeys: a vhost's "alpn" list, or the global "default-alpn",
+// chooses what its TLS offers; "http/1.1" alone turns HTTP/2 off.
+func TestALPNKeys(t *testing.T) {
+	dir := t.TempDir()
+	conf := `{ "global": { "default-alpn": "http/1.1" }, "vhosts": [
+  { "name": "a", "port": "7681" },
+  { "name": "b", "port": "7681", "alpn": "h2,http/1.1" } ] }
+`
+	os.WriteFile(filepath.Join(dir, "conf"), []byte(conf), 0o644)
+	srv, err := loadDir(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := srv.vhosts[0].ALPN, srv.vhosts[1].ALPN; a != "http/1.1" || b != "h2,http/1.1" {
+		t.Errorf("ALPN %q and %q", a, b)
+	}
+	for _, w := range srv.warnings {
+		if strings.Contains(w, "alpn") {
+			t.Errorf("warning %q", w)
+		}
+	}
+}

@@ -223,15 +223,15 @@ func TestDefaultSiteTLS(t *testing.T) {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(certPEM)
 	cfg := &tls.Config{RootCAs: pool, ServerName: "localhost"}
-	tr := &http.Transport{TLSClientConfig: cfg}
+	tr := &http.Transport{TLSClientConfig: cfg.Clone(), ForceAttemptHTTP2: true}
 	defer tr.CloseIdleConnections()
 	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get("https://127.0.0.1:" + port + "/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/html" {
-		t.Errorf("https: %d %v", resp.StatusCode, resp.Header)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/html" || resp.ProtoMajor != 2 {
+		t.Errorf("https (HTTP/2 by ALPN): %s %d %v", resp.Proto, resp.StatusCode, resp.Header)
 	}
 	d := websocket.Dialer{TLSClientConfig: cfg, Subprotocols: []string{"dumb-increment-protocol"}}
 	ws, _, err := d.Dial("wss://127.0.0.1:"+port+"/", nil)
