@@ -246,7 +246,9 @@ window.fetched = fetch("/a.txt").then((r) => r.text());
 // WebSocket (dumb-increment-protocol) opens and counts up. Whether
 // Chromium carried the WebSocket over HTTP/2 (RFC 8441: a CONNECT
 // answered 200) or over HTTP/1.1 (101) is logged; Chromium takes HTTP/2
-// when the server announces SETTINGS_ENABLE_CONNECT_PROTOCOL.
+// when the server announces SETTINGS_ENABLE_CONNECT_PROTOCOL. golws must
+// see it the same way: its WebSocket is a stream of the h2 connection
+// exactly when the browser's went over HTTP/2.
 func TestH2Chromium(t *testing.T) {
 	browser := headlessChromium(t)
 	forEachH2Server(t, func(t *testing.T, s *h2Site) {
@@ -292,14 +294,21 @@ func TestH2Chromium(t *testing.T) {
 
 		t.Run("websocket", func(t *testing.T) {
 			s.skipPending(t, "ws-over-h2")
-			h2BrowserWebSocket(t, browser, session)
+			overH2 := h2BrowserWebSocket(t, browser, session)
+			if s.webSockets != nil {
+				// The server saw it the same way.
+				all, onStream := s.webSockets()
+				if all != 1 || (onStream == 1) != overH2 {
+					t.Errorf("the server opened %d WebSockets, %d on an HTTP/2 stream; the browser's went over HTTP/2: %v", all, onStream, overH2)
+				}
+			}
 		})
 	})
 }
 
 // h2BrowserWebSocket checks the page's WebSocket: it opens and counts
-// up. How it went is logged.
-func h2BrowserWebSocket(t *testing.T, browser *devtools, session string) {
+// up. It reports whether the WebSocket went over HTTP/2, and logs it.
+func h2BrowserWebSocket(t *testing.T, browser *devtools, session string) (overH2 bool) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		state := browser.eval(t, session, "[window.wsState, window.wsCount, window.wsLast]")
@@ -309,9 +318,8 @@ func h2BrowserWebSocket(t *testing.T, browser *devtools, session string) {
 			break
 		}
 		if time.Now().After(deadline) || (len(v) == 3 && v[0] != "open" && v[0] != "connecting") {
-			t.Errorf("the WebSocket: [state, messages, last number] = %s; the browser's WebSocket events:\n%s",
+			t.Fatalf("the WebSocket: [state, messages, last number] = %s; the browser's WebSocket events:\n%s",
 				state, strings.Join(browser.eventsOf(session, "Network.webSocket"), "\n"))
-			return
 		}
 		time.Sleep(50 * time.Millisecond) // the counter ticks every 50 ms
 	}
@@ -329,7 +337,9 @@ func h2BrowserWebSocket(t *testing.T, browser *devtools, session string) {
 		t.Logf("Chromium's WebSocket went over HTTP/1.1 (101 Switching Protocols)")
 	case 200:
 		t.Logf("Chromium's WebSocket went over HTTP/2 (RFC 8441: CONNECT answered 200)")
+		return true
 	default:
 		t.Errorf("the WebSocket's handshake was answered %d: %v", hs.Response.Status, hs.Response.Headers)
 	}
+	return false
 }

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,6 +47,10 @@ type h2Site struct {
 	tls   string // host:port
 	cert  string // PEM file of the TLS certificate, for 127.0.0.1 and localhost
 	pool  *x509.CertPool
+
+	// webSockets, if set, counts the WebSockets the server opened and
+	// those of them carried by an HTTP/2 stream (golws only).
+	webSockets func() (all, overH2 int)
 
 	// pending holds, by feature ("upgrade": Upgrade: h2c; "ws-over-h2":
 	// RFC 8441), why the server is not tested for it yet.
@@ -188,7 +193,21 @@ func startH2Golws(t *testing.T) *h2Site {
 		{Mountpoint: "/cgi", Origin: "cgi://" + script},
 		{Mountpoint: "/old", Origin: ">https://example.com/new", AppendPath: true},
 	}
-	protocols := []lws.Protocol{httpProtocol(), h2FormProtocol(), dumbincrement.Protocol()}
+	// dumb-increment-protocol, counting its WebSockets and those that
+	// are streams of a network connection.
+	var wsAll, wsOverH2 atomic.Int32
+	di := dumbincrement.Protocol()
+	diCallback := di.Callback
+	di.Callback = func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		if reason == lws.CallbackEstablished {
+			wsAll.Add(1)
+			if c.Network() != c {
+				wsOverH2.Add(1)
+			}
+		}
+		return diCallback(c, reason, in)
+	}
+	protocols := []lws.Protocol{httpProtocol(), h2FormProtocol(), di}
 	var plain, secure *lws.Vhost
 	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
 		plain = httpVhost(t, cx, lws.VhostInfo{Name: "plain", Protocols: protocols, Mounts: mounts})
@@ -199,9 +218,9 @@ func startH2Golws(t *testing.T) *h2Site {
 		})
 	})
 	return &h2Site{dir: dir, plain: addr(plain), tls: addr(secure), cert: cert, pool: pool,
+		webSockets: func() (int, int) { return int(wsAll.Load()), int(wsOverH2.Load()) },
 		pending: map[string]string{
-			"upgrade":    "golws does not serve Upgrade: h2c yet",
-			"ws-over-h2": "golws refuses RFC 8441 CONNECT streams (REFUSED_STREAM) while it announces SETTINGS_ENABLE_CONNECT_PROTOCOL",
+			"upgrade": "golws does not serve Upgrade: h2c yet",
 		},
 	}
 }
