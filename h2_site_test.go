@@ -219,9 +219,6 @@ func startH2Golws(t *testing.T) *h2Site {
 	})
 	return &h2Site{dir: dir, plain: addr(plain), tls: addr(secure), cert: cert, pool: pool,
 		webSockets: func() (int, int) { return int(wsAll.Load()), int(wsOverH2.Load()) },
-		pending: map[string]string{
-			"upgrade": "golws does not serve Upgrade: h2c yet",
-		},
 	}
 }
 
