@@ -247,7 +247,7 @@ func TestH2Curl(t *testing.T) {
 					return r
 				}
 				for _, f := range []struct{ path, file string }{
-					{"/", "index.html"}, {"/a.txt", "a.txt"}, {"/sub/", "sub/index.html"},
+					{"/", "index.html"}, {"/a.txt", "a.txt"}, {"/sub/", "sub/index.html"}, {"/mid.txt", "mid.txt"},
 				} {
 					want, err := os.ReadFile(filepath.Join(s.dir, f.file))
 					if err != nil {
@@ -255,7 +255,7 @@ func TestH2Curl(t *testing.T) {
 					}
 					r := fetch(f.path, mode.base+f.path)
 					if r.status != 200 || r.body != string(want) {
-						t.Errorf("%s: %d %q, want 200 %q", f.path, r.status, r.body, want)
+						t.Errorf("%s: %d, %d bytes %q, want 200 and %d bytes %q", f.path, r.status, len(r.body), r.body[:min(len(r.body), 40)], len(want), want[:min(len(want), 40)])
 					}
 				}
 				for _, rd := range []struct {
@@ -473,8 +473,8 @@ func TestH2Nghttp(t *testing.T) {
 	nghttp := lookPeer(t, "nghttp", "nghttp2-client")
 	h2load := lookPeer(t, "h2load", "nghttp2-client")
 	forEachH2Server(t, func(t *testing.T, s *h2Site) {
-		want := map[string]int{"/": 0, "/a.txt": 0, "/sub/": 0, "/error.css": 0, "/cgi?n=1": len(h2CGIBody("n=1")), "/form": len(h2FormAnswer("GET", nil))}
-		for path, file := range map[string]string{"/": "index.html", "/a.txt": "a.txt", "/sub/": "sub/index.html", "/error.css": "error.css"} {
+		want := map[string]int{"/": 0, "/a.txt": 0, "/sub/": 0, "/error.css": 0, "/mid.txt": 0, "/cgi?n=1": len(h2CGIBody("n=1")), "/form": len(h2FormAnswer("GET", nil))}
+		for path, file := range map[string]string{"/": "index.html", "/a.txt": "a.txt", "/sub/": "sub/index.html", "/error.css": "error.css", "/mid.txt": "mid.txt"} {
 			fi, err := os.Stat(filepath.Join(s.dir, file))
 			if err != nil {
 				t.Fatal(err)

@@ -33,7 +33,8 @@ import (
 // site on a plain port (h2c by prior knowledge or Upgrade, and HTTP/1.1)
 // and a TLS port (h2 or http/1.1 by ALPN). The site:
 //
-//	/          files of dir (index.html, a.txt, sub/index.html, ...): ETag,
+//	/          files of dir (index.html, a.txt, sub/index.html, mid.txt
+//	           of 1 MiB and a bit, ...): ETag,
 //	           Range, 304; other methods than GET and HEAD get 405
 //	/form      any method: "METHOD LENGTH SHA256\n" of the request body;
 //	           GET answers without a length, POST with one
@@ -175,9 +176,17 @@ func h2FormProtocol() lws.Protocol {
 	}
 }
 
-// h2SiteFiles writes the site's files and CGI script.
+// h2SiteFiles writes the site's files and CGI script: httpSite's, and
+// mid.txt, 1 MiB and a bit, larger than HTTP/2's initial windows.
 func h2SiteFiles(t *testing.T) (dir, script string) {
 	dir = httpSite(t)
+	mid := make([]byte, 1<<20+12345)
+	for i := range mid {
+		mid[i] = 'a' + byte(i%251%26)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "mid.txt"), mid, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	script = cgiScript(t, t.TempDir(), "h2.sh", h2CGIScript)
 	return dir, script
 }
