@@ -293,7 +293,6 @@ func TestH2Chromium(t *testing.T) {
 		}
 
 		t.Run("websocket", func(t *testing.T) {
-			s.skipPending(t, "ws-over-h2")
 			overH2 := h2BrowserWebSocket(t, browser, session)
 			if s.webSockets != nil {
 				// The server saw it the same way.

@@ -235,9 +235,6 @@ func TestH2Curl(t *testing.T) {
 			{"upgrade", "http://" + s.plain, "--http2"},
 		} {
 			t.Run(mode.name, func(t *testing.T) {
-				if mode.name == "upgrade" {
-					s.skipPending(t, "upgrade")
-				}
 				fetch := func(what string, args ...string) h2Curl {
 					t.Helper()
 					r := curlH2(t, s, append([]string{mode.flag}, args...)...)
@@ -249,6 +246,10 @@ func TestH2Curl(t *testing.T) {
 				for _, f := range []struct{ path, file string }{
 					{"/", "index.html"}, {"/a.txt", "a.txt"}, {"/sub/", "sub/index.html"}, {"/mid.txt", "mid.txt"},
 				} {
+					if f.path == "/mid.txt" && mode.name == "upgrade" && s.pending["upgrade-large"] != "" {
+						t.Logf("%s not fetched: %s", f.path, s.pending["upgrade-large"])
+						continue
+					}
 					want, err := os.ReadFile(filepath.Join(s.dir, f.file))
 					if err != nil {
 						t.Fatal(err)
@@ -490,9 +491,6 @@ func TestH2Nghttp(t *testing.T) {
 			{"upgrade", "http://" + s.plain, []string{"-u"}},
 		} {
 			t.Run(mode.name, func(t *testing.T) {
-				if mode.name == "upgrade" {
-					s.skipPending(t, "upgrade")
-				}
 				args := append([]string{"-n", "-v", "-t", "20"}, mode.args...)
 				paths := slices.Sorted(maps.Keys(want))
 				for _, path := range paths {

@@ -53,8 +53,9 @@ type h2Site struct {
 	// those of them carried by an HTTP/2 stream (golws only).
 	webSockets func() (all, overH2 int)
 
-	// pending holds, by feature ("upgrade": Upgrade: h2c; "ws-over-h2":
-	// RFC 8441), why the server is not tested for it yet.
+	// pending holds, by feature, why the server is not tested for it
+	// yet: "upgrade-large", a first answer after Upgrade: h2c larger
+	// than curl 7.88's 32 KiB buffer.
 	pending map[string]string
 
 	// h2specKnown lists the h2spec cases the server is known to fail
@@ -73,14 +74,6 @@ var h2Servers = []struct {
 }{
 	{"golws", startH2Golws, ""},
 	{"nethttp", startH2NetHTTP, ""},
-}
-
-// skipPending skips the test if the server does not serve feature yet.
-func (s *h2Site) skipPending(t *testing.T, feature string) {
-	t.Helper()
-	if why := s.pending[feature]; why != "" {
-		t.Skip(why)
-	}
 }
 
 func forEachH2Server(t *testing.T, fn func(t *testing.T, s *h2Site)) {
@@ -228,6 +221,13 @@ func startH2Golws(t *testing.T) *h2Site {
 	})
 	return &h2Site{dir: dir, plain: addr(plain), tls: addr(secure), cert: cert, pool: pool,
 		webSockets: func() (int, int) { return int(wsAll.Load()), int(wsOverH2.Load()) },
+		// golws sends stream 1's answer right after the 101, before the
+		// client's preface, as much as the window allows: curl 7.88
+		// (Debian 12) takes at most 32 KiB with the 101 and fails
+		// (exit 16). net/http answers once the client's preface came.
+		pending: map[string]string{
+			"upgrade-large": "golws sends 64 KiB after the 101 before the client's preface, more than curl 7.88 takes",
+		},
 	}
 }
 
