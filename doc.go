@@ -1,6 +1,8 @@
 // Package lws is golws: libwebsockets' event-loop networking model in Go,
-// serving WebSocket, HTTP/1.1, TLS and RAW sockets, as servers and as
-// clients.
+// serving WebSocket, HTTP/1.1, HTTP/2, TLS and RAW sockets, as servers and
+// (HTTP/2 aside) as clients. An HTTP/2 connection's streams are child
+// connections of it ([Conn.Network]), each with its own callbacks, so the
+// same protocols and mounts serve HTTP/1 and HTTP/2 alike.
 //
 // A [Context] owns a service loop that holds every connection's descriptor
 // in epoll (or poll(2)) and calls protocol callbacks with a [Reason], one
