@@ -59,6 +59,7 @@ type h2Net struct {
 	nheld    int        // streams with received DATA held for their protocol
 	trailers *hdr.Table // decodes trailers, which are dropped
 	buf      []byte     // encodes heads, joins a write's two parts
+	batch    bool       // in rx: the streams' frames go out together at its end
 	peerGone bool       // the peer sent GOAWAY
 	draining bool       // the server sent GOAWAY: it closes once its streams are done
 }
@@ -180,6 +181,19 @@ func listSize(cfg h2.Config) uint32 {
 	return cfg.MaxHeaderListSize
 }
 
+// batchLimit is how much of the streams' frames rx gathers before it
+// writes them anyway.
+const batchLimit = 64 << 10
+
+// wrote flushes what a stream wrote, unless rx is under way: the
+// answers to the requests of one read then go out together, in one write
+// (one TLS record) when they fit batchLimit, instead of one each.
+func (r *h2Net) wrote(c *Conn) {
+	if !r.batch || len(r.h.Output()) >= batchLimit {
+		r.flush(c)
+	}
+}
+
 // flush gives the socket what the h2.Conn has queued, unless the kernel
 // is refusing data: then it waits for the socket to drain (the network
 // connection's WRITEABLE flushes again).
@@ -200,6 +214,8 @@ func (r *h2Net) flush(c *Conn) {
 }
 
 func (r *h2Net) rx(c *Conn, p []byte) (int, error) {
+	r.batch = true
+	defer func() { r.batch = false }()
 	if r.nheld > 0 {
 		r.redeliver(c)
 	}
@@ -714,7 +730,7 @@ func (r *h2Net) sendData(ch *Conn, st *h2Str, data []byte, end bool) error {
 		// for ever (a zero-window stall).
 		ch.SetTimeout(PendingTimeoutLagging, ch.loop.cx.info.TimeoutSecs)
 	}
-	r.flush(ch.Network())
+	r.wrote(ch.Network())
 	return nil
 }
 
@@ -791,7 +807,7 @@ func (r *h2Net) childClosed(ch *Conn) {
 	if c.Closed() {
 		return
 	}
-	r.flush(c)
+	r.wrote(c)
 	if r.h.Streams() == 0 && len(r.streams) == 0 {
 		if r.peerGone || r.draining {
 			_ = c.closeWhenFlushed()

@@ -170,7 +170,7 @@ func (s *h2Stream) sendHead(c *Conn, t *httpTxn, head, body []byte, end bool) er
 	if len(body) > 0 {
 		return r.sendData(c, st, body, end)
 	}
-	r.flush(c.Network())
+	r.wrote(c.Network())
 	return nil
 }
 
