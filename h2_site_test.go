@@ -221,13 +221,6 @@ func startH2Golws(t *testing.T) *h2Site {
 	})
 	return &h2Site{dir: dir, plain: addr(plain), tls: addr(secure), cert: cert, pool: pool,
 		webSockets: func() (int, int) { return int(wsAll.Load()), int(wsOverH2.Load()) },
-		// golws sends stream 1's answer right after the 101, before the
-		// client's preface, as much as the window allows: curl 7.88
-		// (Debian 12) takes at most 32 KiB with the 101 and fails
-		// (exit 16). net/http answers once the client's preface came.
-		pending: map[string]string{
-			"upgrade-large": "golws sends 64 KiB after the 101 before the client's preface, more than curl 7.88 takes",
-		},
 	}
 }
 

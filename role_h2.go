@@ -60,6 +60,7 @@ type h2Net struct {
 	trailers *hdr.Table // decodes trailers, which are dropped
 	buf      []byte     // encodes heads, joins a write's two parts
 	batch    bool       // in rx: the streams' frames go out together at its end
+	upgraded *h2Str     // the h2c upgrade's request, served once the client's preface came
 	peerGone bool       // the peer sent GOAWAY
 	draining bool       // the server sent GOAWAY: it closes once its streams are done
 }
@@ -162,7 +163,10 @@ func (l *loop) upgradeH2c(c *Conn, settings []http2.Setting) (*h2Net, error) {
 	r.streams[1] = st
 	ch.established = true
 	r.busy(c)
-	r.serve(st)
+	// The answer waits for the client's preface: a client may not read
+	// HTTP/2 before it has sent its own (curl 7.88 takes no more than a
+	// little DATA), and the request is served once its SETTINGS came.
+	r.upgraded = st
 	r.flush(c)
 	return r, nil
 }
@@ -276,6 +280,12 @@ func (r *h2Net) event(c *Conn, ev *h2.Event) error {
 	case h2.EventSettings:
 		r.enc.SetPeerTableSize(r.h.Peer().HeaderTableSize)
 		r.windowed(c, 0)
+		if st := r.upgraded; st != nil {
+			r.upgraded = nil
+			if st.child != nil {
+				r.serve(st)
+			}
+		}
 	case h2.EventGoAway:
 		r.peerGone = true
 		if r.h.Streams() == 0 {
