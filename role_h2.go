@@ -706,7 +706,11 @@ func (r *h2Net) sendChild(ch *Conn, hdr, p []byte) (int, error) {
 		r.buf = append(append(r.buf[:0], hdr...), p...)
 		data = r.buf
 	}
-	if err := r.sendData(ch, st, data, false); err != nil {
+	err := r.sendData(ch, st, data, false)
+	if cap(r.buf) > 4<<10 {
+		r.buf = nil // a large write's copy is not kept
+	}
+	if err != nil {
 		return 0, err
 	}
 	return len(p), nil

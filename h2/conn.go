@@ -2,6 +2,7 @@ package h2
 
 import (
 	"errors"
+	"sync"
 
 	"golang.org/x/net/http2"
 )
@@ -167,7 +168,8 @@ type Event struct {
 type Conn struct {
 	cfg  Config
 	peer PeerSettings
-	fr   *http2.Framer
+	fr   *http2.Framer // reads the peer's frames
+	fw   *frameWriter  // a writing Framer, lent during a call (writer)
 	rd   frameReader
 	wr   outWriter
 
@@ -221,6 +223,47 @@ var errNoInput = errors.New("h2: frame read past its end")
 // outWriter appends what the Framer writes to the connection's output.
 type outWriter struct{ b []byte }
 
+// frameWriter is a Framer that writes frames into the output of the
+// connection it is lent to. The Framer keeps a buffer as large as the
+// largest frame it wrote (16 KiB after a full DATA frame): connections
+// borrow one for each write instead of keeping one each, so an idle
+// connection keeps none.
+type frameWriter struct {
+	fr *http2.Framer
+	to outTarget
+}
+
+// outTarget forwards the Framer's writes to the borrower's output.
+type outTarget struct{ w *outWriter }
+
+func (t *outTarget) Write(p []byte) (int, error) { return t.w.Write(p) }
+
+var frameWriters = sync.Pool{New: func() any {
+	fw := new(frameWriter)
+	fw.fr = http2.NewFramer(&fw.to, nil)
+	return fw
+}}
+
+// writer lends the connection a Framer that writes into its output, for
+// the frames of one call of a method of Conn; lent, it is given back by
+// the next call of writer or by the method's end (putWriter).
+func (c *Conn) writer() *http2.Framer {
+	if c.fw == nil {
+		c.fw = frameWriters.Get().(*frameWriter)
+		c.fw.to.w = &c.wr
+	}
+	return c.fw.fr
+}
+
+// putWriter gives back the Framer lent by writer.
+func (c *Conn) putWriter() {
+	if c.fw != nil {
+		c.fw.to.w = nil
+		frameWriters.Put(c.fw)
+		c.fw = nil
+	}
+}
+
 func (w *outWriter) Write(p []byte) (int, error) {
 	w.b = append(w.b, p...)
 	return len(p), nil
@@ -258,12 +301,17 @@ func NewConn(cfg Config) *Conn {
 	if !cfg.NoConnectProtocol {
 		set = append(set, http2.Setting{ID: http2.SettingEnableConnectProtocol, Val: 1})
 	}
-	c.fr.WriteSettings(set...)
+	c.writer().WriteSettings(set...)
 	if cfg.ConnWindowSize > defaultWindow {
-		c.fr.WriteWindowUpdate(0, cfg.ConnWindowSize-defaultWindow)
+		c.writer().WriteWindowUpdate(0, cfg.ConnWindowSize-defaultWindow)
 	}
+	c.putWriter()
 	return c
 }
+
+// maxKeptOutput bounds the output buffer a connection keeps once all of
+// it has been sent.
+const maxKeptOutput = 4 << 10
 
 // Output is what the connection has queued for the peer. The loop writes
 // it and reports with Sent how much went out.
@@ -272,7 +320,11 @@ func (c *Conn) Output() []byte { return c.wr.b }
 // Sent drops the first n bytes of Output, which the loop has written.
 func (c *Conn) Sent(n int) {
 	if n >= len(c.wr.b) {
-		c.wr.b = c.wr.b[:0]
+		if cap(c.wr.b) > maxKeptOutput {
+			c.wr.b = nil // an idle connection keeps no large buffer
+		} else {
+			c.wr.b = c.wr.b[:0]
+		}
 		c.control = 0
 		return
 	}
@@ -312,6 +364,7 @@ func (c *Conn) idle(id uint32) bool {
 // event; the loop calls it again with the rest. After a connection error
 // it consumes everything and reports nothing.
 func (c *Conn) Feed(p []byte) (n int, ev Event) {
+	defer c.putWriter()
 	if c.next.Kind != EventNone {
 		ev, c.next = c.next, Event{}
 		return 0, ev
@@ -403,7 +456,7 @@ func (c *Conn) assemble(p []byte) (n int, whole bool) {
 func (c *Conn) fail(e *ConnError) Event {
 	if c.err == nil {
 		c.err = e
-		c.fr.WriteGoAway(c.lastStream, e.Code, nil)
+		c.writer().WriteGoAway(c.lastStream, e.Code, nil)
 	}
 	return c.connErrEvent()
 }
@@ -416,6 +469,7 @@ func (c *Conn) connErrEvent() Event {
 // an HPACK decoding failure (COMPRESSION_ERROR): a GOAWAY is queued and
 // no more input is taken.
 func (c *Conn) Fail(code http2.ErrCode, reason string) {
+	defer c.putWriter()
 	c.fail(connErr(code, reason))
 }
 
@@ -440,7 +494,7 @@ func (c *Conn) onError(err error) Event {
 
 // resetStream queues RST_STREAM for id and closes it.
 func (c *Conn) resetStream(id uint32, code http2.ErrCode) {
-	c.fr.WriteRSTStream(id, code)
+	c.writer().WriteRSTStream(id, code)
 	c.resets.add(id)
 	c.closeStream(id, false)
 	c.spendReset()
@@ -451,10 +505,11 @@ func (c *Conn) resetStream(id uint32, code http2.ErrCode) {
 // code), for example when its header block does not decode into a valid
 // request. Nothing happens for a stream that is not live.
 func (c *Conn) ResetStream(id uint32, code http2.ErrCode) {
+	defer c.putWriter()
 	if c.err != nil || c.streams[id] == nil {
 		return
 	}
-	c.fr.WriteRSTStream(id, code)
+	c.writer().WriteRSTStream(id, code)
 	c.resets.add(id)
 	c.closeStream(id, false)
 }
@@ -538,7 +593,7 @@ func (c *Conn) frame(b []byte) (Event, error) {
 		return Event{}, connErr(http2.ErrCodeProtocol, "PUSH_PROMISE from a client")
 	case *http2.PingFrame:
 		if !f.IsAck() {
-			c.fr.WritePing(true, f.Data)
+			c.writer().WritePing(true, f.Data)
 			c.queuedControl()
 		}
 		return Event{}, nil
@@ -622,7 +677,7 @@ func (c *Conn) headers(f *http2.HeadersFrame) (Event, error) {
 	default:
 		c.lastStream = id
 		if uint32(len(c.streams)) >= c.cfg.MaxConcurrentStreams {
-			c.fr.WriteRSTStream(id, http2.ErrCodeRefusedStream)
+			c.writer().WriteRSTStream(id, http2.ErrCodeRefusedStream)
 			c.resets.add(id)
 			c.queuedControl()
 			c.spendReset()
@@ -782,7 +837,7 @@ func (c *Conn) settings(f *http2.SettingsFrame) (Event, error) {
 			return Event{}, err
 		}
 	}
-	c.fr.WriteSettingsAck()
+	c.writer().WriteSettingsAck()
 	c.queuedControl()
 	if c.err != nil {
 		return c.connErrEvent(), nil

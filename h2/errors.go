@@ -49,6 +49,7 @@ func streamErr(id uint32, code http2.ErrCode, reason string) *StreamError {
 // for a stream error on a stream that is no longer live, such as one
 // whose block came with Discard.
 func (c *Conn) RefuseHeaders(id uint32, e *HeaderError) {
+	defer c.putWriter()
 	if c.err != nil {
 		return
 	}

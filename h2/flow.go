@@ -33,6 +33,7 @@ func (c *Conn) SendAllowance(id uint32) int {
 // the peer (backpressure). The stream may already be gone; the connection
 // window is given back all the same.
 func (c *Conn) Consumed(id uint32, n int) {
+	defer c.putWriter()
 	if n <= 0 || c.err != nil {
 		return
 	}
@@ -51,7 +52,7 @@ func (c *Conn) creditStream(s *stream, n int64) {
 	}
 	s.recvUnacked += n
 	if s.recvUnacked >= int64(c.cfg.InitialWindowSize)/2 {
-		c.fr.WriteWindowUpdate(s.id, uint32(s.recvUnacked))
+		c.writer().WriteWindowUpdate(s.id, uint32(s.recvUnacked))
 		s.recvWin += s.recvUnacked
 		s.recvUnacked = 0
 	}
@@ -62,7 +63,7 @@ func (c *Conn) creditStream(s *stream, n int64) {
 func (c *Conn) creditConn(n int64) {
 	c.recvUnacked += n
 	if c.recvUnacked >= int64(c.cfg.ConnWindowSize)/2 {
-		c.fr.WriteWindowUpdate(0, uint32(c.recvUnacked))
+		c.writer().WriteWindowUpdate(0, uint32(c.recvUnacked))
 		c.recvWin += c.recvUnacked
 		c.recvUnacked = 0
 	}

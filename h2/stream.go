@@ -95,6 +95,7 @@ func (c *Conn) writable(id uint32) *stream {
 // frames as the peer's SETTINGS_MAX_FRAME_SIZE asks. endStream ends the
 // server's side of the stream.
 func (c *Conn) WriteHeaders(id uint32, block []byte, endStream bool) error {
+	defer c.putWriter()
 	s := c.writable(id)
 	if s == nil {
 		return errNotWritable
@@ -102,12 +103,12 @@ func (c *Conn) WriteHeaders(id uint32, block []byte, endStream bool) error {
 	max := int(c.peer.MaxFrameSize)
 	first := block[:min(len(block), max)]
 	block = block[len(first):]
-	c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: first,
+	c.writer().WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: first,
 		EndStream: endStream, EndHeaders: len(block) == 0})
 	for len(block) > 0 {
 		frag := block[:min(len(block), max)]
 		block = block[len(frag):]
-		c.fr.WriteContinuation(id, len(block) == 0, frag)
+		c.writer().WriteContinuation(id, len(block) == 0, frag)
 	}
 	if endStream {
 		c.localEnded(s)
@@ -121,6 +122,7 @@ func (c *Conn) WriteHeaders(id uint32, block []byte, endStream bool) error {
 // the server's side of the stream once all of p is taken; an empty p with
 // endStream queues an empty DATA frame that only ends the stream.
 func (c *Conn) WriteData(id uint32, p []byte, endStream bool) (int, error) {
+	defer c.putWriter()
 	s := c.writable(id)
 	if s == nil {
 		return 0, errNotWritable
@@ -133,7 +135,7 @@ func (c *Conn) WriteData(id uint32, p []byte, endStream bool) (int, error) {
 	for n < take || (n == 0 && end) {
 		k := min(take-n, mf)
 		last := n+k == take
-		c.fr.WriteData(id, end && last, p[n:n+k])
+		c.writer().WriteData(id, end && last, p[n:n+k])
 		n += k
 		if last {
 			break
@@ -165,11 +167,12 @@ func (c *Conn) localEnded(s *stream) {
 // Discard. The loop closes the connection once no stream is live
 // (Streams).
 func (c *Conn) GoAway(code http2.ErrCode) {
+	defer c.putWriter()
 	if c.err != nil || c.goneAway {
 		return
 	}
 	c.goneAway = true
-	c.fr.WriteGoAway(c.lastStream, code, nil)
+	c.writer().WriteGoAway(c.lastStream, code, nil)
 }
 
 // Streams is how many streams are live (open or half-closed).
