@@ -478,3 +478,28 @@ func TestH2ZeroWindowStall(t *testing.T) {
 		t.Fatalf("the next stream: %v", h)
 	}
 }
+
+// TestH2AccessLog: HTTP/2 transactions are logged as HTTP/1 ones are,
+// with their protocol.
+func TestH2AccessLog(t *testing.T) {
+	dir := httpSite(t)
+	var log bytes.Buffer
+	var vh *lws.Vhost
+	r := newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh = httpVhost(t, cx, lws.VhostInfo{AccessLog: &log, Mounts: []lws.Mount{{Mountpoint: "/files", Origin: "file://" + dir}}})
+	})
+	resp, err := h2cClient(t).Get("http://" + addr(vh) + "/files/a.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	var line string
+	waitFor(t, "the access log line", func() bool {
+		r.do(func() { line = log.String() })
+		return line != ""
+	})
+	if !strings.Contains(line, `"GET /files/a.txt HTTP/2.0" 200 12 "-" "Go-http-client/2.0"`) {
+		t.Errorf("access log: %q", line)
+	}
+}

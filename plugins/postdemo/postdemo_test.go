@@ -504,3 +504,28 @@ func TestCurl(t *testing.T) {
 	}
 	s.noTempFiles(t)
 }
+
+// TestMultipartOverHTTP2 posts the same form with a file over HTTP/2
+// (h2c by prior knowledge): the body arrives as DATA under flow control,
+// and the page and the stored file are the same as over HTTP/1.1.
+func TestMultipartOverHTTP2(t *testing.T) {
+	s := startServer(t, "")
+	tr := &http.Transport{Protocols: new(http.Protocols)}
+	tr.Protocols.SetUnencryptedHTTP2(true)
+	t.Cleanup(tr.CloseIdleConnections)
+	client := &http.Client{Transport: tr, Timeout: ioTimeout}
+	content := fileContent(90000) // more than a stream's first window with the form around it
+	ct, mb := multipartBody(t, [][2]string{{"text", "over h2"}, {"send", "SEND"}}, "upload", "h2.txt", content)
+	resp, page := post(t, client, newRequest(t, "POST", s.url, ct, bytes.NewReader(mb)))
+	if resp.ProtoMajor != 2 {
+		t.Fatalf("answered over %s", resp.Proto)
+	}
+	expectPage(t, resp, page)
+	if !strings.HasSuffix(page, "<b>filename:</b> h2.txt, <b>length</b> 90000</body></html>") {
+		t.Fatalf("page\n%s", page)
+	}
+	if u := s.nextUpload(t); !bytes.Equal(u.content, content) {
+		t.Fatalf("stored %d bytes, not the %d uploaded", len(u.content), len(content))
+	}
+	s.noTempFiles(t)
+}
