@@ -213,9 +213,11 @@ func curlH2(t *testing.T, s *h2Site, args ...string) h2Curl {
 // TestH2Curl fetches the site with curl over HTTP/2 three ways: TLS with
 // ALPN, h2c by prior knowledge and h2c by Upgrade. Every answer must
 // come over HTTP/2 (curl falls back to HTTP/1.1 silently): files equal
-// to the disk's, redirects and a 404, a CGI program's output without
-// chunk framing, HEAD, Range, If-None-Match, and (but on the Upgrade, which curl makes only for
-// requests without a body) a POST of a few MB to a callback mount.
+// to the disk's (one larger than the windows), redirects and a 404, a
+// CGI program's output without chunk framing, HEAD, Range,
+// If-None-Match, and (but on the Upgrade, which curl makes only for
+// requests without a body) a POST of a few MB to a callback mount and to
+// a CGI program that echoes it.
 func TestH2Curl(t *testing.T) {
 	forEachH2Server(t, func(t *testing.T, s *h2Site) {
 		post := make([]byte, 3<<20+7)
@@ -299,6 +301,10 @@ func TestH2Curl(t *testing.T) {
 					r = fetch("POST", "--data-binary", "@"+postFile, "-H", "Content-Type: application/octet-stream", mode.base+"/form")
 					if want := h2FormAnswer("POST", post); r.status != 200 || r.body != want {
 						t.Errorf("POST: %d %q, want 200 %q", r.status, r.body, want)
+					}
+					r = fetch("POST to CGI", "--data-binary", "@"+postFile, "-H", "Content-Type: application/octet-stream", mode.base+"/cgiecho")
+					if r.status != 200 || r.body != string(post) {
+						t.Errorf("POST to CGI: %d, %d bytes back, want 200 and the %d bytes sent", r.status, len(r.body), len(post))
 					}
 				}
 			})

@@ -40,6 +40,7 @@ import (
 //	           GET answers without a length, POST with one
 //	/cgi       a CGI script printing h2CGIBody() without a length
 //	           (chunked on HTTP/1.1)
+//	/cgiecho   a CGI script echoing the request's body
 //	/old/...   301 to https://example.com/new/...
 //	WebSocket  dumb-increment-protocol on any path
 type h2Site struct {
@@ -169,9 +170,9 @@ func h2FormProtocol() lws.Protocol {
 	}
 }
 
-// h2SiteFiles writes the site's files and CGI script: httpSite's, and
+// h2SiteFiles writes the site's files and CGI scripts: httpSite's, and
 // mid.txt, 1 MiB and a bit, larger than HTTP/2's initial windows.
-func h2SiteFiles(t *testing.T) (dir, script string) {
+func h2SiteFiles(t *testing.T) (dir, script, echo string) {
 	dir = httpSite(t)
 	mid := make([]byte, 1<<20+12345)
 	for i := range mid {
@@ -181,18 +182,20 @@ func h2SiteFiles(t *testing.T) (dir, script string) {
 		t.Fatal(err)
 	}
 	script = cgiScript(t, t.TempDir(), "h2.sh", h2CGIScript)
-	return dir, script
+	echo = cgiScript(t, t.TempDir(), "echo.sh", "printf 'Content-Type: application/octet-stream\\r\\n\\r\\n'\ncat\n")
+	return dir, script, echo
 }
 
 // startH2Golws serves the site from golws: a plain vhost and a TLS vhost
 // on one loop.
 func startH2Golws(t *testing.T) *h2Site {
-	dir, script := h2SiteFiles(t)
+	dir, script, echo := h2SiteFiles(t)
 	cert, key, pool := tlsCert(t, "localhost", "127.0.0.1")
 	mounts := []lws.Mount{
 		{Mountpoint: "/", Origin: "file://" + dir},
 		{Mountpoint: "/form", Origin: "callback://h2-form"},
 		{Mountpoint: "/cgi", Origin: "cgi://" + script},
+		{Mountpoint: "/cgiecho", Origin: "cgi://" + echo},
 		{Mountpoint: "/old", Origin: ">https://example.com/new", AppendPath: true},
 	}
 	// dumb-increment-protocol, counting its WebSockets and those that
@@ -227,10 +230,11 @@ func startH2Golws(t *testing.T) *h2Site {
 // startH2NetHTTP serves the site from net/http: h2 by ALPN on the TLS
 // port, h2c (prior knowledge and Upgrade) on the plain one.
 func startH2NetHTTP(t *testing.T) *h2Site {
-	dir, script := h2SiteFiles(t)
+	dir, script, echo := h2SiteFiles(t)
 	certFile, keyFile, pool := tlsCert(t, "localhost", "127.0.0.1")
 	mux := http.NewServeMux()
 	mux.Handle("/cgi", &cgi.Handler{Path: script, Root: "/cgi"})
+	mux.Handle("/cgiecho", &cgi.Handler{Path: echo, Root: "/cgiecho"})
 	mux.HandleFunc("/form", func(w http.ResponseWriter, r *http.Request) {
 		var body []byte
 		buf := make([]byte, 32<<10)
