@@ -738,3 +738,72 @@ func TestH2ALPNOptOut(t *testing.T) {
 		t.Errorf("a client preface on a vhost without h2: %s %d", resp.Proto, resp.StatusCode)
 	}
 }
+
+// TestH2StreamReset resets streams in the middle of their answers, over
+// TLS and h2c: a 100 MiB file, and a CGI program that never ends. The
+// connection goes on serving (one dial in all), the program is killed
+// and reaped, and the descriptors the answers held are closed.
+func TestH2StreamReset(t *testing.T) {
+	forEachH2Server(t, func(t *testing.T, s *h2Site) {
+		name := h2BigFile(t, s.dir, 100<<20)
+		for _, mode := range []struct {
+			name, base string
+			tls        bool
+		}{
+			{"tls", "https://" + s.tls, true},
+			{"h2c", "http://" + s.plain, false},
+		} {
+			t.Run(mode.name, func(t *testing.T) {
+				os.Remove(s.slowPID)
+				var dials atomic.Int32
+				tr := h2Transport(s, mode.tls, &dials, nil)
+				defer tr.CloseIdleConnections()
+				client := &http.Client{Transport: tr, Timeout: 20 * time.Second}
+				if resp, body := get(t, client, mode.base+"/a.txt"); resp.ProtoMajor != 2 || body != "hello, file\n" {
+					t.Fatalf("%s %d %q", resp.Proto, resp.StatusCode, body)
+				}
+				fds := openFDs(t)
+
+				// Read the start of each answer, then reset its stream.
+				start := func(path string, n int) {
+					t.Helper()
+					ctx, cancel := context.WithCancel(context.Background())
+					defer cancel()
+					req, _ := http.NewRequestWithContext(ctx, "GET", mode.base+path, nil)
+					resp, err := client.Do(req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer resp.Body.Close()
+					if resp.StatusCode != 200 || resp.ProtoMajor != 2 {
+						t.Fatalf("%s: %s %d", path, resp.Proto, resp.StatusCode)
+					}
+					if _, err := io.ReadFull(resp.Body, make([]byte, n)); err != nil {
+						t.Fatalf("%s: %v", path, err)
+					}
+				}
+				start("/"+name, 1<<20)
+				start("/cgislow", 100)
+				var pid int
+				waitFor(t, "the program's pid", func() bool {
+					b, _ := os.ReadFile(s.slowPID)
+					pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+					return pid > 0
+				})
+				waitFor(t, "the program to be killed and reaped", func() bool {
+					_, err := os.Stat("/proc/" + strconv.Itoa(pid))
+					return os.IsNotExist(err)
+				})
+				for range 3 {
+					if resp, body := get(t, client, mode.base+"/a.txt"); resp.ProtoMajor != 2 || body != "hello, file\n" {
+						t.Fatalf("after the resets: %s %d %q", resp.Proto, resp.StatusCode, body)
+					}
+				}
+				if n := dials.Load(); n != 1 {
+					t.Errorf("%d connections, want 1", n)
+				}
+				waitFor(t, "the answers' descriptors to close", func() bool { return openFDs(t) <= fds })
+			})
+		}
+	})
+}

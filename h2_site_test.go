@@ -41,6 +41,8 @@ import (
 //	/cgi       a CGI script printing h2CGIBody() without a length
 //	           (chunked on HTTP/1.1)
 //	/cgiecho   a CGI script echoing the request's body
+//	/cgislow   a CGI script writing its pid to slowPID, then lines of
+//	           1 KB forever
 //	/old/...   301 to https://example.com/new/...
 //	WebSocket  dumb-increment-protocol on any path
 type h2Site struct {
@@ -49,6 +51,8 @@ type h2Site struct {
 	tls   string // host:port
 	cert  string // PEM file of the TLS certificate, for 127.0.0.1 and localhost
 	pool  *x509.CertPool
+
+	slowPID string // where /cgislow writes its pid
 
 	// webSockets, if set, counts the WebSockets the server opened and
 	// those of them carried by an HTTP/2 stream (golws only).
@@ -186,16 +190,31 @@ func h2SiteFiles(t *testing.T) (dir, script, echo string) {
 	return dir, script, echo
 }
 
+// h2SlowCGI writes /cgislow's script and returns it and its pid file.
+// Its lines are long enough to pass a buffering server's buffers soon.
+func h2SlowCGI(t *testing.T) (script, pidFile string) {
+	dir := t.TempDir()
+	pidFile = filepath.Join(dir, "pid")
+	script = cgiScript(t, dir, "slow.sh", `echo $$ > `+pidFile+`
+printf 'Content-Type: text/plain\r\n\r\n'
+i=0
+while true; do printf '%1000s\n' "$i"; i=$((i+1)); sleep 0.01; done
+`)
+	return script, pidFile
+}
+
 // startH2Golws serves the site from golws: a plain vhost and a TLS vhost
 // on one loop.
 func startH2Golws(t *testing.T) *h2Site {
 	dir, script, echo := h2SiteFiles(t)
+	slow, slowPID := h2SlowCGI(t)
 	cert, key, pool := tlsCert(t, "localhost", "127.0.0.1")
 	mounts := []lws.Mount{
 		{Mountpoint: "/", Origin: "file://" + dir},
 		{Mountpoint: "/form", Origin: "callback://h2-form"},
 		{Mountpoint: "/cgi", Origin: "cgi://" + script},
 		{Mountpoint: "/cgiecho", Origin: "cgi://" + echo},
+		{Mountpoint: "/cgislow", Origin: "cgi://" + slow},
 		{Mountpoint: "/old", Origin: ">https://example.com/new", AppendPath: true},
 	}
 	// dumb-increment-protocol, counting its WebSockets and those that
@@ -222,7 +241,7 @@ func startH2Golws(t *testing.T) *h2Site {
 			Protocols: protocols, Mounts: mounts,
 		})
 	})
-	return &h2Site{dir: dir, plain: addr(plain), tls: addr(secure), cert: cert, pool: pool,
+	return &h2Site{dir: dir, plain: addr(plain), tls: addr(secure), cert: cert, pool: pool, slowPID: slowPID,
 		webSockets: func() (int, int) { return int(wsAll.Load()), int(wsOverH2.Load()) },
 	}
 }
@@ -231,10 +250,12 @@ func startH2Golws(t *testing.T) *h2Site {
 // port, h2c (prior knowledge and Upgrade) on the plain one.
 func startH2NetHTTP(t *testing.T) *h2Site {
 	dir, script, echo := h2SiteFiles(t)
+	slow, slowPID := h2SlowCGI(t)
 	certFile, keyFile, pool := tlsCert(t, "localhost", "127.0.0.1")
 	mux := http.NewServeMux()
 	mux.Handle("/cgi", &cgi.Handler{Path: script, Root: "/cgi"})
 	mux.Handle("/cgiecho", &cgi.Handler{Path: echo, Root: "/cgiecho"})
+	mux.Handle("/cgislow", &cgi.Handler{Path: slow, Root: "/cgislow"})
 	mux.HandleFunc("/form", func(w http.ResponseWriter, r *http.Request) {
 		var body []byte
 		buf := make([]byte, 32<<10)
@@ -280,11 +301,12 @@ func startH2NetHTTP(t *testing.T) *h2Site {
 	secure.StartTLS()
 	t.Cleanup(secure.Close)
 	return &h2Site{
-		dir:   dir,
-		plain: strings.TrimPrefix(plain.URL, "http://"),
-		tls:   strings.TrimPrefix(secure.URL, "https://"),
-		cert:  certFile,
-		pool:  pool,
+		dir:     dir,
+		plain:   strings.TrimPrefix(plain.URL, "http://"),
+		tls:     strings.TrimPrefix(secure.URL, "https://"),
+		cert:    certFile,
+		pool:    pool,
+		slowPID: slowPID,
 		// net/http takes HEADERS beyond 16384 bytes (it reads frames
 		// of up to 1 MiB whatever it announced), answers a SETTINGS
 		// frame with two initial window sizes, and drops
