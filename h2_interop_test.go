@@ -245,13 +245,12 @@ func TestH2Curl(t *testing.T) {
 					}
 					return r
 				}
+				// mid.txt's first 64 KiB after an Upgrade's 101 overflow
+				// curl 7.88's buffer unless the server waits for the
+				// client's preface (as RFC 9113 lets it, and net/http does).
 				for _, f := range []struct{ path, file string }{
 					{"/", "index.html"}, {"/a.txt", "a.txt"}, {"/sub/", "sub/index.html"}, {"/mid.txt", "mid.txt"},
 				} {
-					if f.path == "/mid.txt" && mode.name == "upgrade" && s.pending["upgrade-large"] != "" {
-						t.Logf("%s not fetched: %s", f.path, s.pending["upgrade-large"])
-						continue
-					}
 					want, err := os.ReadFile(filepath.Join(s.dir, f.file))
 					if err != nil {
 						t.Fatal(err)

@@ -58,11 +58,6 @@ type h2Site struct {
 	// those of them carried by an HTTP/2 stream (golws only).
 	webSockets func() (all, overH2 int)
 
-	// pending holds, by feature, why the server is not tested for it
-	// yet: "upgrade-large", a first answer after Upgrade: h2c larger
-	// than curl 7.88's 32 KiB buffer.
-	pending map[string]string
-
 	// h2specKnown lists the h2spec cases the server is known to fail
 	// (net/http's deviations); they are logged, not failed.
 	h2specKnown map[string]bool
@@ -74,21 +69,14 @@ type h2Site struct {
 var h2Servers = []struct {
 	name  string
 	start func(t *testing.T) *h2Site
-	// pending, if set, says why the server is not tested yet.
-	pending string
 }{
-	{"golws", startH2Golws, ""},
-	{"nethttp", startH2NetHTTP, ""},
+	{"golws", startH2Golws},
+	{"nethttp", startH2NetHTTP},
 }
 
 func forEachH2Server(t *testing.T, fn func(t *testing.T, s *h2Site)) {
 	for _, srv := range h2Servers {
-		t.Run(srv.name, func(t *testing.T) {
-			if srv.pending != "" {
-				t.Skip(srv.pending)
-			}
-			fn(t, srv.start(t))
-		})
+		t.Run(srv.name, func(t *testing.T) { fn(t, srv.start(t)) })
 	}
 }
 
