@@ -152,7 +152,7 @@ func (c *Conn) cgiStdin(p []byte) error {
 	if len(p) > 0 {
 		// Hold the client until the program has taken this piece.
 		st.pending = append(st.pending, p...)
-		c.rxHold |= holdCGI
+		c.holdCGIInput(true)
 		st.in.writeReady = false
 		st.in.CallbackOnWritable()
 		c.loop.updateInterest(c)
@@ -181,11 +181,7 @@ func (c *Conn) cgiFeed() error {
 		st.pending = st.pending[max(n, 0):]
 	}
 	st.pending = nil
-	if c.rxHold&holdCGI != 0 {
-		c.rxHold &^= holdCGI
-		c.loop.queueReady(c)
-		c.loop.updateInterest(c)
-	}
+	c.holdCGIInput(false)
 	if st.inDone {
 		c.cgiCloseStdin()
 	}
@@ -209,7 +205,27 @@ func (c *Conn) cgiCloseStdin() {
 		c.loop.closeConn(in, nil)
 	}
 	st.pending = nil
-	c.rxHold &^= holdCGI
+	c.holdCGIInput(false)
+}
+
+// holdCGIInput holds the request body while the CGI program has not
+// taken its last piece, or lets it come again: an HTTP/2 stream holds its
+// own DATA (its window stays closed, and the connection's other streams
+// go on); an HTTP/1 connection stops reading its socket.
+func (c *Conn) holdCGIInput(hold bool) {
+	if c.isStream() {
+		c.Network().role.childRxFlow(c, !hold)
+		return
+	}
+	switch {
+	case hold:
+		c.rxHold |= holdCGI
+		c.loop.updateInterest(c)
+	case c.rxHold&holdCGI != 0:
+		c.rxHold &^= holdCGI
+		c.loop.queueReady(c)
+		c.loop.updateInterest(c)
+	}
 }
 
 // cgiStdout reads the program's output: the response head first, then the

@@ -243,6 +243,19 @@ func (c *Conn) serveFile(fsys fs.FS, name string, m *mount, slashed bool, ctype 
 		c.headersGone()
 		return c.fileCompleted()
 	}
+	if !hw.plainBody() {
+		// A framed body (an HTTP/2 stream) goes from WRITEABLE only, a
+		// piece each time its connection can take one: the requests of
+		// one read would otherwise each queue a first piece at once.
+		if err := hw.sendHead(c, t, b, nil, false); err != nil {
+			f.Close()
+			return err
+		}
+		c.headersGone()
+		t.file = &fileTx{f: f, left: length, off: start}
+		c.CallbackOnWritable()
+		return nil
+	}
 	if osf, ok := f.(*os.File); ok && !fileCached(osf, start, min(length, filePiece)) {
 		// The first piece is not in the page cache: the head waits for
 		// it (fileWarmed), so that the loop does not wait for the disk.

@@ -36,7 +36,9 @@ type httpWire interface {
 	// is completed.
 	responding(c *Conn)
 	// plainBody reports whether the response body goes to the socket as
-	// it is (so a file may be sent with sendfile(2)), not framed.
+	// it is, not framed: a file may then be sent with sendfile(2), and
+	// its first piece with the head. A framed body (HTTP/2) goes from
+	// WRITEABLE only.
 	plainBody() bool
 	// transaction is the HTTP transaction the wire carries.
 	transaction() *httpTxn
