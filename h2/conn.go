@@ -1,7 +1,7 @@
 package h2
 
 import (
-	"errors"
+	"encoding/binary"
 	"sync"
 
 	"golang.org/x/net/http2"
@@ -64,9 +64,13 @@ type Config struct {
 	// protocol sends).
 	MaxPendingControl int
 	// MaxEmptyFrames bounds consecutive frames that carry nothing: DATA
-	// without payload or END_STREAM, HEADERS or CONTINUATION with an
-	// empty fragment that do not end the block. More end the connection
-	// with ENHANCE_YOUR_CALM. Default 100.
+	// without payload or END_STREAM (padding only, or nothing), HEADERS
+	// or CONTINUATION with an empty fragment that do not end the block,
+	// PRIORITY (ignored, RFC 9113 section 5.3.2), frames of unknown types
+	// (PRIORITY_UPDATE among them), PING ACKs (the server sends no PING),
+	// SETTINGS ACKs after the first, RST_STREAM and WINDOW_UPDATE of a
+	// stream no longer live. Any other frame ends the run. More end the
+	// connection with ENHANCE_YOUR_CALM. Default 100.
 	MaxEmptyFrames int
 }
 
@@ -145,7 +149,9 @@ const (
 )
 
 // Event is what Feed reports. Its byte slices are valid until the next
-// call of Feed.
+// call of Feed, as long as the bytes given to Feed are left unchanged
+// until then: Data and Debug point into them (or into the connection's
+// buffer for a frame split across calls), Block into the connection's.
 type Event struct {
 	Kind       EventKind     // what happened; the fields below apply as its doc says
 	Stream     uint32        // the stream concerned (0: the connection, for EventWindow)
@@ -168,9 +174,7 @@ type Event struct {
 type Conn struct {
 	cfg  Config
 	peer PeerSettings
-	fr   *http2.Framer // reads the peer's frames
-	fw   *frameWriter  // a writing Framer, lent during a call (writer)
-	rd   frameReader
+	fw   *frameWriter // a writing Framer, lent during a call (writer)
 	wr   outWriter
 
 	next     Event  // an event for the next call of Feed
@@ -205,20 +209,6 @@ type Conn struct {
 	recvWin     int64
 	recvUnacked int64
 }
-
-// frameReader hands the Framer one whole frame.
-type frameReader struct{ b []byte }
-
-func (r *frameReader) Read(p []byte) (int, error) {
-	if len(r.b) == 0 {
-		return 0, errNoInput
-	}
-	n := copy(p, r.b)
-	r.b = r.b[n:]
-	return n, nil
-}
-
-var errNoInput = errors.New("h2: frame read past its end")
 
 // outWriter appends what the Framer writes to the connection's output.
 type outWriter struct{ b []byte }
@@ -286,10 +276,6 @@ func NewConn(cfg Config) *Conn {
 			MaxFrameSize:      16384,
 		},
 	}
-	c.fr = http2.NewFramer(&c.wr, &c.rd)
-	c.fr.SetReuseFrames()
-	c.fr.SetMaxReadFrameSize(cfg.MaxFrameSize)
-	c.fr.AllowIllegalReads = true // the state machine checks frame order
 	set := []http2.Setting{
 		{ID: http2.SettingHeaderTableSize, Val: cfg.HeaderTableSize},
 		{ID: http2.SettingEnablePush, Val: 0},
@@ -530,15 +516,6 @@ func (c *Conn) queuedControl() {
 	}
 }
 
-// emptyFrame accounts one frame carrying nothing.
-func (c *Conn) emptyFrame() error {
-	c.empties++
-	if c.empties > c.cfg.MaxEmptyFrames {
-		return connErr(http2.ErrCodeEnhanceYourCalm, "too many empty frames")
-	}
-	return nil
-}
-
 // closeStream forgets a stream that is closed; completed says it ended
 // normally rather than by a reset.
 func (c *Conn) closeStream(id uint32, completed bool) {
@@ -552,72 +529,6 @@ func (c *Conn) closeStream(id uint32, completed bool) {
 	if completed && c.resetTokens < c.cfg.MaxResets {
 		c.resetTokens++
 	}
-}
-
-// frame handles one whole frame.
-func (c *Conn) frame(b []byte) (Event, error) {
-	c.rd.b = b
-	typ := http2.FrameType(b[3])
-	id := uint32(b[5])<<24&0x7f000000 | uint32(b[6])<<16 | uint32(b[7])<<8 | uint32(b[8])
-	if !c.settled {
-		// RFC 9113 section 3.4: the preface ends with SETTINGS
-		if typ != http2.FrameSettings || b[4]&byte(http2.FlagSettingsAck) != 0 {
-			return Event{}, connErr(http2.ErrCodeProtocol, "client preface without SETTINGS")
-		}
-		c.settled = true
-	}
-	if c.hb.active && (typ != http2.FrameContinuation || id != c.hb.stream) {
-		return Event{}, connErr(http2.ErrCodeProtocol, "header block interrupted")
-	}
-	f, err := c.fr.ReadFrame()
-	if err != nil {
-		return Event{}, c.framerError(err)
-	}
-	switch f := f.(type) {
-	case *http2.DataFrame:
-		return c.data(f, len(b)-frameHeaderLen)
-	case *http2.HeadersFrame:
-		return c.headers(f)
-	case *http2.ContinuationFrame:
-		return c.continuation(f)
-	case *http2.PriorityFrame:
-		if f.StreamDep == f.StreamID {
-			return Event{}, streamErr(f.StreamID, http2.ErrCodeProtocol, "stream depends on itself")
-		}
-		return Event{}, nil
-	case *http2.RSTStreamFrame:
-		return c.rstStream(f)
-	case *http2.SettingsFrame:
-		return c.settings(f)
-	case *http2.PushPromiseFrame:
-		return Event{}, connErr(http2.ErrCodeProtocol, "PUSH_PROMISE from a client")
-	case *http2.PingFrame:
-		if !f.IsAck() {
-			c.writer().WritePing(true, f.Data)
-			c.queuedControl()
-		}
-		return Event{}, nil
-	case *http2.GoAwayFrame:
-		return Event{Kind: EventGoAway, LastStream: f.LastStreamID, Code: f.ErrCode, Debug: f.DebugData()}, nil
-	case *http2.WindowUpdateFrame:
-		return c.windowUpdate(f)
-	}
-	return Event{}, nil // unknown frame types are ignored
-}
-
-// framerError maps the Framer's parsing errors.
-func (c *Conn) framerError(err error) error {
-	switch e := err.(type) {
-	case http2.ConnectionError:
-		reason := "malformed frame"
-		if d := c.fr.ErrorDetail(); d != nil {
-			reason = d.Error()
-		}
-		return connErr(http2.ErrCode(e), reason)
-	case http2.StreamError:
-		return streamErr(e.StreamID, e.Code, "malformed frame")
-	}
-	return connErr(http2.ErrCodeFrameSize, "frame too short")
 }
 
 // newStream opens stream id on a HEADERS frame.
@@ -638,13 +549,14 @@ func (c *Conn) newStream(id uint32) *stream {
 	return s
 }
 
-func (c *Conn) headers(f *http2.HeadersFrame) (Event, error) {
-	id := f.StreamID
+// headers handles a HEADERS frame: frag is its header block fragment,
+// selfDep says its priority names the stream itself.
+func (c *Conn) headers(id uint32, frag []byte, endStream, endHeaders, selfDep bool) (Event, error) {
 	c.hb.active, c.hb.stream = true, id
-	c.hb.endStream = f.StreamEnded()
+	c.hb.endStream = endStream
 	c.hb.trailers, c.hb.discard = false, false
 	c.hb.conts = 0
-	c.hb.buf = append(c.hb.buf[:0], f.HeaderBlockFragment()...)
+	c.hb.buf = append(c.hb.buf[:0], frag...)
 	if err := c.checkBlockSize(); err != nil {
 		return Event{}, err
 	}
@@ -655,7 +567,7 @@ func (c *Conn) headers(f *http2.HeadersFrame) (Event, error) {
 		switch {
 		case s.state == StateHalfClosedRemote:
 			serr = streamErr(id, http2.ErrCodeStreamClosed, "HEADERS after END_STREAM")
-		case !f.StreamEnded():
+		case !endStream:
 			serr = streamErr(id, http2.ErrCodeProtocol, "trailers without END_STREAM")
 		default:
 			c.hb.trailers = true
@@ -686,7 +598,7 @@ func (c *Conn) headers(f *http2.HeadersFrame) (Event, error) {
 		}
 		c.newStream(id)
 	}
-	if f.HasPriority() && f.Priority.StreamDep == id && serr == nil {
+	if selfDep && serr == nil {
 		serr = streamErr(id, http2.ErrCodeProtocol, "stream depends on itself")
 	}
 	var reset Event
@@ -696,20 +608,18 @@ func (c *Conn) headers(f *http2.HeadersFrame) (Event, error) {
 			return reset, nil
 		}
 	}
-	if f.HeadersEnded() {
+	if endHeaders {
 		if reset.Kind != EventNone {
 			c.next = c.blockDone()
 			return reset, nil
 		}
 		return c.blockDone(), nil
 	}
-	if reset.Kind != EventNone {
-		return reset, c.emptyCheck(f.HeaderBlockFragment())
-	}
-	return Event{}, c.emptyCheck(f.HeaderBlockFragment())
+	return reset, nil
 }
 
-func (c *Conn) continuation(f *http2.ContinuationFrame) (Event, error) {
+// continuation handles a CONTINUATION frame.
+func (c *Conn) continuation(frag []byte, endHeaders bool) (Event, error) {
 	if !c.hb.active {
 		return Event{}, connErr(http2.ErrCodeProtocol, "CONTINUATION without HEADERS")
 	}
@@ -717,22 +627,14 @@ func (c *Conn) continuation(f *http2.ContinuationFrame) (Event, error) {
 	if c.hb.conts > c.cfg.MaxContinuations {
 		return Event{}, connErr(http2.ErrCodeEnhanceYourCalm, "too many CONTINUATION frames")
 	}
-	c.hb.buf = append(c.hb.buf, f.HeaderBlockFragment()...)
+	c.hb.buf = append(c.hb.buf, frag...)
 	if err := c.checkBlockSize(); err != nil {
 		return Event{}, err
 	}
-	if f.HeadersEnded() {
+	if endHeaders {
 		return c.blockDone(), nil
 	}
-	return Event{}, c.emptyCheck(f.HeaderBlockFragment())
-}
-
-// emptyCheck accounts a header fragment that does not end its block.
-func (c *Conn) emptyCheck(frag []byte) error {
-	if len(frag) == 0 {
-		return c.emptyFrame()
-	}
-	return nil
+	return Event{}, nil
 }
 
 func (c *Conn) checkBlockSize() error {
@@ -765,8 +667,9 @@ func (c *Conn) remoteEnded(s *stream) {
 	}
 }
 
-func (c *Conn) data(f *http2.DataFrame, flow int) (Event, error) {
-	id := f.StreamID
+// data handles a DATA frame: d is its payload without padding, flow
+// the frame's whole payload, which flow control counts.
+func (c *Conn) data(id uint32, d []byte, flow int, endStream bool) (Event, error) {
 	if c.idle(id) {
 		return Event{}, connErr(http2.ErrCodeProtocol, "DATA on an idle stream")
 	}
@@ -774,14 +677,6 @@ func (c *Conn) data(f *http2.DataFrame, flow int) (Event, error) {
 		return Event{}, connErr(http2.ErrCodeFlowControl, "DATA beyond the connection window")
 	}
 	c.recvWin -= int64(flow)
-	d := f.Data()
-	if len(d) == 0 && !f.StreamEnded() {
-		if err := c.emptyFrame(); err != nil {
-			return Event{}, err
-		}
-	} else {
-		c.empties = 0
-	}
 	s := c.streams[id]
 	if s == nil || s.state == StateHalfClosedRemote {
 		// nobody will consume it: the connection's window comes back now
@@ -799,19 +694,18 @@ func (c *Conn) data(f *http2.DataFrame, flow int) (Event, error) {
 	if pad := flow - len(d); pad > 0 {
 		// padding is never the user's to consume
 		c.creditConn(int64(pad))
-		if !f.StreamEnded() {
+		if !endStream {
 			c.creditStream(s, int64(pad))
 		}
 	}
-	ev := Event{Kind: EventData, Stream: id, Data: d, EndStream: f.StreamEnded()}
-	if f.StreamEnded() {
+	ev := Event{Kind: EventData, Stream: id, Data: d, EndStream: endStream}
+	if endStream {
 		c.remoteEnded(s)
 	}
 	return ev, nil
 }
 
-func (c *Conn) rstStream(f *http2.RSTStreamFrame) (Event, error) {
-	id := f.StreamID
+func (c *Conn) rstStream(id uint32, code http2.ErrCode) (Event, error) {
 	if c.idle(id) {
 		return Event{}, connErr(http2.ErrCodeProtocol, "RST_STREAM on an idle stream")
 	}
@@ -824,16 +718,18 @@ func (c *Conn) rstStream(f *http2.RSTStreamFrame) (Event, error) {
 	if c.err != nil {
 		return c.connErrEvent(), nil
 	}
-	return Event{Kind: EventReset, Stream: id, Code: f.ErrCode}, nil
+	return Event{Kind: EventReset, Stream: id, Code: code}, nil
 }
 
-func (c *Conn) settings(f *http2.SettingsFrame) (Event, error) {
-	if f.IsAck() {
+// settings handles a SETTINGS frame, p its payload.
+func (c *Conn) settings(ack bool, p []byte) (Event, error) {
+	if ack {
 		c.acked = true
 		return Event{}, nil
 	}
-	for i := 0; i < f.NumSettings(); i++ {
-		if err := c.applySetting(f.Setting(i)); err != nil {
+	for ; len(p) >= 6; p = p[6:] {
+		s := http2.Setting{ID: http2.SettingID(binary.BigEndian.Uint16(p)), Val: binary.BigEndian.Uint32(p[2:])}
+		if err := c.applySetting(s); err != nil {
 			return Event{}, err
 		}
 	}

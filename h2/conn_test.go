@@ -173,6 +173,15 @@ func TestClientPreface(t *testing.T) {
 	if out := output(t, c); len(out) != 1 || out[0].Type != http2.FrameSettings || out[0].Flags != http2.FlagSettingsAck {
 		t.Fatalf("output %+v", out)
 	}
+	if !c.SettingsAckPending() {
+		t.Fatal("SETTINGS acknowledged without an ACK")
+	}
+	cl := newClient()
+	cl.fr.WriteSettingsAck()
+	feedAll(t, c, cl.take())
+	if c.SettingsAckPending() {
+		t.Fatal("SETTINGS ACK not seen")
+	}
 
 	c = NewConn(Config{})
 	output(t, c)

@@ -5,9 +5,9 @@
 // goroutines, timers or sockets; the loop's network connection owns one
 // Conn and maps its streams to stream children.
 //
-// Conn checks the client preface, cuts the input into frames (parsed by
-// golang.org/x/net/http2's Framer, whole frames at a time, however the
-// bytes were split across reads), keeps every stream's state (RFC 9113
+// Conn checks the client preface, cuts the input into frames (parsed in
+// place, whole frames at a time, however the bytes were split across
+// reads; golang.org/x/net/http2's Framer writes the server's), keeps every stream's state (RFC 9113
 // section 5.1) and both directions' flow control, and answers what the
 // protocol answers by itself: SETTINGS and PING acknowledgements,
 // WINDOW_UPDATE, RST_STREAM for stream errors, GOAWAY for connection
@@ -40,5 +40,8 @@
 // Limits (Config) have lws-like or safe defaults and refuse floods with
 // ENHANCE_YOUR_CALM: concurrent streams, header block size, CONTINUATION
 // count, streams reset before completing (rapid reset), control frames
-// pending (SETTINGS and PING floods), frames that carry nothing.
+// pending (SETTINGS and PING floods), consecutive frames that carry
+// nothing (empty DATA, PRIORITY, unknown types...). Its steady state
+// (DATA, WINDOW_UPDATE, HEADERS, PING fed; DATA and HEADERS written)
+// allocates nothing.
 package h2

@@ -70,8 +70,8 @@ func (c *Conn) creditConn(n int64) {
 }
 
 // windowUpdate applies a WINDOW_UPDATE from the peer.
-func (c *Conn) windowUpdate(f *http2.WindowUpdateFrame) (Event, error) {
-	id, inc := f.StreamID, int64(f.Increment)
+func (c *Conn) windowUpdate(id uint32, increment uint32) (Event, error) {
+	inc := int64(increment)
 	if id == 0 {
 		if c.sendWin+inc > maxWindow {
 			return Event{}, connErr(http2.ErrCodeFlowControl, "connection window above 2^31-1")

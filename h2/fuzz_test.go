@@ -9,66 +9,6 @@ import (
 	"golang.org/x/net/http2"
 )
 
-// TestDataAllocs checks that the steady state of a request body, DATA
-// fed, consumed and given back, allocates nothing.
-func TestDataAllocs(t *testing.T) {
-	c, cl := started(t, Config{})
-	cl.headers(1, "h", false)
-	feedAll(t, c, cl.take())
-	cl.data(1, string(make([]byte, 4000)), false)
-	frame := cl.take()
-	whole := func() {
-		n, ev := c.Feed(frame)
-		if n != len(frame) || ev.Kind != EventData {
-			t.Fatalf("Feed: %d %v", n, ev.Kind)
-		}
-		c.Consumed(1, len(ev.Data))
-		c.Sent(len(c.Output()))
-	}
-	split := func() {
-		_, ev := c.Feed(frame[:100])
-		if ev.Kind != EventNone {
-			t.Fatal("event from a partial frame")
-		}
-		n, ev := c.Feed(frame[100:])
-		if n != len(frame)-100 || ev.Kind != EventData {
-			t.Fatalf("Feed: %d %v", n, ev.Kind)
-		}
-		c.Consumed(1, len(ev.Data))
-		c.Sent(len(c.Output()))
-	}
-	for range 100 { // warm the buffers
-		whole()
-		split()
-	}
-	if a := testing.AllocsPerRun(1000, whole); a != 0 {
-		t.Errorf("whole frames: %v allocations", a)
-	}
-	if a := testing.AllocsPerRun(1000, split); a != 0 {
-		t.Errorf("split frames: %v allocations", a)
-	}
-	if err := c.WriteHeaders(1, []byte("r"), false); err != nil {
-		t.Fatal(err)
-	}
-	out := make([]byte, 4000)
-	s := c.streams[1]
-	write := func() {
-		// the windows are given back by hand: x/net's Framer allocates
-		// each WINDOW_UPDATE frame it parses
-		c.sendWin, s.sendWin = 4000, 4000
-		if n, err := c.WriteData(1, out, false); n != len(out) || err != nil {
-			t.Fatalf("WriteData: %d %v", n, err)
-		}
-		c.Sent(len(c.Output()))
-	}
-	for range 100 {
-		write()
-	}
-	if a := testing.AllocsPerRun(1000, write); a != 0 {
-		t.Errorf("writing DATA: %v allocations", a)
-	}
-}
-
 // maxOutput bounds what a connection may queue on its own account
 // between two drains: the preface, acknowledgements and resets up to
 // MaxPendingControl, window updates, a GOAWAY.

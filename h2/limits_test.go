@@ -150,6 +150,95 @@ func TestEmptyFrameFlood(t *testing.T) {
 	}
 }
 
+// TestNothingFlood sends runs of frames that carry nothing, each kind
+// alone: MaxEmptyFrames of them pass, one more ends the connection.
+func TestNothingFlood(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(c *Conn, cl *client) // then the run of frames
+		write func(cl *client)
+	}{
+		{"empty DATA", func(c *Conn, cl *client) { cl.headers(1, "h", false) }, func(cl *client) { cl.data(1, "", false) }},
+		{"padded empty DATA", func(c *Conn, cl *client) { cl.headers(1, "h", false) },
+			func(cl *client) { cl.fr.WriteDataPadded(1, false, nil, make([]byte, 10)) }},
+		{"PRIORITY", nil, func(cl *client) { cl.fr.WritePriority(1, http2.PriorityParam{StreamDep: 3, Weight: 7}) }},
+		{"PRIORITY of open streams", func(c *Conn, cl *client) { cl.headers(1, "h", false) },
+			func(cl *client) { cl.fr.WritePriority(1, http2.PriorityParam{Weight: 200}) }},
+		{"PRIORITY_UPDATE", nil, func(cl *client) { cl.fr.WritePriorityUpdate(1, "u=1") }},
+		{"unknown type", nil, func(cl *client) { cl.fr.WriteRawFrame(0xfe, 0, 0, []byte("x")) }},
+		{"PING ACK", nil, func(cl *client) { cl.fr.WritePing(true, [8]byte{}) }},
+		{"SETTINGS ACK", nil, func(cl *client) { cl.fr.WriteSettingsAck() }},
+		{"WINDOW_UPDATE of a closed stream", func(c *Conn, cl *client) {
+			cl.headers(1, "h", false)
+			cl.fr.WriteRSTStream(1, http2.ErrCodeCancel)
+		}, func(cl *client) { cl.fr.WriteWindowUpdate(1, 1) }},
+		{"RST_STREAM of a closed stream", func(c *Conn, cl *client) {
+			cl.headers(1, "h", false)
+			cl.fr.WriteRSTStream(1, http2.ErrCodeCancel)
+		}, func(cl *client) { cl.fr.WriteRSTStream(1, http2.ErrCodeCancel) }},
+		{"mixed", func(c *Conn, cl *client) {
+			cl.headers(1, "h", false)
+			cl.fr.WriteRSTStream(1, http2.ErrCodeCancel)
+			cl.headers(3, "h", false)
+		}, func(cl *client) {
+			cl.fr.WritePriority(5, http2.PriorityParam{StreamDep: 3, Weight: 7})
+			cl.data(3, "", false)
+			cl.fr.WriteRawFrame(0xfe, 0, 0, nil)
+			cl.fr.WriteWindowUpdate(1, 1)
+			cl.fr.WritePing(true, [8]byte{})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const limit = 10
+			c, cl := started(t, Config{MaxEmptyFrames: limit})
+			if tc.setup != nil {
+				tc.setup(c, cl)
+				feedAll(t, c, cl.take())
+				output(t, c)
+			}
+			// runs of the limit, each ended by a frame that carries
+			// something, pass
+			for range 5 {
+				for c.empties < limit {
+					tc.write(cl)
+					feedAll(t, c, cl.take())
+				}
+				if c.Err() != nil || c.empties != limit {
+					t.Fatalf("within the limit: %d, %v", c.empties, c.Err())
+				}
+				cl.fr.WritePing(false, [8]byte{})
+				feedAll(t, c, cl.take())
+				output(t, c)
+			}
+			for range limit + 1 {
+				tc.write(cl)
+			}
+			got := outcome(t, c, cl.take())
+			if !strings.HasSuffix(got, "connerror GOAWAY:ENHANCE_YOUR_CALM") {
+				t.Fatalf("beyond the limit: %q", got)
+			}
+		})
+	}
+}
+
+// TestNothingInterleaved checks that frames that carry nothing between
+// those that do are not a flood, however many there are in all: a client
+// sending PRIORITY frames with its requests.
+func TestNothingInterleaved(t *testing.T) {
+	c, cl := started(t, Config{MaxEmptyFrames: 3})
+	for i := range uint32(100) {
+		id := 2*i + 1
+		cl.fr.WritePriority(id+2, http2.PriorityParam{StreamDep: id, Weight: 7})
+		cl.fr.WritePriority(id+4, http2.PriorityParam{StreamDep: id, Weight: 7})
+		cl.headers(id, "h", true)
+		cl.fr.WritePing(true, [8]byte{})
+	}
+	feedAll(t, c, cl.take())
+	if c.Err() != nil {
+		t.Fatal(c.Err())
+	}
+}
+
 func TestGoAway(t *testing.T) {
 	c, cl := started(t, Config{})
 	cl.headers(1, "h", false)

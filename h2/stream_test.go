@@ -200,6 +200,44 @@ func TestStreamErrors(t *testing.T) {
 			cl.fr.WriteRawFrame(http2.FrameData, 0, 1, make([]byte, 16385))
 		}, "headers connerror GOAWAY:FRAME_SIZE_ERROR"},
 		{"unknown frame", func(cl *client) { cl.fr.WriteRawFrame(0x42, 0xff, 7, []byte("x")) }, "-"},
+		{"PRIORITY_UPDATE on a stream", func(cl *client) { cl.fr.WriteRawFrame(0x10, 0, 1, []byte{0, 0, 0, 1}) }, "-"},
+		{"PRIORITY_UPDATE", func(cl *client) { cl.fr.WritePriorityUpdate(1, "u=1, i") }, "-"},
+		{"HEADERS on stream 0", func(cl *client) { cl.headers(0, "h", true) }, "connerror GOAWAY:PROTOCOL_ERROR"},
+		{"HEADERS padding longer than the frame", func(cl *client) {
+			cl.fr.WriteRawFrame(http2.FrameHeaders, http2.FlagHeadersPadded|http2.FlagHeadersEndHeaders, 1, []byte{2, 'h'})
+		}, "connerror GOAWAY:PROTOCOL_ERROR"},
+		{"HEADERS padding as long as the frame", func(cl *client) {
+			cl.fr.WriteRawFrame(http2.FrameHeaders, http2.FlagHeadersPadded|http2.FlagHeadersEndHeaders, 1, []byte{1, 0})
+		}, "headers"},
+		{"padded HEADERS without its pad length", func(cl *client) {
+			cl.fr.WriteRawFrame(http2.FrameHeaders, http2.FlagHeadersPadded|http2.FlagHeadersEndHeaders, 1, nil)
+		}, "connerror GOAWAY:FRAME_SIZE_ERROR"},
+		{"HEADERS too short for its priority", func(cl *client) {
+			cl.fr.WriteRawFrame(http2.FrameHeaders, http2.FlagHeadersPriority|http2.FlagHeadersEndHeaders, 1, []byte{0, 0, 0, 0})
+		}, "connerror GOAWAY:FRAME_SIZE_ERROR"},
+		{"CONTINUATION on stream 0", func(cl *client) { cl.fr.WriteContinuation(0, true, []byte("c")) },
+			"connerror GOAWAY:PROTOCOL_ERROR"},
+		{"PRIORITY on stream 0", func(cl *client) { cl.fr.WritePriority(0, http2.PriorityParam{StreamDep: 1}) },
+			"connerror GOAWAY:PROTOCOL_ERROR"},
+		{"RST_STREAM on stream 0", func(cl *client) { cl.fr.WriteRSTStream(0, http2.ErrCodeCancel) },
+			"connerror GOAWAY:PROTOCOL_ERROR"},
+		{"GOAWAY too short", func(cl *client) { cl.fr.WriteRawFrame(http2.FrameGoAway, 0, 0, make([]byte, 7)) },
+			"connerror GOAWAY:FRAME_SIZE_ERROR"},
+		{"WINDOW_UPDATE of a wrong size", func(cl *client) { cl.fr.WriteRawFrame(http2.FrameWindowUpdate, 0, 0, make([]byte, 5)) },
+			"connerror GOAWAY:FRAME_SIZE_ERROR"},
+		{"WINDOW_UPDATE of 0 on an idle stream", func(cl *client) { cl.fr.WriteWindowUpdate(1, 0) },
+			"connerror GOAWAY:PROTOCOL_ERROR"},
+		{"WINDOW_UPDATE of 0 on a closed stream", func(cl *client) {
+			cl.headers(1, "h", false)
+			cl.fr.WriteRSTStream(1, http2.ErrCodeCancel)
+			cl.fr.WriteWindowUpdate(1, 0)
+		}, "headers reset RST:PROTOCOL_ERROR"},
+		{"WINDOW_UPDATE with the reserved bit", func(cl *client) {
+			cl.fr.WriteRawFrame(http2.FrameWindowUpdate, 0, 0, []byte{0x80, 0, 0, 1})
+		}, "window"},
+		{"reserved bit of the stream id", func(cl *client) {
+			cl.fr.WriteRawFrame(http2.FrameHeaders, http2.FlagHeadersEndHeaders, 1<<31|1, []byte("h"))
+		}, "headers"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
