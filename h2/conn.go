@@ -187,6 +187,7 @@ type Conn struct {
 	free        []*stream
 	lastStream  uint32 // highest stream id the peer opened
 	goneAway    bool   // the server sent GOAWAY
+	goAwayLast  uint32 // the last stream the server's GOAWAY named
 	resets      idRing // streams the server reset
 	closed      idRing // streams closed by both ends or by the peer
 	acked       bool   // the peer acknowledged the server's SETTINGS
@@ -531,6 +532,14 @@ func (c *Conn) closeStream(id uint32, completed bool) {
 	}
 }
 
+// dropped says whether the peer's frames on stream id, no longer live,
+// are dropped rather than errors: the server reset it (RFC 9113 section
+// 5.1, frames in flight), or it is above the last stream of the server's
+// GOAWAY (section 6.8).
+func (c *Conn) dropped(id uint32) bool {
+	return c.resets.has(id) || c.goneAway && id > c.goAwayLast
+}
+
 // newStream opens stream id on a HEADERS frame.
 func (c *Conn) newStream(id uint32) *stream {
 	var s *stream
@@ -576,7 +585,7 @@ func (c *Conn) headers(id uint32, frag []byte, endStream, endHeaders, selfDep bo
 		return Event{}, connErr(http2.ErrCodeProtocol, "HEADERS on a server stream id")
 	case id <= c.lastStream:
 		switch {
-		case c.resets.has(id):
+		case c.dropped(id):
 			c.hb.discard = true
 		case c.closed.has(id):
 			return Event{}, connErr(http2.ErrCodeStreamClosed, "HEADERS on a closed stream")
@@ -681,7 +690,7 @@ func (c *Conn) data(id uint32, d []byte, flow int, endStream bool) (Event, error
 	if s == nil || s.state == StateHalfClosedRemote {
 		// nobody will consume it: the connection's window comes back now
 		c.creditConn(int64(flow))
-		if s == nil && c.resets.has(id) {
+		if s == nil && c.dropped(id) {
 			return Event{}, nil
 		}
 		return Event{}, streamErr(id, http2.ErrCodeStreamClosed, "DATA after END_STREAM")

@@ -3,6 +3,7 @@ package h2
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"testing"
@@ -373,5 +374,124 @@ func TestSplitOversizedFrame(t *testing.T) {
 	}
 	if len(got) != 1 || got[0].Kind != EventConnError || got[0].Code != http2.ErrCodeFrameSize {
 		t.Fatalf("events %+v", got)
+	}
+}
+
+// exchange feeds pieces to a new connection (upgraded if set), consuming
+// DATA as soon as it comes, and returns the events and every byte the
+// connection queued, which must not depend on how the input was cut.
+func exchange(t *testing.T, upgraded bool, pieces [][]byte) ([]rec, []byte) {
+	t.Helper()
+	cfg := Config{InitialWindowSize: 4096, ConnWindowSize: 65535}
+	c := NewConn(cfg)
+	if upgraded {
+		var err error
+		if c, err = NewUpgradedConn(cfg, []http2.Setting{{ID: http2.SettingInitialWindowSize, Val: 100}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var evs []rec
+	var out []byte
+	for _, p := range pieces {
+		for len(p) > 0 {
+			n, ev := c.Feed(p)
+			p = p[n:]
+			if ev.Kind == EventNone {
+				if n == 0 {
+					t.Fatal("no progress")
+				}
+				continue
+			}
+			evs = append(evs, rec{ev.Kind, ev.Stream, ev.EndStream, ev.Trailers, ev.Discard, ev.Local,
+				string(ev.Block), string(ev.Data), ev.Code})
+			switch ev.Kind {
+			case EventData:
+				c.Consumed(ev.Stream, len(ev.Data))
+			case EventHeaders:
+				if c.State(ev.Stream) != StateClosed {
+					c.WriteHeaders(ev.Stream, []byte("resp"), false)
+				}
+			}
+		}
+		out = append(out, c.Output()...)
+		c.Sent(len(c.Output()))
+	}
+	// what each stream still has to answer
+	if c.State(1) != StateClosed {
+		c.WriteData(1, make([]byte, 300), true)
+	}
+	return evs, append(out, c.Output()...)
+}
+
+// TestSplitEverywhere cuts a client's exchange at every byte, in two and
+// into single bytes, and checks the events and the server's output are
+// those of the exchange fed whole; for a connection started with the
+// client's preface and for one upgraded from HTTP/1.1.
+func TestSplitEverywhere(t *testing.T) {
+	padded := func(cl *client) {
+		cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 3, BlockFragment: []byte("hdr"), PadLength: 4,
+			Priority: http2.PriorityParam{StreamDep: 1, Weight: 3}})
+		cl.fr.WriteContinuation(3, false, []byte("more"))
+		cl.fr.WriteContinuation(3, true, []byte("end"))
+		cl.fr.WriteDataPadded(3, false, bytes.Repeat([]byte("d"), 1500), make([]byte, 7))
+		cl.fr.WriteDataPadded(3, false, bytes.Repeat([]byte("D"), 1000), nil)
+		cl.fr.WriteDataPadded(3, false, bytes.Repeat([]byte("e"), 1000), make([]byte, 255))
+		cl.fr.WritePing(false, [8]byte{1, 2, 3})
+		cl.fr.WriteWindowUpdate(0, 1000)
+		cl.fr.WriteWindowUpdate(3, 10)
+		cl.fr.WritePriority(5, http2.PriorityParam{StreamDep: 3, Weight: 9})
+		cl.fr.WriteRawFrame(0x20, 0, 0, []byte("unknown"))
+		cl.headers(5, "second", false)
+		cl.fr.WriteRSTStream(5, http2.ErrCodeCancel)
+		cl.data(5, "in flight", true)
+		cl.fr.WriteDataPadded(3, true, []byte("end"), make([]byte, 3))
+		cl.fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1000})
+		cl.fr.WriteSettingsAck()
+		cl.fr.WriteGoAway(5, http2.ErrCodeNo, []byte("bye"))
+	}
+	for _, upgraded := range []bool{false, true} {
+		cl := newClient().preface()
+		padded(cl)
+		all := cl.take()
+		evs, out := exchange(t, upgraded, [][]byte{all})
+		if len(evs) < 10 || evs[len(evs)-1].Kind != EventGoAway {
+			t.Fatalf("events %+v", evs)
+		}
+		// the output has something of everything the server answers
+		seen := map[string]bool{}
+		fr := http2.NewFramer(nil, bytes.NewReader(out))
+		for {
+			f, err := fr.ReadFrame()
+			if err != nil {
+				break
+			}
+			h := f.Header()
+			seen[fmt.Sprintf("%v/%d/%d", h.Type, h.StreamID, h.Flags)] = true
+		}
+		for _, want := range []string{"SETTINGS/0/1", "PING/0/1", "WINDOW_UPDATE/3/0", "HEADERS/3/4", "RST_STREAM/5/0"} {
+			if !seen[want] {
+				t.Fatalf("upgraded %v: no %s in the output: %v", upgraded, want, seen)
+			}
+		}
+		check := func(how string, pieces [][]byte) {
+			t.Helper()
+			gotEvs, gotOut := exchange(t, upgraded, pieces)
+			if !reflect.DeepEqual(gotEvs, evs) {
+				t.Fatalf("upgraded %v, %s: events\n%+v\nwant\n%+v", upgraded, how, gotEvs, evs)
+			}
+			if !bytes.Equal(gotOut, out) {
+				t.Fatalf("upgraded %v, %s: output differs", upgraded, how)
+			}
+		}
+		for i := 1; i < len(all); i++ {
+			check(fmt.Sprintf("cut at %d", i), [][]byte{all[:i], all[i:]})
+		}
+		for _, size := range []int{1, 2, 3, 7, 9, 10, 100} {
+			var pieces [][]byte
+			for p := all; len(p) > 0; p = p[min(size, len(p)):] {
+				pieces = append(pieces, p[:min(size, len(p))])
+			}
+			check(fmt.Sprintf("pieces of %d", size), pieces)
+		}
 	}
 }

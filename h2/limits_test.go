@@ -255,6 +255,17 @@ func TestGoAway(t *testing.T) {
 	if c.Streams() != 1 || c.Err() != nil {
 		t.Fatalf("%d streams, %v", c.Streams(), c.Err())
 	}
+	// the frames of streams above the GOAWAY's last are dropped, however
+	// many (RFC 9113 section 6.8), without spending the reset budget
+	for id := uint32(5); id < 5+2*(idRingSize+300); id += 2 {
+		cl.headers(id, "h", false).data(id, "body", false).headers(id, "t", true)
+	}
+	if got := outcome(t, c, cl.take()); got != strings.TrimSuffix(strings.Repeat("headers(discard) headers(discard) ", idRingSize+300), " ") {
+		t.Fatalf("streams above the last: %q", got)
+	}
+	if c.Streams() != 1 || c.Err() != nil {
+		t.Fatalf("%d streams, %v", c.Streams(), c.Err())
+	}
 	cl.fr.WriteGoAway(1, http2.ErrCodeNo, []byte("bye"))
 	n, ev := c.Feed(cl.take())
 	if ev.Kind != EventGoAway || ev.LastStream != 1 || string(ev.Debug) != "bye" || n == 0 {

@@ -172,6 +172,7 @@ func (c *Conn) GoAway(code http2.ErrCode) {
 		return
 	}
 	c.goneAway = true
+	c.goAwayLast = c.lastStream
 	c.writer().WriteGoAway(c.lastStream, code, nil)
 }
 
