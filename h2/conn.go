@@ -348,10 +348,17 @@ func (c *Conn) idle(id uint32) bool {
 
 // Feed consumes bytes read from the peer, in pieces of any size, and
 // returns how many it consumed and what happened. It stops after one
-// event; the loop calls it again with the rest. After a connection error
-// it consumes everything and reports nothing.
+// event; the loop calls it again with the rest. One frame may make two
+// events (a stream error on HEADERS: the reset, then the block to
+// discard): the second is returned by the next call, with n 0, before
+// anything else, so a loop that calls Feed only when it has bytes still
+// gets every event in order. After a connection error it consumes
+// everything and reports nothing.
 func (c *Conn) Feed(p []byte) (n int, ev Event) {
 	defer c.putWriter()
+	if c.err != nil {
+		return len(p), Event{}
+	}
 	if c.next.Kind != EventNone {
 		ev, c.next = c.next, Event{}
 		return 0, ev
@@ -443,7 +450,14 @@ func (c *Conn) assemble(p []byte) (n int, whole bool) {
 func (c *Conn) fail(e *ConnError) Event {
 	if c.err == nil {
 		c.err = e
-		c.writer().WriteGoAway(c.lastStream, e.Code, nil)
+		c.next = Event{}
+		last := c.lastStream
+		if c.goneAway {
+			// a GOAWAY never names a later stream than an earlier
+			// one (RFC 9113 section 6.8)
+			last = c.goAwayLast
+		}
+		c.writer().WriteGoAway(last, e.Code, nil)
 	}
 	return c.connErrEvent()
 }

@@ -91,6 +91,12 @@ func (c *Conn) frame(b []byte) (Event, error) {
 			return Event{}, err
 		}
 		if binary.BigEndian.Uint32(p)&streamIDMask == id {
+			// a stream error (RFC 9113 section 5.3.1), but no
+			// RST_STREAM may name an idle stream (section 5.1): the
+			// connection ends instead
+			if c.idle(id) {
+				return Event{}, connErr(http2.ErrCodeProtocol, "idle stream depends on itself")
+			}
 			return Event{}, streamErr(id, http2.ErrCodeProtocol, "stream depends on itself")
 		}
 		return Event{}, nil

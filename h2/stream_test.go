@@ -241,9 +241,21 @@ func TestStreamErrors(t *testing.T) {
 			cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: []byte("h"), EndHeaders: true,
 				Priority: http2.PriorityParam{StreamDep: 1}})
 		}, "reset(local) headers(discard) RST:PROTOCOL_ERROR"},
-		{"PRIORITY depending on itself", func(cl *client) {
+		{"PRIORITY of an idle stream depending on itself", func(cl *client) {
 			cl.fr.WritePriority(5, http2.PriorityParam{StreamDep: 5})
-		}, "RST:PROTOCOL_ERROR"},
+		}, "connerror GOAWAY:PROTOCOL_ERROR"},
+		{"PRIORITY of a server stream depending on itself", func(cl *client) {
+			cl.fr.WritePriority(2, http2.PriorityParam{StreamDep: 2})
+		}, "connerror GOAWAY:PROTOCOL_ERROR"},
+		{"PRIORITY of an open stream depending on itself", func(cl *client) {
+			cl.headers(5, "h", false)
+			cl.fr.WritePriority(5, http2.PriorityParam{StreamDep: 5})
+		}, "headers reset(local) RST:PROTOCOL_ERROR"},
+		{"PRIORITY of a closed stream depending on itself", func(cl *client) {
+			cl.headers(5, "h", false)
+			cl.fr.WriteRSTStream(5, http2.ErrCodeCancel)
+			cl.fr.WritePriority(5, http2.PriorityParam{StreamDep: 5})
+		}, "headers reset RST:PROTOCOL_ERROR"},
 		{"PRIORITY of a wrong size", func(cl *client) { cl.fr.WriteRawFrame(http2.FramePriority, 0, 1, []byte{0, 0}) },
 			"connerror GOAWAY:FRAME_SIZE_ERROR"},
 		{"HEADERS interrupted", func(cl *client) {
