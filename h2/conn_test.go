@@ -495,3 +495,34 @@ func TestSplitEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// TestPendingEvent checks the second event of a frame: it comes at the
+// next call of Feed, before what new bytes bring, and is dropped by a
+// connection error.
+func TestPendingEvent(t *testing.T) {
+	c, cl := started(t, Config{})
+	cl.headers(1, "h", true)
+	feedAll(t, c, cl.take())
+	cl.headers(1, "t", true) // HEADERS after END_STREAM: a reset and a block to discard
+	b := cl.take()
+	n, ev := c.Feed(b)
+	if n != len(b) || ev.Kind != EventReset || !ev.Local {
+		t.Fatalf("first: %d, %+v", n, ev)
+	}
+	cl.headers(3, "h", true)
+	b = cl.take()
+	n, ev = c.Feed(b)
+	if n != 0 || ev.Kind != EventHeaders || !ev.Discard || ev.Stream != 1 || string(ev.Block) != "t" {
+		t.Fatalf("pending: %d, %+v", n, ev)
+	}
+	if n, ev = c.Feed(b); n != len(b) || ev.Kind != EventHeaders || ev.Stream != 3 {
+		t.Fatalf("then: %d, %+v", n, ev)
+	}
+
+	cl.headers(3, "t", true)
+	c.Feed(cl.take())
+	c.Fail(http2.ErrCodeCompression, "bad block")
+	if n, ev := c.Feed(nil); n != 0 || ev.Kind != EventNone {
+		t.Fatalf("after the error: %d, %+v", n, ev)
+	}
+}

@@ -75,3 +75,42 @@ func ExampleConn() {
 	// HEADERS 1
 	// closed
 }
+
+// An HTTP/1.1 request upgrading to h2c: the server checks its
+// HTTP2-Settings field, answers 101, and the connection goes on as
+// HTTP/2, the request being stream 1.
+func ExampleNewUpgradedConn() {
+	// GET / HTTP/1.1, Upgrade: h2c, HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA
+	set, err := h2.DecodeSettingsHeader([]byte("AAMAAABkAAQCAAAAAAIAAAAA"))
+	if err != nil {
+		fmt.Println("serve as HTTP/1.1:", err)
+		return
+	}
+	// the loop writes "HTTP/1.1 101 Switching Protocols" and then the
+	// connection's output
+	c, err := h2.NewUpgradedConn(h2.Config{}, set)
+	if err != nil {
+		return
+	}
+	fmt.Println(c.State(1), c.Peer().InitialWindowSize, c.SendAllowance(1))
+
+	// the client's preface follows, then its SETTINGS
+	var in bytes.Buffer
+	in.WriteString(h2.Preface)
+	_ = http2.NewFramer(&in, nil).WriteSettings()
+	for p := in.Bytes(); len(p) > 0; {
+		n, ev := c.Feed(p)
+		p = p[n:]
+		fmt.Println("event", ev.Kind == h2.EventSettings)
+	}
+	// the response to the upgraded request
+	head := h2.NewHeadEncoder()
+	head.SetPeerTableSize(c.Peer().HeaderTableSize)
+	_ = c.WriteHeaders(1, head.AppendStatus(nil, 200), false)
+	_, _ = c.WriteData(1, []byte("hello"), true)
+	fmt.Println(c.State(1), c.Streams())
+	// Output:
+	// half-closed (remote) 33554432 65535
+	// event true
+	// closed 0
+}

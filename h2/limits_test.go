@@ -1,6 +1,7 @@
 package h2
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -266,6 +267,16 @@ func TestGoAway(t *testing.T) {
 	if c.Streams() != 1 || c.Err() != nil {
 		t.Fatalf("%d streams, %v", c.Streams(), c.Err())
 	}
+	// a connection error's GOAWAY names no later stream than the
+	// graceful one's (RFC 9113 section 6.8)
+	defer func() {
+		c.Fail(http2.ErrCodeInternal, "the end")
+		fr := http2.NewFramer(nil, bytes.NewReader(c.Output()))
+		f, err := fr.ReadFrame()
+		if ga, ok := f.(*http2.GoAwayFrame); err != nil || !ok || ga.LastStreamID != 1 || ga.ErrCode != http2.ErrCodeInternal {
+			t.Fatalf("final GOAWAY %v, %v", f, err)
+		}
+	}()
 	cl.fr.WriteGoAway(1, http2.ErrCodeNo, []byte("bye"))
 	n, ev := c.Feed(cl.take())
 	if ev.Kind != EventGoAway || ev.LastStream != 1 || string(ev.Debug) != "bye" || n == 0 {
