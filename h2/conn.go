@@ -567,7 +567,7 @@ func (c *Conn) newStream(id uint32) *stream {
 	if !c.acked {
 		win = max(win, defaultWindow)
 	}
-	*s = stream{id: id, state: StateOpen, sendWin: int64(c.peer.InitialWindowSize), recvWin: win}
+	*s = stream{id: id, state: StateOpen, sendWin: int64(c.peer.InitialWindowSize), recvWin: win, remain: -1}
 	c.streams[id] = s
 	return s
 }
@@ -592,6 +592,8 @@ func (c *Conn) headers(id uint32, frag []byte, endStream, endHeaders, selfDep bo
 			serr = streamErr(id, http2.ErrCodeStreamClosed, "HEADERS after END_STREAM")
 		case !endStream:
 			serr = streamErr(id, http2.ErrCodeProtocol, "trailers without END_STREAM")
+		case s.remain > 0:
+			serr = streamErr(id, http2.ErrCodeProtocol, "DATA short of the content-length")
 		default:
 			c.hb.trailers = true
 		}
@@ -714,6 +716,14 @@ func (c *Conn) data(id uint32, d []byte, flow int, endStream bool) (Event, error
 		return Event{}, streamErr(id, http2.ErrCodeFlowControl, "DATA beyond the stream window")
 	}
 	s.recvWin -= int64(flow)
+	if s.remain >= 0 {
+		// RFC 9113 section 8.1.1: the DATA must add up to the
+		// content-length
+		if s.remain -= int64(len(d)); s.remain < 0 || endStream && s.remain > 0 {
+			c.creditConn(int64(flow))
+			return Event{}, streamErr(id, http2.ErrCodeProtocol, "DATA not adding up to the content-length")
+		}
+	}
 	if pad := flow - len(d); pad > 0 {
 		// padding is never the user's to consume
 		c.creditConn(int64(pad))

@@ -22,6 +22,11 @@
 // decoded by DecodeSettingsHeader: the upgraded request is stream 1,
 // which the server answers as any other.
 //
+// A request's content-length, once its block decoded, goes to the Conn
+// (SetContentLength), which resets the stream if the DATA does not add up
+// to it (RFC 9113 section 8.1.1). The server's SETTINGS must be
+// acknowledged in time (SettingsAckPending): the loop's timer.
+//
 // Receive windows are given back only when the user says it consumed the
 // data (Consumed), so a slow consumer stops the peer: rx flow control is
 // real backpressure, as on the loop's other connections.

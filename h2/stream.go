@@ -49,6 +49,9 @@ type stream struct {
 	// server has not yet given back.
 	recvWin     int64
 	recvUnacked int64
+	// remain is what the request's content-length says is still to
+	// come in DATA (SetContentLength); -1 when no length was declared
+	remain int64
 }
 
 // idRing remembers the last streams closed one way. Those the server
@@ -178,3 +181,28 @@ func (c *Conn) GoAway(code http2.ErrCode) {
 
 // Streams is how many streams are live (open or half-closed).
 func (c *Conn) Streams() int { return len(c.streams) }
+
+// SetContentLength gives stream id's content-length, as the request's
+// header block declared it, once the block decoded: the DATA the peer
+// sends on the stream must add up to n (RFC 9113 section 8.1.1), or the
+// stream is reset with PROTOCOL_ERROR as a malformed request, reported by
+// Feed as an EventReset (Local) when DATA goes beyond n or the stream
+// ends short of it. It returns false when the stream was reset at once:
+// the peer had already ended its side with less DATA than n (a request
+// of a content-length above 0 without a body). Nothing happens for a
+// stream that is not live.
+func (c *Conn) SetContentLength(id uint32, n int64) bool {
+	s := c.streams[id]
+	if c.err != nil || s == nil || n < 0 {
+		return true
+	}
+	if s.state == StateHalfClosedRemote {
+		if n == 0 {
+			return true
+		}
+		c.resetStream(id, http2.ErrCodeProtocol)
+		return false
+	}
+	s.remain = n
+	return true
+}

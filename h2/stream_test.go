@@ -363,3 +363,50 @@ func TestStreamErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestContentLength(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		length int64
+		write  func(cl *client)
+		want   string
+	}{
+		{"exact", 5, func(cl *client) { cl.data(1, "abc", false).data(1, "de", true) }, "data data"},
+		{"exact with trailers", 5, func(cl *client) { cl.data(1, "abcde", false).headers(1, "t", true) }, "data trailers"},
+		{"none", 0, func(cl *client) { cl.data(1, "", true) }, "data"},
+		{"beyond", 3, func(cl *client) { cl.data(1, "ab", false).data(1, "cd", false) },
+			"data reset(local) RST:PROTOCOL_ERROR"},
+		{"beyond none", 0, func(cl *client) { cl.data(1, "x", true) }, "reset(local) RST:PROTOCOL_ERROR"},
+		{"short", 5, func(cl *client) { cl.data(1, "abc", true) }, "reset(local) RST:PROTOCOL_ERROR"},
+		{"short with trailers", 5, func(cl *client) { cl.data(1, "abc", false).headers(1, "t", true) },
+			"data reset(local) headers(discard) RST:PROTOCOL_ERROR"},
+		{"padding does not count", 3, func(cl *client) { cl.fr.WriteDataPadded(1, true, []byte("abc"), make([]byte, 9)) }, "data"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, cl := started(t, Config{})
+			cl.headers(1, "h", false)
+			feedAll(t, c, cl.take())
+			if !c.SetContentLength(1, tc.length) {
+				t.Fatal("SetContentLength reset the stream")
+			}
+			tc.write(cl)
+			if got := outcome(t, c, cl.take()); got != tc.want {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+	// the request ended with its header block: a length above 0 is a
+	// malformed request at once
+	c, cl := started(t, Config{})
+	cl.headers(1, "h", true).headers(3, "h", true)
+	feedAll(t, c, cl.take())
+	if !c.SetContentLength(1, 0) || c.SetContentLength(3, 10) {
+		t.Fatal("SetContentLength of a request without a body")
+	}
+	if got := outcome(t, c, nil); got != "RST:PROTOCOL_ERROR" || c.State(3) != StateClosed || c.State(1) != StateHalfClosedRemote {
+		t.Fatalf("%q, %v, %v", got, c.State(1), c.State(3))
+	}
+	if !c.SetContentLength(3, 10) || !c.SetContentLength(99, 10) {
+		t.Fatal("SetContentLength of a stream not live")
+	}
+}
