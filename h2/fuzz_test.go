@@ -385,9 +385,11 @@ func runStreams(t testing.TB, prog []byte) {
 				break
 			}
 			drain(len(c.Output()))
-		case 15: // the user fails the connection, rarely
-			if pr.byte() == 0xff {
+		case 15: // a request's content-length; the user fails the connection, rarely
+			if b := pr.byte(); b == 0xff {
 				c.Fail(http2.ErrCodeCompression, "fuzz")
+			} else if b&1 != 0 {
+				c.SetContentLength(pick(), int64(pr.u16()))
 			}
 		}
 		if c.Err() != nil && c.Err().(*ConnError).Code == http2.ErrCodeFlowControl {
