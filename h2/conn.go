@@ -1,7 +1,6 @@
 package h2
 
 import (
-	"encoding/binary"
 	"sync"
 
 	"golang.org/x/net/http2"
@@ -149,9 +148,7 @@ const (
 )
 
 // Event is what Feed reports. Its byte slices are valid until the next
-// call of Feed, as long as the bytes given to Feed are left unchanged
-// until then: Data and Debug point into them (or into the connection's
-// buffer for a frame split across calls), Block into the connection's.
+// call of Feed: they point into the connection's buffers.
 type Event struct {
 	Kind       EventKind     // what happened; the fields below apply as its doc says
 	Stream     uint32        // the stream concerned (0: the connection, for EventWindow)
@@ -174,7 +171,9 @@ type Event struct {
 type Conn struct {
 	cfg  Config
 	peer PeerSettings
-	fw   *frameWriter // a writing Framer, lent during a call (writer)
+	fr   *http2.Framer // reads the peer's frames from rd
+	fw   *frameWriter  // a writing Framer, lent during a call (writer)
+	rd   frameReader
 	wr   outWriter
 
 	next     Event  // an event for the next call of Feed
@@ -277,6 +276,7 @@ func NewConn(cfg Config) *Conn {
 			MaxFrameSize:      16384,
 		},
 	}
+	c.newFramer()
 	set := []http2.Setting{
 		{ID: http2.SettingHeaderTableSize, Val: cfg.HeaderTableSize},
 		{ID: http2.SettingEnablePush, Val: 0},
@@ -754,15 +754,14 @@ func (c *Conn) rstStream(id uint32, code http2.ErrCode) (Event, error) {
 	return Event{Kind: EventReset, Stream: id, Code: code}, nil
 }
 
-// settings handles a SETTINGS frame, p its payload.
-func (c *Conn) settings(ack bool, p []byte) (Event, error) {
-	if ack {
+// settings handles a SETTINGS frame.
+func (c *Conn) settings(f *http2.SettingsFrame) (Event, error) {
+	if f.IsAck() {
 		c.acked = true
 		return Event{}, nil
 	}
-	for ; len(p) >= 6; p = p[6:] {
-		s := http2.Setting{ID: http2.SettingID(binary.BigEndian.Uint16(p)), Val: binary.BigEndian.Uint32(p[2:])}
-		if err := c.applySetting(s); err != nil {
+	for i := range f.NumSettings() {
+		if err := c.applySetting(f.Setting(i)); err != nil {
 			return Event{}, err
 		}
 	}

@@ -5,13 +5,13 @@
 // goroutines, timers or sockets; the loop's network connection owns one
 // Conn and maps its streams to stream children.
 //
-// Conn checks the client preface, cuts the input into frames (parsed in
-// place, whole frames at a time, however the bytes were split across
-// reads; golang.org/x/net/http2's Framer writes the server's), keeps every stream's state (RFC 9113
-// section 5.1) and both directions' flow control, and answers what the
-// protocol answers by itself: SETTINGS and PING acknowledgements,
-// WINDOW_UPDATE, RST_STREAM for stream errors, GOAWAY for connection
-// errors. What concerns the user comes out of Feed as an Event: a request
+// Conn checks the client preface, cuts the input into frames (read by
+// golang.org/x/net/http2's Framer, whole frames at a time, however the
+// bytes were split across reads; the Framer writes the server's too),
+// keeps every stream's state (RFC 9113 section 5.1) and both
+// directions' flow control, and answers what the protocol answers by
+// itself: SETTINGS and PING acknowledgements, WINDOW_UPDATE, RST_STREAM
+// for stream errors, GOAWAY for connection errors. What concerns the user comes out of Feed as an Event: a request
 // header block, DATA, a reset, a grown send window, new peer settings, the
 // peer's GOAWAY, a connection error. The user's own frames go through
 // WriteHeaders and WriteData, bounded by the peer's frame size and by the
@@ -46,7 +46,7 @@
 // ENHANCE_YOUR_CALM: concurrent streams, header block size, CONTINUATION
 // count, streams reset before completing (rapid reset), control frames
 // pending (SETTINGS and PING floods), consecutive frames that carry
-// nothing (empty DATA, PRIORITY, unknown types...). Its steady state
-// (DATA, WINDOW_UPDATE, HEADERS, PING fed; DATA and HEADERS written)
-// allocates nothing.
+// nothing (empty DATA, PRIORITY, unknown types...). Bodies allocate
+// nothing in steady state (DATA fed, consumed and written); every other
+// frame fed costs the one allocation of the Framer's frame.
 package h2

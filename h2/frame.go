@@ -1,96 +1,92 @@
 package h2
 
 import (
-	"encoding/binary"
+	"errors"
+	"io"
 
 	"golang.org/x/net/http2"
 )
 
-// The frames are parsed here rather than by x/net's Framer, which copies
-// every payload into a buffer of its own and allocates most frames it
-// returns: a frame is read in place, in the bytes given to Feed or in the
-// buffer of a frame split across calls, and each frame type's layout
-// checks (RFC 9113 section 6) give the error codes the Framer gives,
-// except for a HEADERS frame's padding longer than its payload, a
-// connection error as RFC 9113 section 6.2 says (the Framer makes it a
-// stream error, which would lose the block's HPACK state).
+// Frames are read by x/net's Framer, one whole frame at a time (Feed cuts
+// the input into frames by the length in their header). The Framer's own
+// answers are mostly the protocol's; framerError adjusts the few that are
+// not: a HEADERS frame's padding longer than its payload is a connection
+// error (RFC 9113 section 6.2; the Framer makes it a stream error, which
+// would lose the block's HPACK state), a WINDOW_UPDATE of 0 on an idle
+// stream too (no RST_STREAM may name an idle stream, section 5.1), and a
+// PRIORITY_UPDATE (RFC 9218) is ignored whatever it holds, the server
+// taking no part in it.
 
-// streamIDMask drops the reserved bit of a stream id.
-const streamIDMask = 1<<31 - 1
+// frameReader hands the Framer one whole frame.
+type frameReader struct{ b []byte }
+
+func (r *frameReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, errNoInput
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+var errNoInput = errors.New("h2: frame read past its end")
+
+// newFramer makes the connection's reading Framer: it reads the peer's
+// frames from rd (the server's are written by the Framer writer lends).
+func (c *Conn) newFramer() {
+	c.fr = http2.NewFramer(nil, &c.rd) // reads only: writes go through writer
+	c.fr.SetReuseFrames()
+	c.fr.SetMaxReadFrameSize(c.cfg.MaxFrameSize)
+	c.fr.AllowIllegalReads = true // the state machine checks frame order
+}
 
 // frame handles one whole frame, b its header and payload.
 func (c *Conn) frame(b []byte) (Event, error) {
-	typ := http2.FrameType(b[3])
-	flags := http2.Flags(b[4])
-	id := binary.BigEndian.Uint32(b[5:]) & streamIDMask
-	p := b[frameHeaderLen:]
+	c.rd.b = b
+	fh, err := c.fr.ReadFrameHeader()
+	if err != nil {
+		return c.framerError(fh, err)
+	}
 	if !c.settled {
 		// RFC 9113 section 3.4: the preface ends with SETTINGS
-		if typ != http2.FrameSettings || flags.Has(http2.FlagSettingsAck) {
+		if fh.Type != http2.FrameSettings || fh.Flags.Has(http2.FlagSettingsAck) {
 			return Event{}, connErr(http2.ErrCodeProtocol, "client preface without SETTINGS")
 		}
 		c.settled = true
 	}
-	if c.hb.active && (typ != http2.FrameContinuation || id != c.hb.stream) {
+	if c.hb.active && (fh.Type != http2.FrameContinuation || fh.StreamID != c.hb.stream) {
 		return Event{}, connErr(http2.ErrCodeProtocol, "header block interrupted")
 	}
-	switch typ {
-	case http2.FrameData:
-		if id == 0 {
-			return Event{}, connErr(http2.ErrCodeProtocol, "DATA on stream 0")
-		}
-		d, err := unpad(p, flags.Has(http2.FlagDataPadded))
-		if err != nil {
-			return Event{}, err
-		}
-		end := flags.Has(http2.FlagDataEndStream)
+	f, err := c.fr.ReadFrameForHeader(fh)
+	if err != nil {
+		return c.framerError(fh, err)
+	}
+	id := fh.StreamID
+	switch f := f.(type) {
+	case *http2.DataFrame:
+		d := f.Data()
+		end := f.StreamEnded()
 		if err := c.carries(len(d) > 0 || end); err != nil {
 			return Event{}, err
 		}
-		return c.data(id, d, len(p), end)
+		return c.data(id, d, int(fh.Length), end)
 
-	case http2.FrameHeaders:
-		if id == 0 {
-			return Event{}, connErr(http2.ErrCodeProtocol, "HEADERS on stream 0")
-		}
-		pad := 0
-		if flags.Has(http2.FlagHeadersPadded) {
-			if len(p) < 1 {
-				return Event{}, connErr(http2.ErrCodeFrameSize, "padded HEADERS without its pad length")
-			}
-			pad, p = int(p[0]), p[1:]
-		}
-		selfDep := false
-		if flags.Has(http2.FlagHeadersPriority) {
-			if len(p) < 5 {
-				return Event{}, connErr(http2.ErrCodeFrameSize, "HEADERS too short for its priority")
-			}
-			selfDep = binary.BigEndian.Uint32(p)&streamIDMask == id
-			p = p[5:]
-		}
-		if pad > len(p) {
-			return Event{}, connErr(http2.ErrCodeProtocol, "HEADERS padding longer than the frame")
-		}
-		frag := p[:len(p)-pad]
-		end := flags.Has(http2.FlagHeadersEndHeaders)
+	case *http2.HeadersFrame:
+		frag := f.HeaderBlockFragment()
+		end := f.HeadersEnded()
 		if err := c.carries(len(frag) > 0 || end); err != nil {
 			return Event{}, err
 		}
-		return c.headers(id, frag, flags.Has(http2.FlagHeadersEndStream), end, selfDep)
+		selfDep := f.HasPriority() && f.Priority.StreamDep == id
+		return c.headers(id, frag, f.StreamEnded(), end, selfDep)
 
-	case http2.FramePriority:
-		if id == 0 {
-			return Event{}, connErr(http2.ErrCodeProtocol, "PRIORITY on stream 0")
-		}
-		if len(p) != 5 {
-			return Event{}, connErr(http2.ErrCodeFrameSize, "PRIORITY of a wrong size")
-		}
+	case *http2.PriorityFrame:
 		// RFC 9113 section 5.3.2: priority signals are ignored, but
 		// cost as much to process as frames that carry nothing
 		if err := c.carries(false); err != nil {
 			return Event{}, err
 		}
-		if binary.BigEndian.Uint32(p)&streamIDMask == id {
+		if f.StreamDep == id {
 			// a stream error (RFC 9113 section 5.3.1), but no
 			// RST_STREAM may name an idle stream (section 5.1): the
 			// connection ends instead
@@ -101,97 +97,50 @@ func (c *Conn) frame(b []byte) (Event, error) {
 		}
 		return Event{}, nil
 
-	case http2.FrameRSTStream:
-		if len(p) != 4 {
-			return Event{}, connErr(http2.ErrCodeFrameSize, "RST_STREAM of a wrong size")
-		}
-		if id == 0 {
-			return Event{}, connErr(http2.ErrCodeProtocol, "RST_STREAM on stream 0")
-		}
+	case *http2.RSTStreamFrame:
 		if err := c.carries(c.streams[id] != nil); err != nil {
 			return Event{}, err
 		}
-		return c.rstStream(id, http2.ErrCode(binary.BigEndian.Uint32(p)))
+		return c.rstStream(id, f.ErrCode)
 
-	case http2.FrameSettings:
-		ack := flags.Has(http2.FlagSettingsAck)
-		if ack && len(p) > 0 {
-			return Event{}, connErr(http2.ErrCodeFrameSize, "SETTINGS ACK with a payload")
-		}
-		if id != 0 {
-			return Event{}, connErr(http2.ErrCodeProtocol, "SETTINGS on a stream")
-		}
-		if len(p)%6 != 0 {
-			return Event{}, connErr(http2.ErrCodeFrameSize, "SETTINGS of a wrong size")
-		}
+	case *http2.SettingsFrame:
 		// the server sends one SETTINGS: further ACKs carry nothing
-		if err := c.carries(!ack || !c.acked); err != nil {
+		if err := c.carries(!f.IsAck() || !c.acked); err != nil {
 			return Event{}, err
 		}
-		return c.settings(ack, p)
+		return c.settings(f)
 
-	case http2.FramePushPromise:
+	case *http2.PushPromiseFrame:
 		return Event{}, connErr(http2.ErrCodeProtocol, "PUSH_PROMISE from a client")
 
-	case http2.FramePing:
-		if len(p) != 8 {
-			return Event{}, connErr(http2.ErrCodeFrameSize, "PING of a wrong size")
-		}
-		if id != 0 {
-			return Event{}, connErr(http2.ErrCodeProtocol, "PING on a stream")
-		}
+	case *http2.PingFrame:
 		// the server sends no PING: an ACK carries nothing
-		ack := flags.Has(http2.FlagPingAck)
-		if err := c.carries(!ack); err != nil {
+		if err := c.carries(!f.IsAck()); err != nil {
 			return Event{}, err
 		}
-		if !ack {
-			c.writer().WritePing(true, [8]byte(p))
+		if !f.IsAck() {
+			c.writer().WritePing(true, f.Data)
 			c.queuedControl()
 		}
 		return Event{}, nil
 
-	case http2.FrameGoAway:
-		if id != 0 {
-			return Event{}, connErr(http2.ErrCodeProtocol, "GOAWAY on a stream")
-		}
-		if len(p) < 8 {
-			return Event{}, connErr(http2.ErrCodeFrameSize, "GOAWAY too short")
-		}
+	case *http2.GoAwayFrame:
 		c.empties = 0
-		return Event{Kind: EventGoAway, LastStream: binary.BigEndian.Uint32(p) & streamIDMask,
-			Code: http2.ErrCode(binary.BigEndian.Uint32(p[4:])), Debug: p[8:]}, nil
+		return Event{Kind: EventGoAway, LastStream: f.LastStreamID, Code: f.ErrCode, Debug: f.DebugData()}, nil
 
-	case http2.FrameWindowUpdate:
-		if len(p) != 4 {
-			return Event{}, connErr(http2.ErrCodeFrameSize, "WINDOW_UPDATE of a wrong size")
-		}
-		inc := binary.BigEndian.Uint32(p) & streamIDMask
-		if inc == 0 {
-			// RFC 9113 section 6.9: a stream error, or a connection
-			// error on the connection's window
-			if id == 0 {
-				return Event{}, connErr(http2.ErrCodeProtocol, "WINDOW_UPDATE of 0 on the connection")
-			}
-			if c.idle(id) {
-				return Event{}, connErr(http2.ErrCodeProtocol, "WINDOW_UPDATE on an idle stream")
-			}
-			return Event{}, streamErr(id, http2.ErrCodeProtocol, "WINDOW_UPDATE of 0")
-		}
+	case *http2.WindowUpdateFrame:
 		if err := c.carries(id == 0 || c.streams[id] != nil); err != nil {
 			return Event{}, err
 		}
-		return c.windowUpdate(id, inc)
+		return c.windowUpdate(id, f.Increment)
 
-	case http2.FrameContinuation:
-		if id == 0 {
-			return Event{}, connErr(http2.ErrCodeProtocol, "CONTINUATION on stream 0")
-		}
-		end := flags.Has(http2.FlagContinuationEndHeaders)
-		if err := c.carries(len(p) > 0 || end); err != nil {
+	case *http2.ContinuationFrame:
+		frag := f.HeaderBlockFragment()
+		end := f.HeadersEnded()
+		if err := c.carries(len(frag) > 0 || end); err != nil {
 			return Event{}, err
 		}
-		return c.continuation(p, end)
+		return c.continuation(frag, end)
 	}
 	// RFC 9113 section 5.5: unknown frame types (PRIORITY_UPDATE of RFC
 	// 9218 among them: the server does not take part) are ignored, and
@@ -199,21 +148,45 @@ func (c *Conn) frame(b []byte) (Event, error) {
 	return Event{}, c.carries(false)
 }
 
-// unpad is a DATA frame's payload without its padding (RFC 9113 section
-// 6.1).
-func unpad(p []byte, padded bool) ([]byte, error) {
-	if !padded {
-		return p, nil
+// framerError turns an error of the Framer reading frame fh into the
+// connection's answer.
+func (c *Conn) framerError(fh http2.FrameHeader, err error) (Event, error) {
+	switch fh.Type {
+	case http2.FramePriorityUpdate:
+		// ignored as any unknown type, whatever it holds
+		return Event{}, c.carries(false)
+	case http2.FramePushPromise:
+		return Event{}, connErr(http2.ErrCodeProtocol, "PUSH_PROMISE from a client")
 	}
-	if len(p) < 1 {
-		return nil, connErr(http2.ErrCodeFrameSize, "padded DATA without its pad length")
+	switch e := err.(type) {
+	case http2.ConnectionError:
+		reason := "malformed " + fh.Type.String()
+		if d := c.fr.ErrorDetail(); d != nil {
+			reason = d.Error()
+		}
+		return Event{}, connErr(http2.ErrCode(e), reason)
+	case http2.StreamError:
+		switch {
+		case fh.Type == http2.FrameHeaders:
+			// RFC 9113 section 6.2: padding longer than the frame is
+			// a connection error (and a stream error would lose the
+			// block's HPACK state)
+			return Event{}, connErr(http2.ErrCodeProtocol, "HEADERS padding longer than the frame")
+		case e.StreamID == 0 || c.idle(e.StreamID):
+			// no RST_STREAM may name an idle stream (RFC 9113
+			// section 5.1): a WINDOW_UPDATE of 0 on one ends the
+			// connection
+			return Event{}, connErr(e.Code, "malformed "+fh.Type.String()+" on an idle stream")
+		}
+		return Event{}, streamErr(e.StreamID, e.Code, "malformed "+fh.Type.String())
 	}
-	pad := int(p[0])
-	p = p[1:]
-	if pad > len(p) {
-		return nil, connErr(http2.ErrCodeProtocol, "DATA padding longer than the frame")
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return Event{}, connErr(http2.ErrCodeFrameSize, fh.Type.String()+" too short for its fields")
+	case errors.Is(err, http2.ErrFrameTooLarge):
+		return Event{}, connErr(http2.ErrCodeFrameSize, "frame larger than SETTINGS_MAX_FRAME_SIZE")
 	}
-	return p[:len(p)-pad], nil
+	return Event{}, connErr(http2.ErrCodeInternal, err.Error())
 }
 
 // carries accounts a frame: one that carries something for the

@@ -167,7 +167,7 @@ func (v *peerView) frame(t testing.TB, c *Conn, b []byte) {
 		if id != 0 || len(p) < 8 {
 			fail("bad GOAWAY")
 		}
-		last := binary.BigEndian.Uint32(p) & streamIDMask
+		last := binary.BigEndian.Uint32(p) & (1<<31 - 1)
 		code := http2.ErrCode(binary.BigEndian.Uint32(p[4:]))
 		if v.goAways++; v.goAways > 1 && last > v.lastGo {
 			fail("last stream %d after %d", last, v.lastGo)
