@@ -73,6 +73,7 @@ var (
 	errName           = malformed("invalid field name")
 	errHost           = malformed("host differs from :authority")
 	errUserinfo       = malformed("userinfo in :authority")
+	errHosts          = &HeaderError{Code: http2.ErrCodeProtocol, Stream: true, Status: 400, Reason: "more than one host field"}
 	errListTooLarge   = &HeaderError{Code: http2.ErrCodeProtocol, Stream: true, Status: 431, Reason: "header list too large"}
 )
 
@@ -314,6 +315,12 @@ func (d *HeaderDecoder) emit(f hpack.HeaderField) {
 				d.fail(errHost)
 			}
 			return // :authority already filled TokenHost
+		}
+		if d.t.FragmentCount(hdr.TokenHost) > 0 {
+			// as HTTP/1.1's (RFC 9112 section 3.2): the request's
+			// authority would be ambiguous
+			d.fail(errHosts)
+			return
 		}
 	}
 	d.fail(d.t.AddHeaderByName([]byte(f.Name), []byte(f.Value)))

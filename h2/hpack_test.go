@@ -323,6 +323,7 @@ func TestHeaderDecoderBadRequests(t *testing.T) {
 		{"empty name", get("/", "", "1"), 0},
 		{"colon in name", get("/", "x:a", "1"), 0},
 		{"host differs", get("/", "host", "other.example"), 0},
+		{"two hosts without :authority", []string{":method", "GET", ":scheme", "http", ":path", "/", "host", "a.example", "host", "a.example"}, 400},
 		{"userinfo", []string{":method", "GET", ":scheme", "https", ":authority", "u:p@example.com", ":path", "/"}, 0},
 		{"CONNECT with :path", []string{":method", "CONNECT", ":authority", "a.example:443", ":path", "/"}, 0},
 		{"CONNECT with :scheme", []string{":method", "CONNECT", ":authority", "a.example:443", ":scheme", "https"}, 0},
