@@ -226,6 +226,7 @@ type frameWriter struct {
 // outTarget forwards the Framer's writes to the borrower's output.
 type outTarget struct{ w *outWriter }
 
+// Write appends p to the borrower's output.
 func (t *outTarget) Write(p []byte) (int, error) { return t.w.Write(p) }
 
 var frameWriters = sync.Pool{New: func() any {
@@ -254,6 +255,7 @@ func (c *Conn) putWriter() {
 	}
 }
 
+// Write appends p to the output.
 func (w *outWriter) Write(p []byte) (int, error) {
 	w.b = append(w.b, p...)
 	return len(p), nil

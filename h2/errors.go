@@ -14,6 +14,7 @@ type ConnError struct {
 	Reason string
 }
 
+// Error returns the reason with the error code.
 func (e *ConnError) Error() string {
 	return "h2: connection error " + e.Code.String() + ": " + e.Reason
 }
@@ -27,6 +28,7 @@ type StreamError struct {
 	Reason string
 }
 
+// Error returns the reason with the stream and the error code.
 func (e *StreamError) Error() string {
 	return "h2: stream " + strconv.FormatUint(uint64(e.Stream), 10) +
 		" error " + e.Code.String() + ": " + e.Reason

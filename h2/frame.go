@@ -20,6 +20,7 @@ import (
 // frameReader hands the Framer one whole frame.
 type frameReader struct{ b []byte }
 
+// Read gives the Framer what is left of the frame.
 func (r *frameReader) Read(p []byte) (int, error) {
 	if len(r.b) == 0 {
 		return 0, errNoInput

@@ -479,6 +479,7 @@ type HeadEncoder struct {
 // appendWriter is the hpack encoder's output: it appends to b.
 type appendWriter struct{ b []byte }
 
+// Write appends p to the encoded block.
 func (w *appendWriter) Write(p []byte) (int, error) {
 	w.b = append(w.b, p...)
 	return len(p), nil

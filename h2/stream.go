@@ -28,6 +28,7 @@ const (
 
 var stateNames = [...]string{"idle", "open", "half-closed (local)", "half-closed (remote)", "closed"}
 
+// String returns the state's name as RFC 9113 section 5.1 writes it.
 func (s State) String() string {
 	if int(s) < len(stateNames) {
 		return stateNames[s]

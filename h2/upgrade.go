@@ -63,7 +63,10 @@ func DecodeSettingsHeader(v []byte) ([]http2.Setting, error) {
 
 type settingsHeaderError string
 
+// Error returns ErrSettingsHeader's message with what was wrong.
 func (e settingsHeaderError) Error() string { return ErrSettingsHeader.Error() + ": " + string(e) }
+
+// Unwrap returns ErrSettingsHeader, for errors.Is.
 func (e settingsHeaderError) Unwrap() error { return ErrSettingsHeader }
 
 // NewUpgradedConn makes the server side of a connection upgraded from
