@@ -316,6 +316,17 @@ func TestStreamErrors(t *testing.T) {
 		{"unknown frame", func(cl *client) { cl.fr.WriteRawFrame(0x42, 0xff, 7, []byte("x")) }, "-"},
 		{"PRIORITY_UPDATE on a stream", func(cl *client) { cl.fr.WriteRawFrame(0x10, 0, 1, []byte{0, 0, 0, 1}) }, "-"},
 		{"PRIORITY_UPDATE", func(cl *client) { cl.fr.WritePriorityUpdate(1, "u=1, i") }, "-"},
+		{"PRIORITY_UPDATE too short", func(cl *client) { cl.fr.WriteRawFrame(0x10, 0, 0, []byte{0, 0, 1}) }, "-"},
+		{"PRIORITY_UPDATE of stream 0", func(cl *client) { cl.fr.WriteRawFrame(0x10, 0, 0, []byte{0, 0, 0, 0}) }, "-"},
+		{"PUSH_PROMISE too short", func(cl *client) {
+			cl.fr.WriteRawFrame(http2.FramePushPromise, http2.FlagPushPromiseEndHeaders, 1, []byte{0, 0})
+		}, "connerror GOAWAY:PROTOCOL_ERROR"},
+		{"WINDOW_UPDATE of 0 on a server stream", func(cl *client) { cl.fr.WriteWindowUpdate(2, 0) },
+			"connerror GOAWAY:PROTOCOL_ERROR"},
+		{"WINDOW_UPDATE of 0 on an open stream", func(cl *client) {
+			cl.headers(1, "h", false)
+			cl.fr.WriteWindowUpdate(1, 0)
+		}, "headers reset(local) RST:PROTOCOL_ERROR"},
 		{"HEADERS on stream 0", func(cl *client) { cl.headers(0, "h", true) }, "connerror GOAWAY:PROTOCOL_ERROR"},
 		{"HEADERS padding longer than the frame", func(cl *client) {
 			cl.fr.WriteRawFrame(http2.FrameHeaders, http2.FlagHeadersPadded|http2.FlagHeadersEndHeaders, 1, []byte{2, 'h'})
