@@ -193,6 +193,7 @@ func (c *Conn) Streams() int { return len(c.streams) }
 // of a content-length above 0 without a body). Nothing happens for a
 // stream that is not live.
 func (c *Conn) SetContentLength(id uint32, n int64) bool {
+	defer c.putWriter()
 	s := c.streams[id]
 	if c.err != nil || s == nil || n < 0 {
 		return true

@@ -414,6 +414,9 @@ func TestContentLength(t *testing.T) {
 	if !c.SetContentLength(1, 0) || c.SetContentLength(3, 10) {
 		t.Fatal("SetContentLength of a request without a body")
 	}
+	if c.fw != nil {
+		t.Fatal("the writing Framer lent for the reset was kept")
+	}
 	if got := outcome(t, c, nil); got != "RST:PROTOCOL_ERROR" || c.State(3) != StateClosed || c.State(1) != StateHalfClosedRemote {
 		t.Fatalf("%q, %v, %v", got, c.State(1), c.State(3))
 	}
