@@ -61,6 +61,7 @@ type h2Net struct {
 	buf      []byte     // encodes heads, joins a write's two parts
 	batch    bool       // in rx: the streams' frames go out together at its end
 	upgraded *h2Str     // the h2c upgrade's request, served once the client's preface came
+	idle     bool       // no stream is live: large buffers are given back once flushed
 	peerGone bool       // the peer sent GOAWAY
 	draining bool       // the server sent GOAWAY: it closes once its streams are done
 }
@@ -215,6 +216,7 @@ func (r *h2Net) flush(c *Conn) {
 		return
 	}
 	r.h.Sent(len(out))
+	r.trim()
 }
 
 func (r *h2Net) rx(c *Conn, p []byte) (int, error) {
@@ -707,9 +709,6 @@ func (r *h2Net) sendChild(ch *Conn, hdr, p []byte) (int, error) {
 		data = r.buf
 	}
 	err := r.sendData(ch, st, data, false)
-	if cap(r.buf) > 4<<10 {
-		r.buf = nil // a large write's copy is not kept
-	}
 	if err != nil {
 		return 0, err
 	}
@@ -828,6 +827,22 @@ func (r *h2Net) childClosed(ch *Conn) {
 			return
 		}
 		c.SetTimeout(PendingTimeoutHTTPKeepaliveIdle, c.vhost.info.KeepaliveTimeout)
+		r.idle = true
+		r.trim()
+	}
+}
+
+// trim gives back, once a connection without a live stream has sent what
+// was queued, the buffers a busy connection keeps from one write to the
+// next.
+func (r *h2Net) trim() {
+	if !r.idle || len(r.streams) > 0 || len(r.h.Output()) > 0 {
+		return
+	}
+	r.idle = false
+	r.h.Trim()
+	if cap(r.buf) > 4<<10 {
+		r.buf = nil
 	}
 }
 

@@ -298,9 +298,18 @@ func NewConn(cfg Config) *Conn {
 	return c
 }
 
-// maxKeptOutput bounds the output buffer a connection keeps once all of
-// it has been sent.
+// maxKeptOutput bounds the output buffer Trim leaves a connection.
 const maxKeptOutput = 4 << 10
+
+// Trim gives back the connection's output buffer if it is empty and
+// larger than 4 KiB. A busy connection keeps its buffer from one write to
+// the next; the loop trims a connection that has gone idle, so that an
+// idle connection keeps no large buffer.
+func (c *Conn) Trim() {
+	if len(c.wr.b) == 0 && cap(c.wr.b) > maxKeptOutput {
+		c.wr.b = nil
+	}
+}
 
 // Output is what the connection has queued for the peer. The loop writes
 // it and reports with Sent how much went out.
@@ -309,11 +318,7 @@ func (c *Conn) Output() []byte { return c.wr.b }
 // Sent drops the first n bytes of Output, which the loop has written.
 func (c *Conn) Sent(n int) {
 	if n >= len(c.wr.b) {
-		if cap(c.wr.b) > maxKeptOutput {
-			c.wr.b = nil // an idle connection keeps no large buffer
-		} else {
-			c.wr.b = c.wr.b[:0]
-		}
+		c.wr.b = c.wr.b[:0]
 		c.control = 0
 		return
 	}
