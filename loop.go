@@ -83,6 +83,7 @@ type loop struct {
 	// TLS
 	handshakes workPool      // TLS handshakes (tls.go)
 	plain      []byte        // one record's plaintext
+	tlsOut     []byte        // the records of one TLS write, lent to the connection that writes (sendTLS)
 	tlsJoin    []byte        // a head and payload joined into one record
 	etagBuf    [40]byte      // a served file's entity tag
 	ctrlBuf    [2 + 125]byte // a control payload or a short header value

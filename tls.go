@@ -770,8 +770,13 @@ func (c *Conn) sendTLS(hdr, p []byte) (int, error) {
 		return 0, errors.New("lws: write during the TLS handshake")
 	}
 	var err error
+	l := c.loop
+	if len(st.tr.out) == 0 {
+		// The records are encrypted into the loop's buffer, which
+		// sendCiphertext takes back: a connection keeps none of its own.
+		st.tr.out = l.tlsOut[:0]
+	}
 	if len(hdr) > 0 {
-		l := c.loop
 		l.tlsJoin = append(append(l.tlsJoin[:0], hdr...), p...)
 		_, err = st.conn.Write(l.tlsJoin)
 	} else {
@@ -791,13 +796,17 @@ func (c *Conn) sendTLS(hdr, p []byte) (int, error) {
 func (c *Conn) sendCiphertext() error {
 	t := &c.tlsState().tr
 	ct := t.out
-	t.out = t.out[:0]
-	_, err := c.sendWire(nil, ct)
-	if cap(t.out) > 64<<10 {
-		t.out = nil
+	t.out = nil
+	_, err := c.sendWire(nil, ct) // copies what the kernel does not take
+	if l := c.loop; cap(ct) >= cap(l.tlsOut) && cap(ct) <= tlsOutMax {
+		l.tlsOut = ct[:0]
 	}
 	return err
 }
+
+// tlsOutMax bounds the ciphertext buffer the loop keeps for the next
+// connection's records.
+const tlsOutMax = 1 << 20
 
 // tlsState returns the connection's TLS, or nil.
 func (c *Conn) tlsState() *tlsState {
