@@ -234,8 +234,9 @@ func (c *Conn) cgiStdout() error {
 	l := c.loop
 	t := c.txn()
 	st := t.cgi
-	if c.held() > 0 {
-		// The client has not taken the last piece: read more once it has.
+	if c.held() > 0 || c.txCredit() <= 0 {
+		// The client has not taken the last piece (over HTTP/2: its
+		// stream's window is shut): read more once it has.
 		_ = st.out.RxFlowControl(false)
 		c.CallbackOnWritable()
 		return nil

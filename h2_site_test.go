@@ -253,11 +253,6 @@ func startH2Golws(t *testing.T) *h2Site {
 	})
 	return &h2Site{dir: dir, plain: addr(plain), tls: addr(secure), cert: cert, pool: pool, slowPID: slowPID,
 		webSockets: func() (int, int) { return int(wsAll.Load()), int(wsOverH2.Load()) },
-		bugs: map[string]string{
-			"cgi-window": "over HTTP/2, a CGI program's output is read on while its stream's window is shut: " +
-				"100 MiB to a reader stopped at 1 MiB with a 64 KiB window took the heap from 1 to 107 MiB, " +
-				"and the stream was reset (CANCEL) after about 34 MiB; HTTP/1.1 holds it back",
-		},
 	}
 }
 
