@@ -387,21 +387,7 @@ func TestH2GoAwayOnDeprecate(t *testing.T) {
 func TestH2FlowControlAllowance(t *testing.T) {
 	allowances := make(chan int, 16)
 	body := bytes.Repeat([]byte("0123456789abcdef"), 1024) // 16 KiB
-	proto := lws.Protocol{Name: "big", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
-		switch reason {
-		case lws.CallbackHTTP:
-			c.CallbackOnWritable()
-		case lws.CallbackHTTPWriteable:
-			allowances <- c.GetPeerWriteAllowance()
-			b, _ := c.AddHTTPCommonHeaders(nil, 200, "text/plain", int64(len(body)))
-			b, _ = c.FinalizeHTTPHeader(b)
-			if _, err := c.Write(append(b, body...), lws.WriteHTTPHeaders); err != nil {
-				return err
-			}
-			return c.HTTPTransactionCompleted()
-		}
-		return nil
-	}}
+	proto := answerProtocol(body, func(c *lws.Conn) { allowances <- c.GetPeerWriteAllowance() })
 	var vh *lws.Vhost
 	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
 		vh = httpVhost(t, cx, lws.VhostInfo{Protocols: []lws.Protocol{proto}})
@@ -442,20 +428,7 @@ func TestH2FlowControlAllowance(t *testing.T) {
 // on serving.
 func TestH2ZeroWindowStall(t *testing.T) {
 	body := bytes.Repeat([]byte("x"), 5000)
-	proto := lws.Protocol{Name: "big", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
-		switch reason {
-		case lws.CallbackHTTP:
-			c.CallbackOnWritable()
-		case lws.CallbackHTTPWriteable:
-			b, _ := c.AddHTTPCommonHeaders(nil, 200, "text/plain", int64(len(body)))
-			b, _ = c.FinalizeHTTPHeader(b)
-			if _, err := c.Write(append(b, body...), lws.WriteHTTPHeaders); err != nil {
-				return err
-			}
-			return c.HTTPTransactionCompleted()
-		}
-		return nil
-	}}
+	proto := answerProtocol(body, nil)
 	var vh *lws.Vhost
 	newContext(t, lws.ContextInfo{TimeoutSecs: 1}, func(cx *lws.Context) {
 		vh = httpVhost(t, cx, lws.VhostInfo{Protocols: []lws.Protocol{proto}})
@@ -502,4 +475,27 @@ func TestH2AccessLog(t *testing.T) {
 	if !strings.Contains(line, `"GET /files/a.txt HTTP/2.0" 200 12 "-" "Go-http-client/2.0"`) {
 		t.Errorf("access log: %q", line)
 	}
+}
+
+// answerProtocol answers every request from its first HTTP_WRITEABLE
+// with body, head and body in one write; seen, if not nil, is told of the
+// WRITEABLE first.
+func answerProtocol(body []byte, seen func(c *lws.Conn)) lws.Protocol {
+	return lws.Protocol{Name: "answer", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		switch reason {
+		case lws.CallbackHTTP:
+			c.CallbackOnWritable()
+		case lws.CallbackHTTPWriteable:
+			if seen != nil {
+				seen(c)
+			}
+			b, _ := c.AddHTTPCommonHeaders(nil, 200, "text/plain", int64(len(body)))
+			b, _ = c.FinalizeHTTPHeader(b)
+			if _, err := c.Write(append(b, body...), lws.WriteHTTPHeaders); err != nil {
+				return err
+			}
+			return c.HTTPTransactionCompleted()
+		}
+		return nil
+	}}
 }
