@@ -620,29 +620,12 @@ func TestH2SlowReaderMemory(t *testing.T) {
 					base := heapInuse()
 					// The heap's peak without collections, sampled all along:
 					// reported, and bounded loosely (garbage counts).
-					var peak atomic.Uint64
-					stop := make(chan struct{})
-					sampled := make(chan struct{})
-					go func() {
-						defer close(sampled)
-						tick := time.NewTicker(5 * time.Millisecond)
-						defer tick.Stop()
-						for {
-							var ms runtime.MemStats
-							runtime.ReadMemStats(&ms)
-							if ms.HeapInuse > peak.Load() {
-								peak.Store(ms.HeapInuse)
-							}
-							select {
-							case <-stop:
-								return
-							case <-tick.C:
-							}
-						}
-					}()
+					stopPeak := heapPeak()
+					stopped := false
 					defer func() {
-						close(stop)
-						<-sampled
+						if !stopped {
+							stopPeak()
+						}
 					}()
 					resp, err := client.Get(mode.base + src.path)
 					if err != nil {
@@ -691,9 +674,11 @@ func TestH2SlowReaderMemory(t *testing.T) {
 						t.Errorf("after the %d bytes: %d bytes more, %v", size, n, err)
 					}
 					check("after", got)
-					t.Logf("heap in use: %d MiB before, peak %d MiB while reading (garbage included)", base>>20, peak.Load()>>20)
-					if p := peak.Load(); p > base+4*bound {
-						t.Errorf("heap in use peaked at %d MiB, %d MiB before", p>>20, base>>20)
+					peak := stopPeak()
+					stopped = true
+					t.Logf("heap in use: %d MiB before, peak %d MiB while reading (garbage included)", base>>20, peak>>20)
+					if peak > base+4*bound {
+						t.Errorf("heap in use peaked at %d MiB, %d MiB before", peak>>20, base>>20)
 					}
 				})
 			}
@@ -815,6 +800,91 @@ func TestH2StreamReset(t *testing.T) {
 					t.Errorf("%d connections, want 1", n)
 				}
 				waitFor(t, "the answers' descriptors to close", func() bool { return openFDs(t) <= fds })
+			})
+		}
+	})
+}
+
+// zeros is a request body of n zero bytes, made as it is read.
+type zeros struct{ n int64 }
+
+func (z *zeros) Read(p []byte) (int, error) {
+	if z.n <= 0 {
+		return 0, io.EOF
+	}
+	k := min(int64(len(p)), z.n)
+	clear(p[:k])
+	z.n -= k
+	return int(k), nil
+}
+
+// heapPeak samples the heap in use (garbage included) until the
+// returned function is called, which returns the highest sample.
+func heapPeak() (stop func() uint64) {
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() uint64 {
+		close(done)
+		<-sampled
+		return peak.Load()
+	}
+}
+
+// TestH2CGISlowStdin posts 100 MiB over HTTP/2 (TLS and h2c) to a CGI
+// program that reads nothing for a second: the server must hold the
+// client back by the stream's window rather than keep what the program
+// does not take, so the heap never grows by more than 64 MiB (garbage
+// included), and the program counts every byte.
+func TestH2CGISlowStdin(t *testing.T) {
+	const size = 100 << 20
+	forEachH2Server(t, func(t *testing.T, s *h2Site) {
+		for _, mode := range []struct {
+			name, base string
+			tls        bool
+		}{
+			{"tls", "https://" + s.tls, true},
+			{"h2c", "http://" + s.plain, false},
+		} {
+			t.Run(mode.name, func(t *testing.T) {
+				var dials atomic.Int32
+				tr := h2Transport(s, mode.tls, &dials, nil)
+				defer tr.CloseIdleConnections()
+				client := &http.Client{Transport: tr, Timeout: 60 * time.Second}
+				base := heapInuse()
+				stop := heapPeak()
+				resp, err := client.Post(mode.base+"/cgiwc", "application/octet-stream", &zeros{n: size})
+				if err != nil {
+					stop()
+					t.Fatal(err)
+				}
+				body, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				peak := stop()
+				if resp.ProtoMajor != 2 || resp.StatusCode != 200 || strings.TrimSpace(string(body)) != strconv.Itoa(size) || err != nil {
+					t.Errorf("%s %d %q %v, want 200 and %d", resp.Proto, resp.StatusCode, body, err, size)
+				}
+				t.Logf("heap in use: %d MiB before, peak %d MiB (garbage included)", base>>20, peak>>20)
+				if peak > base+64<<20 {
+					t.Errorf("heap in use peaked at %d MiB, %d MiB before", peak>>20, base>>20)
+				}
 			})
 		}
 	})

@@ -44,6 +44,8 @@ import (
 //	/cgislow   a CGI script writing its pid to slowPID, then lines of
 //	           1 KB forever
 //	/cgibig    a CGI script writing 100 MiB of zeros at once
+//	/cgiwc     a CGI script that sleeps a second, then counts the bytes
+//	           of the request's body
 //	/old/...   301 to https://example.com/new/...
 //	WebSocket  dumb-increment-protocol on any path
 type h2Site struct {
@@ -204,11 +206,17 @@ while true; do printf '%1000s\n' "$i"; i=$((i+1)); sleep 0.01; done
 	return script, pidFile
 }
 
-// h2BigCGI writes /cgibig's script.
-func h2BigCGI(t *testing.T) string {
-	return cgiScript(t, t.TempDir(), "big.sh", `printf 'Content-Type: application/octet-stream\r\n\r\n'
+// h2BigCGI writes /cgibig's and /cgiwc's scripts.
+func h2BigCGI(t *testing.T) (big, wc string) {
+	dir := t.TempDir()
+	big = cgiScript(t, dir, "big.sh", `printf 'Content-Type: application/octet-stream\r\n\r\n'
 head -c 104857600 /dev/zero
 `)
+	wc = cgiScript(t, dir, "wc.sh", `sleep 1
+printf 'Content-Type: text/plain\r\n\r\n'
+wc -c
+`)
+	return big, wc
 }
 
 // startH2Golws serves the site from golws: a plain vhost and a TLS vhost
@@ -216,7 +224,7 @@ head -c 104857600 /dev/zero
 func startH2Golws(t *testing.T) *h2Site {
 	dir, script, echo := h2SiteFiles(t)
 	slow, slowPID := h2SlowCGI(t)
-	big := h2BigCGI(t)
+	big, wc := h2BigCGI(t)
 	cert, key, pool := tlsCert(t, "localhost", "127.0.0.1")
 	mounts := []lws.Mount{
 		{Mountpoint: "/", Origin: "file://" + dir},
@@ -225,6 +233,7 @@ func startH2Golws(t *testing.T) *h2Site {
 		{Mountpoint: "/cgiecho", Origin: "cgi://" + echo},
 		{Mountpoint: "/cgislow", Origin: "cgi://" + slow},
 		{Mountpoint: "/cgibig", Origin: "cgi://" + big},
+		{Mountpoint: "/cgiwc", Origin: "cgi://" + wc},
 		{Mountpoint: "/old", Origin: ">https://example.com/new", AppendPath: true},
 	}
 	// dumb-increment-protocol, counting its WebSockets and those that
@@ -261,13 +270,14 @@ func startH2Golws(t *testing.T) *h2Site {
 func startH2NetHTTP(t *testing.T) *h2Site {
 	dir, script, echo := h2SiteFiles(t)
 	slow, slowPID := h2SlowCGI(t)
-	big := h2BigCGI(t)
+	big, wc := h2BigCGI(t)
 	certFile, keyFile, pool := tlsCert(t, "localhost", "127.0.0.1")
 	mux := http.NewServeMux()
 	mux.Handle("/cgi", &cgi.Handler{Path: script, Root: "/cgi"})
 	mux.Handle("/cgiecho", &cgi.Handler{Path: echo, Root: "/cgiecho"})
 	mux.Handle("/cgislow", &cgi.Handler{Path: slow, Root: "/cgislow"})
 	mux.Handle("/cgibig", &cgi.Handler{Path: big, Root: "/cgibig"})
+	mux.Handle("/cgiwc", &cgi.Handler{Path: wc, Root: "/cgiwc"})
 	mux.HandleFunc("/form", func(w http.ResponseWriter, r *http.Request) {
 		var body []byte
 		buf := make([]byte, 32<<10)
