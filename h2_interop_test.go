@@ -607,9 +607,6 @@ func TestH2SlowReaderMemory(t *testing.T) {
 				{"cgi", "/cgibig", -1, false},
 			} {
 				t.Run(mode.name+"/"+src.name, func(t *testing.T) {
-					if src.name == "cgi" {
-						s.skipBug(t, "cgi-window")
-					}
 					var dials atomic.Int32
 					tr := h2Transport(s, mode.tls, &dials, &http.HTTP2Config{
 						MaxReceiveBufferPerConnection: 64 << 10,

@@ -61,10 +61,6 @@ type h2Site struct {
 	// those of them carried by an HTTP/2 stream (golws only).
 	webSockets func() (all, overH2 int)
 
-	// bugs holds, by name, the server's known faults that a test
-	// skips, and what they are.
-	bugs map[string]string
-
 	// h2specKnown lists the h2spec cases the server is known to fail
 	// (net/http's deviations); they are logged, not failed.
 	h2specKnown map[string]bool
@@ -79,14 +75,6 @@ var h2Servers = []struct {
 }{
 	{"golws", startH2Golws},
 	{"nethttp", startH2NetHTTP},
-}
-
-// skipBug skips the test while the server has the known fault bug.
-func (s *h2Site) skipBug(t *testing.T, bug string) {
-	t.Helper()
-	if what := s.bugs[bug]; what != "" {
-		t.Skip("known fault: " + what)
-	}
 }
 
 func forEachH2Server(t *testing.T, fn func(t *testing.T, s *h2Site)) {
