@@ -155,6 +155,11 @@ func (hs *httpState) rx(c *Conn, p []byte) (int, error) {
 			if err != nil {
 				return used, err
 			}
+			if n == 0 && hs.txn.stage == txnBody {
+				// Nothing taken: a CGI program's input is full (holdCGI).
+				// The loop holds the rest until it has room.
+				return used, nil
+			}
 		case hs.phase == phaseHead:
 			if used == len(p) {
 				return used, nil
