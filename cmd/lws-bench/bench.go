@@ -164,6 +164,13 @@ func (b *bench) checkAllUp() {
 		}
 		return
 	}
+	if b.cfg.warmup <= 0 {
+		// Measuring starts now, before the first WRITEABLE: a timer,
+		// even of zero, would run after the loop's next WRITEABLE
+		// callbacks, which may send a whole burst unmeasured.
+		b.startMeasuring()
+		return
+	}
 	b.cx.Schedule(&b.phase, b.cfg.warmup, func(*lws.Sul) { b.startMeasuring() })
 }
 
