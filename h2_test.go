@@ -499,3 +499,19 @@ func answerProtocol(body []byte, seen func(c *lws.Conn)) lws.Protocol {
 		return nil
 	}}
 }
+
+// TestH2GoAwayAtTheEnd: a context that ends says GOAWAY on its HTTP/2
+// connections before it closes them.
+func TestH2GoAwayAtTheEnd(t *testing.T) {
+	var vh *lws.Vhost
+	r := newContext(t, lws.ContextInfo{}, func(cx *lws.Context) { vh = httpVhost(t, cx, lws.VhostInfo{}) })
+	f := dialH2(t, addr(vh))
+	f.headers(t, 1, true, ":method", "GET", ":scheme", "http", ":path", "/nothing", ":authority", "x")
+	if _, h := f.next(t, 1); h[":status"] != "404" {
+		t.Fatalf("%v", h)
+	}
+	r.stop()
+	if ga := goAwayOf(t, f, true); ga.ErrCode != http2.ErrCodeNo || ga.LastStreamID != 1 {
+		t.Errorf("GOAWAY %v, last stream %d", ga.ErrCode, ga.LastStreamID)
+	}
+}

@@ -1054,6 +1054,11 @@ func (l *loop) releaseFD(c *Conn) {
 // its protocols, clients still resolving or connecting included.
 func (l *loop) closeVhostConns(vh *Vhost) {
 	for _, vp := range vh.protocols {
+		for c := vp.first; c != nil; c = c.vpNext {
+			c.role.goAway(c) // sent before the close, if the socket takes it
+		}
+	}
+	for _, vp := range vh.protocols {
 		for vp.first != nil {
 			l.closeConn(vp.first, errVhostDestroyed)
 		}
