@@ -84,6 +84,7 @@ type loop struct {
 	handshakes workPool      // TLS handshakes (tls.go)
 	plain      []byte        // one record's plaintext
 	tlsOut     []byte        // the records of one TLS write, lent to the connection that writes (sendTLS)
+	h2Out      []byte        // HTTP/2 frames being queued, lent to the connection that writes (role_h2.go)
 	tlsJoin    []byte        // a head and payload joined into one record
 	etagBuf    [40]byte      // a served file's entity tag
 	ctrlBuf    [2 + 125]byte // a control payload or a short header value

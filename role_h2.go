@@ -204,7 +204,12 @@ func (r *h2Net) wrote(c *Conn) {
 // connection's WRITEABLE flushes again).
 func (r *h2Net) flush(c *Conn) {
 	out := r.h.Output()
-	if len(out) == 0 || c.Closed() {
+	if c.Closed() {
+		return
+	}
+	if len(out) == 0 {
+		r.giveBack(c)
+		r.trim()
 		return
 	}
 	if c.BufferedAmount() > 0 {
@@ -216,12 +221,35 @@ func (r *h2Net) flush(c *Conn) {
 		return
 	}
 	r.h.Sent(len(out))
+	r.giveBack(c)
 	r.trim()
+}
+
+// maxLoopOutput bounds the output buffer the loop keeps to lend.
+const maxLoopOutput = 1 << 20
+
+// lend gives the h2.Conn the loop's output buffer to queue its frames in,
+// if it has nothing queued (see h2.Conn.UseBuffer).
+func (r *h2Net) lend(c *Conn) {
+	if l := c.loop; l.h2Out != nil && r.h.UseBuffer(l.h2Out) {
+		l.h2Out = nil
+	}
+}
+
+// giveBack takes the output buffer back for the loop once everything
+// queued has gone, so that no connection keeps one between its writes.
+func (r *h2Net) giveBack(c *Conn) {
+	if b := r.h.TakeBuffer(); cap(b) > 0 && cap(b) <= maxLoopOutput {
+		if l := c.loop; cap(b) >= cap(l.h2Out) {
+			l.h2Out = b[:0]
+		}
+	}
 }
 
 func (r *h2Net) rx(c *Conn, p []byte) (int, error) {
 	r.batch = true
 	defer func() { r.batch = false }()
+	r.lend(c)
 	if r.nheld > 0 {
 		r.redeliver(c)
 	}
@@ -657,11 +685,13 @@ func (r *h2Net) drainPend(c *Conn) {
 // writeable: the network connection's own frames first, then what the
 // streams kept, then one stream's WRITEABLE.
 func (r *h2Net) writeable(c *Conn) error {
+	r.lend(c)
 	r.flush(c)
 	if r.npend > 0 {
 		r.drainPend(c)
 	}
 	if c.BufferedAmount() > 0 {
+		r.flush(c) // gives the loop's buffer back if nothing is queued
 		return nil
 	}
 	c.writeableChild()
@@ -731,6 +761,7 @@ func (r *h2Net) sendData(ch *Conn, st *h2Str, data []byte, end bool) error {
 	if len(data) == 0 && !end {
 		return nil
 	}
+	r.lend(ch.Network()) // a file's piece may come from its reader, outside rx and WRITEABLE
 	k, err := r.h.WriteData(st.id, data, end)
 	if err != nil {
 		return errStreamClosed
@@ -840,7 +871,6 @@ func (r *h2Net) trim() {
 		return
 	}
 	r.idle = false
-	r.h.Trim()
 	if cap(r.buf) > 4<<10 {
 		r.buf = nil
 	}

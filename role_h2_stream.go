@@ -161,6 +161,7 @@ func (s *h2Stream) sendHead(c *Conn, t *httpTxn, head, body []byte, end bool) er
 	}
 	end = end || t != nil && sized(t)
 	endHead := end && len(body) == 0
+	r.lend(c.Network())
 	if err := r.h.WriteHeaders(s.id, block, endHead); err != nil {
 		return errStreamClosed
 	}

@@ -298,17 +298,29 @@ func NewConn(cfg Config) *Conn {
 	return c
 }
 
-// maxKeptOutput bounds the output buffer Trim leaves a connection.
-const maxKeptOutput = 4 << 10
-
-// Trim gives back the connection's output buffer if it is empty and
-// larger than 4 KiB. A busy connection keeps its buffer from one write to
-// the next; the loop trims a connection that has gone idle, so that an
-// idle connection keeps no large buffer.
-func (c *Conn) Trim() {
-	if len(c.wr.b) == 0 && cap(c.wr.b) > maxKeptOutput {
-		c.wr.b = nil
+// UseBuffer lends the connection buf (its length is ignored) to queue
+// its output in, if nothing is queued now, and reports whether it took
+// it. With TakeBuffer, a loop serving many connections one at a time
+// lends one buffer to whichever it serves, so that no connection keeps an
+// output buffer of its own between its writes.
+func (c *Conn) UseBuffer(buf []byte) bool {
+	if len(c.wr.b) > 0 {
+		return false
 	}
+	c.wr.b = buf[:0]
+	return true
+}
+
+// TakeBuffer takes the connection's output buffer once all it queued has
+// been sent (Sent), leaving it none; it returns nil while output is
+// queued.
+func (c *Conn) TakeBuffer() []byte {
+	if len(c.wr.b) > 0 {
+		return nil
+	}
+	b := c.wr.b
+	c.wr.b = nil
+	return b
 }
 
 // Output is what the connection has queued for the peer. The loop writes
