@@ -780,7 +780,7 @@ func (r *h2Net) sendData(ch *Conn, st *h2Str, data []byte, end bool) error {
 
 // endStream sends st's END_STREAM after what it has written.
 func (r *h2Net) endStream(c *Conn, st *h2Str) {
-	if !st.ended && st.child != nil {
+	if st != nil && !st.ended && st.child != nil {
 		_ = r.sendData(st.child, st, nil, true)
 	}
 }

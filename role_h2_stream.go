@@ -25,10 +25,9 @@ import (
 // and its state.
 type h2Stream struct {
 	roleBase
-	net    *h2Net
-	id     uint32
-	bodyRx int64 // DATA bytes the transaction has taken
-	txn    httpTxn
+	net *h2Net
+	id  uint32
+	txn httpTxn
 }
 
 func (*h2Stream) name() string { return "h2-stream" }
@@ -71,7 +70,6 @@ func (s *h2Stream) rx(c *Conn, p []byte) (int, error) {
 	for used < len(p) && t.stage == txnBody && !c.Closed() && !c.rxDisabled && c.closing == closeNone {
 		in := p[used:min(len(p), used+c.rxPieceSize())]
 		used += len(in)
-		s.bodyRx += int64(len(in))
 		if err := c.deliverBody(in); err != nil {
 			return used, err
 		}
