@@ -1,12 +1,9 @@
 package lws_test
 
 import (
-	"bytes"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/golws/lws"
@@ -18,13 +15,7 @@ import (
 // figures. bench/run.sh -only h2 compares the servers on one core each
 // with h2load, over TLS.
 func BenchmarkH2File(b *testing.B) {
-	dir := b.TempDir()
-	sizes := map[string]int{"small": 1406, "1MiB": 1 << 20}
-	for name, n := range sizes {
-		if err := os.WriteFile(filepath.Join(dir, name+".bin"), bytes.Repeat([]byte{'x'}, n), 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
+	dir, sizes := benchFiles(b)
 	tr := &http.Transport{Protocols: new(http.Protocols)}
 	tr.Protocols.SetUnencryptedHTTP2(true)
 	defer tr.CloseIdleConnections()

@@ -17,13 +17,7 @@ import (
 // client on a raw socket. One op is one request and its whole response;
 // allocs/op counts the whole process (the client allocates nothing).
 func BenchmarkHTTPFile(b *testing.B) {
-	dir := b.TempDir()
-	sizes := map[string]int{"small": 1406, "1MiB": 1 << 20}
-	for name, n := range sizes {
-		if err := os.WriteFile(filepath.Join(dir, name+".bin"), bytes.Repeat([]byte{'x'}, n), 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
+	dir, sizes := benchFiles(b)
 	for _, name := range []string{"small", "1MiB"} {
 		b.Run("golws/"+name, func(b *testing.B) {
 			var vh *lws.Vhost
@@ -84,4 +78,17 @@ func runHTTPLoad(b *testing.B, address, path string, size int) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+// benchFiles writes the files the file benchmarks serve, a small one and
+// one of 1 MiB, named by their key in sizes plus ".bin".
+func benchFiles(b *testing.B) (dir string, sizes map[string]int) {
+	dir = b.TempDir()
+	sizes = map[string]int{"small": 1406, "1MiB": 1 << 20}
+	for name, n := range sizes {
+		if err := os.WriteFile(filepath.Join(dir, name+".bin"), bytes.Repeat([]byte{'x'}, n), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return dir, sizes
 }
