@@ -61,7 +61,6 @@ type h2Net struct {
 	buf      []byte     // encodes heads, joins a write's two parts
 	batch    bool       // in rx: the streams' frames go out together at its end
 	upgraded *h2Str     // the h2c upgrade's request, served once the client's preface came
-	idle     bool       // no stream is live: large buffers are given back once flushed
 	peerGone bool       // the peer sent GOAWAY
 	draining bool       // the server sent GOAWAY: it closes once its streams are done
 }
@@ -209,7 +208,6 @@ func (r *h2Net) flush(c *Conn) {
 	}
 	if len(out) == 0 {
 		r.giveBack(c)
-		r.trim()
 		return
 	}
 	if c.BufferedAmount() > 0 {
@@ -222,7 +220,6 @@ func (r *h2Net) flush(c *Conn) {
 	}
 	r.h.Sent(len(out))
 	r.giveBack(c)
-	r.trim()
 }
 
 // maxLoopOutput bounds the output buffer the loop keeps to lend.
@@ -237,12 +234,16 @@ func (r *h2Net) lend(c *Conn) {
 }
 
 // giveBack takes the output buffer back for the loop once everything
-// queued has gone, so that no connection keeps one between its writes.
+// queued has gone, so that no connection keeps one between its writes;
+// a connection without a live stream also drops a large scratch buffer.
 func (r *h2Net) giveBack(c *Conn) {
 	if b := r.h.TakeBuffer(); cap(b) > 0 && cap(b) <= maxLoopOutput {
 		if l := c.loop; cap(b) >= cap(l.h2Out) {
 			l.h2Out = b[:0]
 		}
+	}
+	if len(r.streams) == 0 && cap(r.buf) > 4<<10 {
+		r.buf = nil
 	}
 }
 
@@ -858,21 +859,6 @@ func (r *h2Net) childClosed(ch *Conn) {
 			return
 		}
 		c.SetTimeout(PendingTimeoutHTTPKeepaliveIdle, c.vhost.info.KeepaliveTimeout)
-		r.idle = true
-		r.trim()
-	}
-}
-
-// trim gives back, once a connection without a live stream has sent what
-// was queued, the buffers a busy connection keeps from one write to the
-// next.
-func (r *h2Net) trim() {
-	if !r.idle || len(r.streams) > 0 || len(r.h.Output()) > 0 {
-		return
-	}
-	r.idle = false
-	if cap(r.buf) > 4<<10 {
-		r.buf = nil
 	}
 }
 
