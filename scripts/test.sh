@@ -95,7 +95,7 @@ echo "== go test -race"
 go test -race -count=1 -timeout 25m ./...
 
 echo "== allocation checks (the race detector allocates, so these run without it)"
-go test -count=1 -run 'AllocatesNothing|Allocs$' . ./h2
+go test -count=1 -run 'AllocatesNothing|Allocs$' . ./h2 ./pmdeflate
 
 echo "== benchmarks, one pass each (go test -bench . -benchtime 2s for figures)"
 go test -run '^$' -bench . -benchtime 1x -count=1 ./...

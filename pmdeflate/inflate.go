@@ -1,0 +1,207 @@
+package pmdeflate
+
+import (
+	"compress/flate"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+)
+
+// The inflater (compress/flate's) pulls its input from an io.Reader, and
+// an input error is final: it cannot be told "no more yet, come back
+// later". So a Session runs it only when it cannot run dry in the middle
+// of a message: when the message's input is complete, or when at least
+// runAhead bytes of it are staged.
+//
+// One call of the inflater's Read runs steps until one of them produces
+// output. A step decodes one block header, if it starts a block, then
+// symbols until the block ends or the 32 KiB window is full, so it yields
+// at most 32768 bytes. Every byte it yields costs at most 16 bits of
+// input: a literal's code is at most 15 bits, a copy's length and distance
+// codes with their extra bits at most 15+5+15+13 = 48 bits for at least 3
+// bytes; a stored block yields 8 bits per byte. A dynamic block header is
+// at most 3+5+5+4 bits, 19 3-bit code length codes and 286+30 code
+// lengths of at most 7+7 bits: under 600 bytes; the end of block code is
+// 2 bytes more. The bit reader takes a byte only when it needs its bits.
+// So one step that yields output needs at most stepBound bytes.
+//
+// Steps that yield nothing are empty blocks: a sync flush's empty stored
+// block, say, 5 bytes. A sender may put a few between the pieces of a
+// message; runAhead allows emptyAllowance bytes of them before one step
+// that yields. More, and the source runs dry: Decode reports a stream of
+// empty blocks (only a hostile sender makes one), and the message fails.
+const (
+	stepBound      = 2*32768 + 1024
+	emptyAllowance = 30 << 10
+	runAhead       = stepBound + emptyAllowance
+	// maxPooledStage is the largest staging buffer kept in the pool.
+	maxPooledStage = 2 * runAhead
+)
+
+// trailer ends a message's deflate stream: the 00 00 ff ff the sender
+// removed (RFC 7692 section 7.2.2), then a final empty stored block, so
+// that the inflater reports io.EOF at the end of the message.
+var trailer = []byte{0x00, 0x00, 0xff, 0xff, 0x01, 0x00, 0x00, 0xff, 0xff}
+
+// errStall is the staged input running dry before the message's end.
+var errStall = errors.New("pmdeflate: input ran dry")
+
+// source is the inflater's input: the staged compressed payload of one
+// message. It is an io.ByteReader, so the inflater reads no further than
+// it needs.
+type source struct {
+	buf   []byte
+	pos   int
+	final bool // buf holds the rest of the message, trailer included
+}
+
+// ReadByte returns the next staged byte.
+func (r *source) ReadByte() (byte, error) {
+	if r.pos < len(r.buf) {
+		b := r.buf[r.pos]
+		r.pos++
+		return b, nil
+	}
+	if r.final {
+		return 0, io.EOF
+	}
+	return 0, errStall
+}
+
+// Read reads staged bytes.
+func (r *source) Read(p []byte) (int, error) {
+	if r.pos == len(r.buf) {
+		_, err := r.ReadByte()
+		return 0, err
+	}
+	n := copy(p, r.buf[r.pos:])
+	r.pos += n
+	return n, nil
+}
+
+// inflater is a pooled inflater with its input.
+type inflater struct {
+	src source
+	fr  io.ReadCloser
+	res flate.Resetter
+}
+
+var inflaters = sync.Pool{New: func() any {
+	inf := &inflater{}
+	inf.fr = flate.NewReader(&inf.src)
+	inf.res = inf.fr.(flate.Resetter)
+	return inf
+}}
+
+// Feed stages compressed payload of the message being received; final
+// says in ends the message's payload. The first Feed after a message ended
+// starts the next. Call it for a message's first piece, or when Decode
+// asked for input (returned 0 and not end). Feed copies in.
+func (s *Session) Feed(in []byte, final bool) error {
+	if s.inf == nil {
+		inf := inflaters.Get().(*inflater)
+		inf.src = source{buf: inf.src.buf[:0]}
+		var dict []byte
+		if s.rxTakeover {
+			dict = s.rxHist.bytes()
+		}
+		if err := inf.res.Reset(&inf.src, dict); err != nil {
+			inflaters.Put(inf)
+			return fmt.Errorf("pmdeflate: %w", err)
+		}
+		s.inf, s.rxEOF = inf, false
+	}
+	src := &s.inf.src
+	if src.final {
+		return errors.New("pmdeflate: Feed after the message's final piece; Decode until it reports the end first")
+	}
+	if !s.rxEOF {
+		if len(src.buf)-src.pos >= runAhead {
+			return errors.New("pmdeflate: Feed while input is waiting; Decode until it asks for more")
+		}
+		if src.pos > 0 {
+			src.buf = src.buf[:copy(src.buf, src.buf[src.pos:])]
+			src.pos = 0
+		}
+		src.buf = append(src.buf, in...)
+	}
+	if final {
+		src.buf = append(src.buf, trailer...)
+		src.final = true
+	}
+	return nil
+}
+
+// Decode decompresses the message being received into dst, at most
+// len(dst) and at most RxBufSize bytes. It returns end when dst[:n] is
+// the last of the message (n is 0 with end only when nothing more came);
+// n == 0 and !end asks for more input (Feed). An error means the message
+// is corrupt and the connection must fail.
+func (s *Session) Decode(dst []byte) (n int, end bool, err error) {
+	inf := s.inf
+	if inf == nil {
+		return 0, false, nil
+	}
+	if len(dst) == 0 {
+		return 0, false, errors.New("pmdeflate: Decode needs room: dst is empty")
+	}
+	if m := s.RxBufSize(); len(dst) > m {
+		dst = dst[:m]
+	}
+	if s.rxEOF {
+		if inf.src.final {
+			s.endRx()
+			return 0, true, nil
+		}
+		return 0, false, nil
+	}
+	if !inf.src.final && len(inf.src.buf)-inf.src.pos < runAhead {
+		return 0, false, nil
+	}
+	// Fill dst while the input cannot run dry, so that the end of the
+	// message comes with its last bytes.
+	for n < len(dst) && err == nil && (inf.src.final || len(inf.src.buf)-inf.src.pos >= runAhead) {
+		var m int
+		m, err = inf.fr.Read(dst[n:])
+		n += m
+	}
+	if s.rxTakeover {
+		s.rxHist.write(dst[:n])
+	}
+	switch {
+	case err == nil:
+		return n, false, nil
+	case err == io.EOF:
+		s.rxEOF = true
+		if inf.src.final {
+			s.endRx()
+			return n, true, nil
+		}
+		return n, false, nil
+	}
+	s.endRx()
+	switch {
+	case errors.Is(err, errStall):
+		err = fmt.Errorf("pmdeflate: more than %d bytes of the compressed message yield nothing (a stream of empty deflate blocks); the message is refused", emptyAllowance)
+	case err == io.ErrUnexpectedEOF:
+		err = errors.New("pmdeflate: the compressed message ends inside a deflate block; it is truncated or corrupt")
+	default:
+		err = fmt.Errorf("pmdeflate: the compressed message is corrupt: %w", err)
+	}
+	return n, false, err
+}
+
+// endRx gives the inflater back to the pool.
+func (s *Session) endRx() {
+	inf := s.inf
+	if inf == nil {
+		return
+	}
+	s.inf, s.rxEOF = nil, false
+	if cap(inf.src.buf) > maxPooledStage {
+		inf.src.buf = nil
+	}
+	inf.src = source{buf: inf.src.buf[:0]}
+	inflaters.Put(inf)
+}

@@ -1,0 +1,165 @@
+package pmdeflate
+
+import (
+	"bytes"
+	"compress/flate"
+	"fmt"
+	"testing"
+)
+
+// TestDecodeRFCExamples decodes the examples of RFC 7692 section 7.2.3.
+func TestDecodeRFCExamples(t *testing.T) {
+	hello := []byte{0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00}
+	for _, tc := range []struct {
+		name    string
+		payload []byte
+	}{
+		{"compressed", hello},
+		{"stored block", []byte{0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00}},
+		{"BFINAL set", []byte{0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00}},
+		{"two blocks", []byte{0xf2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xff, 0xff, 0xca, 0xc9, 0xc9, 0x07, 0x00}},
+	} {
+		for feed := 1; feed <= len(tc.payload); feed++ {
+			s := NewSession(Params{}, true, Options{})
+			got := decodeAll(t, s, tc.payload, feed, 1)
+			if string(got) != "Hello" {
+				t.Errorf("%s, fed %d at a time: got %q", tc.name, feed, got)
+			}
+			s.Release()
+		}
+	}
+	// Section 7.2.3.2: the second "Hello" refers to the first.
+	s := NewSession(Params{}, false, Options{})
+	for i, p := range [][]byte{hello, {0xf2, 0x00, 0x11, 0x00, 0x00}} {
+		if got := decodeAll(t, s, p, 2, 3); string(got) != "Hello" {
+			t.Errorf("message %d with context takeover: got %q", i, got)
+		}
+	}
+	// Section 7.2.3.6: an empty message compresses to 00.
+	if got := decodeAll(t, s, []byte{0x00}, 1, 8); len(got) != 0 {
+		t.Errorf("empty message: got %q", got)
+	}
+}
+
+// TestEncodeRFCExample compresses "Hello" as RFC 7692 section 7.2.3.1 does
+// and the second "Hello" against the first as section 7.2.3.2 does. Sent
+// in two pieces, so that Encode commits to compressing it; in one piece
+// it is sent as it is, since compressing does not make it shorter.
+func TestEncodeRFCExample(t *testing.T) {
+	s := NewSession(Params{}, true, Options{})
+	defer s.Release()
+	r := newStdReader()
+	for range 2 {
+		out, compressed, err := s.Encode(nil, []byte("Hel"), true, false)
+		if err != nil || !compressed {
+			t.Fatalf("Encode: %v, compressed %v", err, compressed)
+		}
+		out, _, err = s.Encode(out, []byte("lo"), false, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.message(t, out, 5); string(got) != "Hello" {
+			t.Fatalf("got %q", got)
+		}
+	}
+	out, compressed, err := s.Encode(nil, []byte("Hello"), true, true)
+	if err != nil || compressed || string(out) != "Hello" {
+		t.Errorf("Hello in one piece: %q, compressed %v, %v; want it as it is", out, compressed, err)
+	}
+	// A message sent again costs a few bytes with context takeover.
+	msg := jsonMessage(300, 1)
+	for i := range 2 {
+		out, compressed, err := s.Encode(nil, msg, true, true)
+		if err != nil || !compressed {
+			t.Fatalf("Encode: %v, compressed %v", err, compressed)
+		}
+		if i == 1 && len(out) > 20 {
+			t.Errorf("the second copy of a message took %d bytes: no context takeover", len(out))
+		}
+		if got := r.message(t, out, len(msg)); !bytes.Equal(got, msg) {
+			t.Fatalf("got %q", got)
+		}
+	}
+}
+
+// TestDecodeStdlibMessages decodes what compress/flate compressed, with and
+// without context takeover, fed and pulled in pieces of many sizes.
+func TestDecodeStdlibMessages(t *testing.T) {
+	for _, takeover := range []bool{true, false} {
+		for _, size := range []int{0, 1, 100, 1024, 70000, 300000} {
+			for _, level := range []int{flate.BestSpeed, flate.BestCompression, flate.HuffmanOnly, flate.NoCompression} {
+				name := fmt.Sprintf("takeover=%v/size=%d/level=%d", takeover, size, level)
+				t.Run(name, func(t *testing.T) {
+					w := newStdWriter(t, level)
+					s := NewSession(Params{ClientNoContextTakeover: !takeover}, true, Options{RxBufSize: 16})
+					defer s.Release()
+					for i := range 4 {
+						msg := jsonMessage(size, uint64(i%2))
+						payload := w.message(t, msg, takeover)
+						feed := []int{1, 7, 1000, 1 << 20}[i]
+						dst := []int{1, 13, 4096, 1 << 16}[i]
+						if size > 1024 && feed < 100 {
+							feed = 4096
+						}
+						if got := decodeAll(t, s, payload, feed, dst); !bytes.Equal(got, msg) {
+							t.Fatalf("message %d: got %d bytes, want %d", i, len(got), len(msg))
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestEncodeStdlibInflates has compress/flate inflate what Encode
+// produced, whole and in pieces, with and without context takeover, at
+// every window size.
+func TestEncodeStdlibInflates(t *testing.T) {
+	for _, takeover := range []bool{true, false} {
+		for bits := 8; bits <= 15; bits++ {
+			for _, level := range []int{0, 5, 9, -1, -2} {
+				t.Run(fmt.Sprintf("takeover=%v/bits=%d/level=%d", takeover, bits, level), func(t *testing.T) {
+					p := Params{ServerNoContextTakeover: !takeover, ServerMaxWindowBits: bits}
+					s := NewSession(p, true, Options{CompressionLevel: level})
+					defer s.Release()
+					r := newStdReader()
+					for i, size := range []int{1000, 1000, 5, 70000, 0, 3000} {
+						msg := jsonMessage(size, uint64(i%2))
+						var out []byte
+						compressed := false
+						piece := []int{1 << 20, 100, 1, 4000, 1, 7}[i]
+						for off := 0; off == 0 || off < len(msg); off += piece {
+							end := min(off+piece, len(msg))
+							var err error
+							var c bool
+							out, c, err = s.Encode(out, msg[off:end], off == 0, end == len(msg))
+							if err != nil {
+								t.Fatal(err)
+							}
+							if off == 0 {
+								compressed = c
+							}
+						}
+						if !compressed {
+							if !bytes.Equal(out, msg) {
+								t.Fatalf("message %d sent uncompressed but changed", i)
+							}
+							continue
+						}
+						if !takeover {
+							r = newStdReader()
+						}
+						if got := r.message(t, out, len(msg)); !bytes.Equal(got, msg) {
+							t.Fatalf("message %d: compress/flate got something else", i)
+						}
+						if !takeover {
+							if got := stdInflate(t, out); !bytes.Equal(got, msg) {
+								t.Fatalf("message %d does not stand alone", i)
+							}
+						}
+					}
+				})
+			}
+		}
+	}
+}
