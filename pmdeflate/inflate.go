@@ -1,14 +1,16 @@
 package pmdeflate
 
 import (
-	"compress/flate"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"sync"
+
+	kflate "github.com/klauspost/compress/flate"
 )
 
-// The inflater (compress/flate's) pulls its input from an io.Reader, and
+// The inflater (klauspost/compress/flate's, as compress/flate's) pulls its input from an io.Reader, and
 // an input error is final: it cannot be told "no more yet, come back
 // later". So a Session runs it only when it cannot run dry in the middle
 // of a message: when the message's input is complete, or when at least
@@ -44,53 +46,37 @@ const (
 // that the inflater reports io.EOF at the end of the message.
 var trailer = []byte{0x00, 0x00, 0xff, 0xff, 0x01, 0x00, 0x00, 0xff, 0xff}
 
-// errStall is the staged input running dry before the message's end.
-var errStall = errors.New("pmdeflate: input ran dry")
-
-// source is the inflater's input: the staged compressed payload of one
-// message. It is an io.ByteReader, so the inflater reads no further than
-// it needs.
-type source struct {
+// stage is the inflater's input: the staged compressed payload of one
+// message, read through a bytes.Reader (an io.ByteReader, so the inflater
+// reads no further than it needs; klauspost/compress/flate decodes from a
+// *bytes.Reader without an interface call per byte).
+type stage struct {
 	buf   []byte
-	pos   int
-	final bool // buf holds the rest of the message, trailer included
+	rd    bytes.Reader // reads buf
+	final bool         // buf holds the rest of the message, trailer included
 }
 
-// ReadByte returns the next staged byte.
-func (r *source) ReadByte() (byte, error) {
-	if r.pos < len(r.buf) {
-		b := r.buf[r.pos]
-		r.pos++
-		return b, nil
-	}
-	if r.final {
-		return 0, io.EOF
-	}
-	return 0, errStall
-}
+// unread is the number of staged bytes the inflater has not read.
+func (g *stage) unread() int { return g.rd.Len() }
 
-// Read reads staged bytes.
-func (r *source) Read(p []byte) (int, error) {
-	if r.pos == len(r.buf) {
-		_, err := r.ReadByte()
-		return 0, err
-	}
-	n := copy(p, r.buf[r.pos:])
-	r.pos += n
-	return n, nil
+// add stages p, moving the unread bytes to the front of buf first.
+func (g *stage) add(p []byte) {
+	n := copy(g.buf, g.buf[len(g.buf)-g.rd.Len():])
+	g.buf = append(g.buf[:n], p...)
+	g.rd.Reset(g.buf)
 }
 
 // inflater is a pooled inflater with its input.
 type inflater struct {
-	src source
+	src stage
 	fr  io.ReadCloser
-	res flate.Resetter
+	res kflate.Resetter
 }
 
 var inflaters = sync.Pool{New: func() any {
 	inf := &inflater{}
-	inf.fr = flate.NewReader(&inf.src)
-	inf.res = inf.fr.(flate.Resetter)
+	inf.fr = kflate.NewReader(&inf.src.rd)
+	inf.res = inf.fr.(kflate.Resetter)
 	return inf
 }}
 
@@ -101,12 +87,13 @@ var inflaters = sync.Pool{New: func() any {
 func (s *Session) Feed(in []byte, final bool) error {
 	if s.inf == nil {
 		inf := inflaters.Get().(*inflater)
-		inf.src = source{buf: inf.src.buf[:0]}
+		inf.src.buf, inf.src.final = inf.src.buf[:0], false
+		inf.src.rd.Reset(inf.src.buf)
 		var dict []byte
 		if s.rxTakeover {
 			dict = s.rxHist.bytes()
 		}
-		if err := inf.res.Reset(&inf.src, dict); err != nil {
+		if err := inf.res.Reset(&inf.src.rd, dict); err != nil {
 			inflaters.Put(inf)
 			return fmt.Errorf("pmdeflate: %w", err)
 		}
@@ -117,17 +104,13 @@ func (s *Session) Feed(in []byte, final bool) error {
 		return errors.New("pmdeflate: Feed after the message's final piece; Decode until it reports the end first")
 	}
 	if !s.rxEOF {
-		if len(src.buf)-src.pos >= runAhead {
+		if src.unread() >= runAhead {
 			return errors.New("pmdeflate: Feed while input is waiting; Decode until it asks for more")
 		}
-		if src.pos > 0 {
-			src.buf = src.buf[:copy(src.buf, src.buf[src.pos:])]
-			src.pos = 0
-		}
-		src.buf = append(src.buf, in...)
+		src.add(in)
 	}
 	if final {
-		src.buf = append(src.buf, trailer...)
+		src.add(trailer)
 		src.final = true
 	}
 	return nil
@@ -156,12 +139,12 @@ func (s *Session) Decode(dst []byte) (n int, end bool, err error) {
 		}
 		return 0, false, nil
 	}
-	if !inf.src.final && len(inf.src.buf)-inf.src.pos < runAhead {
+	if !inf.src.final && inf.src.unread() < runAhead {
 		return 0, false, nil
 	}
 	// Fill dst while the input cannot run dry, so that the end of the
 	// message comes with its last bytes.
-	for n < len(dst) && err == nil && (inf.src.final || len(inf.src.buf)-inf.src.pos >= runAhead) {
+	for n < len(dst) && err == nil && (inf.src.final || inf.src.unread() >= runAhead) {
 		var m int
 		m, err = inf.fr.Read(dst[n:])
 		n += m
@@ -182,7 +165,8 @@ func (s *Session) Decode(dst []byte) (n int, end bool, err error) {
 	}
 	s.endRx()
 	switch {
-	case errors.Is(err, errStall):
+	case err == io.ErrUnexpectedEOF && !inf.src.final:
+		// The staged input ran dry before the message's end.
 		err = fmt.Errorf("pmdeflate: more than %d bytes of the compressed message yield nothing (a stream of empty deflate blocks); the message is refused", emptyAllowance)
 	case err == io.ErrUnexpectedEOF:
 		err = errors.New("pmdeflate: the compressed message ends inside a deflate block; it is truncated or corrupt")
@@ -202,6 +186,7 @@ func (s *Session) endRx() {
 	if cap(inf.src.buf) > maxPooledStage {
 		inf.src.buf = nil
 	}
-	inf.src = source{buf: inf.src.buf[:0]}
+	inf.src.buf, inf.src.final = inf.src.buf[:0], false
+	inf.src.rd.Reset(nil)
 	inflaters.Put(inf)
 }
