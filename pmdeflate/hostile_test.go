@@ -48,11 +48,11 @@ func (w *bitWriter) align() {
 // stored block, whose 00 00 ff ff the sender removes.
 func zeroBomb(n int) []byte {
 	var w bitWriter
-	w.bits(0, 1)   // BFINAL
-	w.bits(2, 2)   // BTYPE: dynamic Huffman
-	w.bits(29, 5)  // HLIT: 286 literal/length codes
-	w.bits(0, 5)   // HDIST: 1 distance code
-	w.bits(15, 4)  // HCLEN: 19 code length codes
+	w.bits(0, 1)  // BFINAL
+	w.bits(2, 2)  // BTYPE: dynamic Huffman
+	w.bits(29, 5) // HLIT: 286 literal/length codes
+	w.bits(0, 5)  // HDIST: 1 distance code
+	w.bits(15, 4) // HCLEN: 19 code length codes
 	order := []int{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
 	clen := map[int]uint64{18: 1, 1: 2, 2: 2} // codes: 18 "0", 1 "10", 2 "11"
 	for _, sym := range order {
