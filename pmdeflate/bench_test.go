@@ -52,6 +52,7 @@ func heapOf(make func() any) uint64 {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	keep := make()
+	runtime.GC() // twice: pooled objects survive one collection
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	runtime.KeepAlive(keep)
@@ -206,4 +207,57 @@ func BenchmarkDecode(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkState reports the memory a Session holds: per connection
+// between messages (idle-B, with and without context takeover, both
+// directions used), and what a message in flight borrows from the pools:
+// the compressor (per level and window) and the inflater.
+func BenchmarkState(b *testing.B) {
+	msg := jsonMessage(1024, 1)
+	for _, takeover := range []bool{true, false} {
+		b.Run(fmt.Sprintf("idle/takeover=%v", takeover), func(b *testing.B) {
+			p := Params{ServerNoContextTakeover: !takeover, ClientNoContextTakeover: !takeover}
+			var idle uint64
+			for b.Loop() {
+				idle = heapOf(func() any {
+					s := NewSession(p, true, Options{})
+					out, _, _ := s.Encode(nil, msg, true, true)
+					decodeAll(b, s, out, 1024, 1024)
+					return s
+				})
+			}
+			b.ReportMetric(float64(idle), "idle-B")
+		})
+	}
+	for _, c := range []struct {
+		name        string
+		level, bits int
+	}{{"level=1", 1, 15}, {"level=9", 9, 15}, {"bits=10", 1, 10}, {"huffman", -2, 15}} {
+		b.Run("compressor/"+c.name, func(b *testing.B) {
+			var n uint64
+			for b.Loop() {
+				n = heapOf(func() any {
+					d := getDeflater(compressorKey(c.level, c.bits))
+					d.w.Write(msg)
+					d.w.Flush()
+					return d
+				})
+			}
+			b.ReportMetric(float64(n), "state-B")
+		})
+	}
+	b.Run("inflater", func(b *testing.B) {
+		var n uint64
+		for b.Loop() {
+			n = heapOf(func() any {
+				s := NewSession(Params{}, true, Options{})
+				s.Feed([]byte{0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00}, true)
+				inf := s.inf
+				s.Decode(make([]byte, 16))
+				return inf
+			})
+		}
+		b.ReportMetric(float64(n), "state-B")
+	})
 }

@@ -10,9 +10,9 @@ import (
 	kflate "github.com/klauspost/compress/flate"
 )
 
-// The inflater (klauspost/compress/flate's, as compress/flate's) pulls its input from an io.Reader, and
-// an input error is final: it cannot be told "no more yet, come back
-// later". So a Session runs it only when it cannot run dry in the middle
+// The inflater (klauspost/compress/flate's; compress/flate's works the
+// same way) pulls its input from an io.Reader, and an input error is
+// final: it cannot be told "no more yet, come back later". So a Session runs it only when it cannot run dry in the middle
 // of a message: when the message's input is complete, or when at least
 // runAhead bytes of it are staged.
 //
@@ -22,7 +22,8 @@ import (
 // at most 32768 bytes. Every byte it yields costs at most 16 bits of
 // input: a literal's code is at most 15 bits, a copy's length and distance
 // codes with their extra bits at most 15+5+15+13 = 48 bits for at least 3
-// bytes; a stored block yields 8 bits per byte. A dynamic block header is
+// bytes (a copy cut by the full window costs its 6 bytes once, in the
+// step that starts it); a stored block yields 8 bits per byte. A dynamic block header is
 // at most 3+5+5+4 bits, 19 3-bit code length codes and 286+30 code
 // lengths of at most 7+7 bits: under 600 bytes; the end of block code is
 // 2 bytes more. The bit reader takes a byte only when it needs its bits.
