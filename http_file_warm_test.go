@@ -67,8 +67,10 @@ func coldFile(t *testing.T, path string, size int64) func(off int64) byte {
 // throughout: the pieces are read from disk by FileReadWorkers, not by
 // the loop (which took 0.3 to 0.9 s to read them itself). The bound
 // leaves room for a busy machine (the whole suite on two cores delayed
-// one normal request to 193 ms) and still tells the two apart. The
-// pieces' bytes are checked on a few of the readers.
+// one normal request to 193 ms) and still tells the two apart; a
+// request over it is measured again with a second cold file, and only
+// two in a row fail. The pieces' bytes are checked on a few of the
+// readers.
 func TestHTTPFileColdReadersDoNotStallTheLoop(t *testing.T) {
 	const (
 		readers            = 1000
@@ -141,101 +143,122 @@ func TestHTTPFileColdReadersDoNotStallTheLoop(t *testing.T) {
 		}
 	}()
 
-	rng := rand.New(rand.NewPCG(11, 500))
-	offs := make([]int64, readers)
-	for i := range offs {
-		offs[i] = rng.Int64N(size - 1<<20)
-	}
-	conns := make([]net.Conn, readers)
-	defer func() {
-		for _, c := range conns {
-			if c != nil {
-				c.Close()
-			}
+	// storm has the readers ask for pieces of the cold file name, and
+	// returns the slowest normal request seen from its start until 20
+	// more were answered after the readers got their heads.
+	storm := func(name string, at func(int64) byte, seed uint64) time.Duration {
+		mu.Lock()
+		first := len(lat)
+		mu.Unlock()
+		rng := rand.New(rand.NewPCG(seed, 500))
+		offs := make([]int64, readers)
+		for i := range offs {
+			offs[i] = rng.Int64N(size - 1<<20)
 		}
-	}()
-	errs := make(chan error, readers)
-	var wg sync.WaitGroup
-	for i := range readers {
-		wg.Go(func() {
-			c, err := net.DialTimeout("tcp", a, 10*time.Second)
-			if err != nil {
-				errs <- err
-				return
+		conns := make([]net.Conn, readers)
+		defer func() {
+			for _, c := range conns {
+				if c != nil {
+					c.Close()
+				}
 			}
-			conns[i] = c
-		})
-	}
-	wg.Wait()
-	if len(errs) > 0 {
-		t.Fatal(<-errs)
-	}
-	// The requests leave together, so that the server finds them all at
-	// once.
-	start := time.Now()
-	for i, c := range conns {
-		_ = c.SetDeadline(time.Now().Add(20 * time.Second))
-		if _, err := fmt.Fprintf(c, "GET /big.gz HTTP/1.1\r\nHost: x\r\nRange: bytes=%d-\r\n\r\n", offs[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i, c := range conns {
-		wg.Go(func() {
-			// Read the head and, on a few, check the first bytes of the
-			// piece; then read no more.
-			br := bufio.NewReaderSize(c, 4096)
-			resp, err := http.ReadResponse(br, nil)
-			if err != nil {
-				errs <- err
-				return
-			}
-			if resp.StatusCode != 206 {
-				errs <- fmt.Errorf("Range at %d: %s", offs[i], resp.Status)
-				return
-			}
-			if i%50 == 0 {
-				got := make([]byte, 1000)
-				if _, err := io.ReadFull(resp.Body, got); err != nil {
+		}()
+		errs := make(chan error, readers)
+		var wg sync.WaitGroup
+		for i := range readers {
+			wg.Go(func() {
+				c, err := net.DialTimeout("tcp", a, 10*time.Second)
+				if err != nil {
 					errs <- err
 					return
 				}
-				want := make([]byte, len(got))
-				for j := range want {
-					want[j] = at(offs[i] + int64(j))
-				}
-				if !bytes.Equal(got, want) {
-					errs <- fmt.Errorf("Range at %d: wrong bytes", offs[i])
-				}
+				conns[i] = c
+			})
+		}
+		wg.Wait()
+		if len(errs) > 0 {
+			t.Fatal(<-errs)
+		}
+		// The requests leave together, so that the server finds them
+		// all at once.
+		start := time.Now()
+		for i, c := range conns {
+			_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+			if _, err := fmt.Fprintf(c, "GET /%s HTTP/1.1\r\nHost: x\r\nRange: bytes=%d-\r\n\r\n", name, offs[i]); err != nil {
+				t.Fatal(err)
 			}
+		}
+		for i, c := range conns {
+			wg.Go(func() {
+				// Read the head and, on a few, check the first bytes
+				// of the piece; then read no more.
+				br := bufio.NewReaderSize(c, 4096)
+				resp, err := http.ReadResponse(br, nil)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if resp.StatusCode != 206 {
+					errs <- fmt.Errorf("Range at %d: %s", offs[i], resp.Status)
+					return
+				}
+				if i%50 == 0 {
+					got := make([]byte, 1000)
+					if _, err := io.ReadFull(resp.Body, got); err != nil {
+						errs <- err
+						return
+					}
+					want := make([]byte, len(got))
+					for j := range want {
+						want[j] = at(offs[i] + int64(j))
+					}
+					if !bytes.Equal(got, want) {
+						errs <- fmt.Errorf("Range at %d: wrong bytes", offs[i])
+					}
+				}
+			})
+		}
+		wg.Wait()
+		started := time.Since(start)
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		// Some more probes after the readers' start.
+		mu.Lock()
+		more := len(lat) + 20
+		mu.Unlock()
+		waitForCond(5*time.Second, func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(lat) >= more || probeErr != nil
 		})
-	}
-	wg.Wait()
-	started := time.Since(start)
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	// Some more probes after the readers' start.
-	mu.Lock()
-	more := len(lat) + 20
-	mu.Unlock()
-	waitForCond(5*time.Second, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
-		return len(lat) >= more || probeErr != nil
-	})
+		if probeErr != nil {
+			t.Fatal(probeErr)
+		}
+		seen := slices.Clone(lat[first:])
+		slices.Sort(seen)
+		maxLat := seen[len(seen)-1]
+		t.Logf("%d readers of %s answered in %v; normal requests: %d, median %v, max %v (bound %v)",
+			readers, name, started.Round(time.Millisecond), len(seen), seen[len(seen)/2].Round(time.Microsecond),
+			maxLat.Round(time.Microsecond), fileColdProbeBound)
+		return maxLat
+	}
+	// A busy machine can delay one normal request past the bound now and
+	// then; the loop reading the pieces itself delays one every time. So
+	// a slow request is measured again, on another cold file, and only
+	// two in a row fail the test.
+	maxLat := storm("big.gz", at, 11)
+	if maxLat > fileColdProbeBound {
+		at2 := coldFile(t, filepath.Join(dir, "big2.gz"), size)
+		maxLat = min(maxLat, storm("big2.gz", at2, 12))
+	}
 	close(stop)
 	<-probed
-	if probeErr != nil {
-		t.Fatal(probeErr)
-	}
-	slices.Sort(lat)
-	maxLat := lat[len(lat)-1]
-	t.Logf("%d readers answered in %v; normal requests: %d, median %v, max %v (bound %v)",
-		readers, started.Round(time.Millisecond), len(lat), lat[len(lat)/2].Round(time.Microsecond),
-		maxLat.Round(time.Microsecond), fileColdProbeBound)
 	if maxLat > fileColdProbeBound {
-		t.Errorf("a normal request took %v while %d readers started on a cold file, over %v",
+		t.Errorf("a normal request took %v, twice, while %d readers started on a cold file, over %v",
 			maxLat, readers, fileColdProbeBound)
 	}
 }
