@@ -5,8 +5,8 @@ import (
 )
 
 // TestEncodeDecodeAllocatesNothing: with the pools warm, compressing and
-// decompressing a message allocates nothing, with and without context
-// takeover.
+// decompressing a message, whole or in pieces, allocates nothing, with and
+// without context takeover.
 func TestEncodeDecodeAllocatesNothing(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
@@ -19,10 +19,17 @@ func TestEncodeDecodeAllocatesNothing(t *testing.T) {
 		out := make([]byte, 0, 4096)
 		dst := make([]byte, 4096)
 		var err error
+		pieces := 1
 		round := func() {
-			out, _, err = tx.Encode(out[:0], msg, true, true)
-			if err != nil {
-				t.Fatal(err)
+			// Alternately in one piece and in pieces.
+			pieces = 5 - pieces
+			out = out[:0]
+			for i := range pieces {
+				part := msg[i*len(msg)/pieces : (i+1)*len(msg)/pieces]
+				out, _, err = tx.Encode(out, part, i == 0, i == pieces-1)
+				if err != nil {
+					t.Fatal(err)
+				}
 			}
 			if err = rx.Feed(out, true); err != nil {
 				t.Fatal(err)

@@ -28,10 +28,9 @@ func (a *appender) Write(p []byte) (int, error) {
 
 // deflater is a pooled compressor with its output.
 type deflater struct {
-	w    *kflate.Writer
-	out  appender
-	key  int
-	dict bool // primed with a dictionary
+	w   *kflate.Writer
+	out appender
+	key int
 }
 
 // Pools of compressors, one per compressor configuration: stored blocks,
@@ -84,15 +83,28 @@ func getDeflater(key int) *deflater {
 	return d
 }
 
+// txRings holds the histories of messages sent in pieces on Sessions
+// without context takeover: 32 KiB buffers, borrowed while such a message
+// is in flight.
+var txRings = sync.Pool{New: func() any {
+	b := make([]byte, 1<<15)
+	return &b
+}}
+
 // Encode compresses one piece of a message to send, appending the result
 // to dst. first marks the message's first piece: on it Encode decides
 // whether the message is compressed at all (compressed false: every piece
 // of it is appended as it is and its first frame goes without RSV1). A
 // message sent in one piece is sent as it is when shorter than
 // compress_min_size or when compressing would not make it shorter. final
-// marks the message's last piece: the compressed stream is flushed (a
-// sync flush, its trailing 00 00 ff ff removed as RFC 7692 requires). A
-// piece that is not final may yield no output yet.
+// marks the message's last piece, whose output ends without the sync
+// flush's 00 00 ff ff, as RFC 7692 requires.
+//
+// Every piece's output is complete: a piece that is not final ends with a
+// sync flush too, so that the compressor is borrowed from its pool only
+// for the call, however long the message takes to send; the next piece's
+// compressor is primed with what the message sent so far (up to
+// tx_dict_size bytes within the window).
 func (s *Session) Encode(dst, in []byte, first, final bool) (out []byte, compressed bool, err error) {
 	if first {
 		if s.txOpen {
@@ -101,37 +113,39 @@ func (s *Session) Encode(dst, in []byte, first, final bool) (out []byte, compres
 		}
 		s.txOpen = true
 		s.txOn = !final || len(in) >= s.o.CompressMinSize
-		if s.txOn {
-			d := getDeflater(compressorKey(orDefault(s.o.CompressionLevel, DefaultCompressionLevel), s.txBits))
-			var dict []byte
-			if s.txTakeover {
-				dict = s.txHist.bytes()
-			}
-			if len(dict) > 0 || d.dict {
-				d.w.ResetDict(&d.out, dict)
-				d.dict = len(dict) > 0
-			} else {
-				d.w.Reset(&d.out)
-			}
-			s.def = d
+		s.txKey = compressorKey(orDefault(s.o.CompressionLevel, DefaultCompressionLevel), s.txBits)
+		if s.txOn && !final && !s.txTakeover {
+			// The message's own history, for its later pieces.
+			s.txRing = txRings.Get().(*[]byte)
+			s.txHist = history{buf: (*s.txRing)[:s.txHistSize()], size: s.txHistSize()}
 		}
 	} else if !s.txOpen {
 		return dst, false, errors.New("pmdeflate: Encode of a message's later piece with no message begun; mark its first piece")
 	}
 	if !s.txOn {
 		if final {
-			s.txOpen = false
+			s.endTx()
 		}
 		return append(dst, in...), false, nil
 	}
-	d := s.def
+	if !final && len(in) == 0 {
+		return dst, true, nil
+	}
+	d := getDeflater(s.txKey)
+	// Prime with what the peer's inflater has in its window: earlier
+	// messages (context takeover) and earlier pieces of this one.
+	d.w.ResetDict(&d.out, s.txHist.bytes())
 	start := len(dst)
 	d.out.buf = dst
 	_, err = d.w.Write(in)
-	if err == nil && final {
+	if err == nil {
 		err = d.w.Flush()
 	}
 	out, d.out.buf = d.out.buf, nil
+	deflaters[d.key].Put(d)
+	if err == nil && !bytes.HasSuffix(out[start:], syncMarker) {
+		err = errors.New("pmdeflate: the compressor's flush did not end in 00 00 ff ff")
+	}
 	if err != nil {
 		s.endTx()
 		return out[:start], true, err
@@ -140,31 +154,34 @@ func (s *Session) Encode(dst, in []byte, first, final bool) (out []byte, compres
 		s.txHist.write(in)
 		return out, true, nil
 	}
-	if !bytes.HasSuffix(out[start:], syncMarker) {
-		s.endTx()
-		return out[:start], true, errors.New("pmdeflate: the compressor's flush did not end in 00 00 ff ff")
-	}
 	out = out[:len(out)-len(syncMarker)]
-	s.endTx()
 	if first && len(out)-start >= len(in) {
 		// Not worth it: send it as it is. The history stays as it
 		// was, as does the peer's, which never sees this message.
+		s.endTx()
 		return append(out[:start], in...), false, nil
 	}
 	s.txHist.write(in)
+	s.endTx()
 	return out, true, nil
 }
 
-// endTx ends the message being sent and gives the compressor back.
+// txHistSize is the size of the send history: tx_dict_size within the
+// window.
+func (s *Session) txHistSize() int {
+	return min(1<<s.txBits, orDefault(s.o.TxDictSize, DefaultTxDictSize))
+}
+
+// endTx ends the message being sent, giving back a borrowed history.
 func (s *Session) endTx() {
 	s.txOpen = false
-	if d := s.def; d != nil {
-		s.def = nil
-		if d.dict {
-			// Drop the reference to this Session's history.
-			d.w.ResetDict(nil, nil)
-			d.dict = false
-		}
-		deflaters[d.key].Put(d)
+	if s.txRing != nil {
+		txRings.Put(s.txRing)
+		s.txRing = nil
+		s.txHist = history{}
+	}
+	if s.txResize {
+		s.txResize = false
+		s.resizeTxHist()
 	}
 }

@@ -10,10 +10,10 @@
 // connection.
 //
 // Memory is bounded and mostly borrowed. A Session borrows its inflater
-// and its compressor from pools only while a message is in flight; between
-// messages it keeps only the history that negotiated context takeover
-// needs (at most 2^window_bits bytes each way) and nothing when
-// no_context_takeover applies. Decompressed output is pulled into the
+// from a pool only while a message is being received and its compressor
+// only during each Encode call; between messages it keeps only the
+// history that negotiated context takeover needs (at most 2^window_bits
+// bytes each way) and nothing when no_context_takeover applies. Decompressed output is pulled into the
 // caller's buffer, so a small message that inflates to gigabytes costs one
 // buffer, never the whole message.
 package pmdeflate

@@ -19,13 +19,18 @@ type Session struct {
 	inf        *inflater
 	rxEOF      bool // the deflate stream of the message ended
 
-	// Sending: the compressor is borrowed while a message is in flight.
+	// Sending: the compressor is borrowed for each Encode call. txHist
+	// is the history of what was sent: kept between messages with
+	// context takeover; without it, borrowed (txRing) while a message
+	// sent in pieces is in flight.
 	txBits     int
 	txTakeover bool
 	txHist     history
-	def        *deflater
+	txRing     *[]byte
+	txKey      int  // the compressor of the message being sent
 	txOn       bool // the message being sent is compressed
 	txOpen     bool // a message is being sent
+	txResize   bool // tx_dict_size changed while a message was being sent
 }
 
 // NewSession makes one connection end's Session from the negotiated
@@ -55,11 +60,13 @@ func NewSession(p Params, server bool, o Options) *Session {
 	return s
 }
 
-// resizeTxHist sizes the history of what was sent, dropping it.
+// resizeTxHist sizes the history of what was sent, dropping it; sending
+// may start over from no history at any message (the peer's window only
+// ever holds more).
 func (s *Session) resizeTxHist() {
 	s.txHist = history{}
 	if s.txTakeover {
-		s.txHist.size = min(1<<s.txBits, orDefault(s.o.TxDictSize, DefaultTxDictSize))
+		s.txHist.size = s.txHistSize()
 	}
 }
 
@@ -81,7 +88,11 @@ func (s *Session) SetOption(name, value string) error {
 		return err
 	}
 	if s.o.TxDictSize != old {
-		s.resizeTxHist()
+		if s.txOpen {
+			s.txResize = true // after this message
+		} else {
+			s.resizeTxHist()
+		}
 	}
 	return nil
 }
