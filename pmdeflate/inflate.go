@@ -119,9 +119,11 @@ func (s *Session) Feed(in []byte, final bool) error {
 
 // Decode decompresses the message being received into dst, at most
 // len(dst) and at most RxBufSize bytes. It returns end when dst[:n] is
-// the last of the message (n is 0 with end only when nothing more came);
-// n == 0 and !end asks for more input (Feed). An error means the message
-// is corrupt and the connection must fail.
+// the last of the message; it reads a byte ahead to report the end with
+// the message's last bytes, so n is 0 with end only for an empty message,
+// or when the last piece of input yields nothing more. n == 0 and !end
+// asks for more input (Feed). An error means the message is corrupt and
+// the connection must fail.
 func (s *Session) Decode(dst []byte) (n int, end bool, err error) {
 	inf := s.inf
 	if inf == nil {
@@ -133,22 +135,31 @@ func (s *Session) Decode(dst []byte) (n int, end bool, err error) {
 	if m := s.RxBufSize(); len(dst) > m {
 		dst = dst[:m]
 	}
+	if s.peeked {
+		dst[0], n, s.peeked = s.peek[0], 1, false
+	}
 	if s.rxEOF {
 		if inf.src.final {
 			s.endRx()
-			return 0, true, nil
+			return n, true, nil
 		}
+		return n, false, nil
+	}
+	if n == 0 && !inf.src.final && inf.src.unread() < runAhead {
 		return 0, false, nil
 	}
-	if !inf.src.final && inf.src.unread() < runAhead {
-		return 0, false, nil
-	}
-	// Fill dst while the input cannot run dry, so that the end of the
-	// message comes with its last bytes.
+	// Fill dst while the input cannot run dry.
 	for n < len(dst) && err == nil && (inf.src.final || inf.src.unread() >= runAhead) {
 		var m int
 		m, err = inf.fr.Read(dst[n:])
 		n += m
+	}
+	// With dst full, look one byte ahead, so that the end of the message
+	// comes with its last bytes rather than alone in a call of its own.
+	if err == nil && n == len(dst) && inf.src.final {
+		var m int
+		m, err = inf.fr.Read(s.peek[:])
+		s.peeked = m == 1
 	}
 	if s.rxTakeover {
 		s.rxHist.write(dst[:n])
@@ -158,7 +169,7 @@ func (s *Session) Decode(dst []byte) (n int, end bool, err error) {
 		return n, false, nil
 	case err == io.EOF:
 		s.rxEOF = true
-		if inf.src.final {
+		if inf.src.final && !s.peeked {
 			s.endRx()
 			return n, true, nil
 		}
@@ -183,7 +194,7 @@ func (s *Session) endRx() {
 	if inf == nil {
 		return
 	}
-	s.inf, s.rxEOF = nil, false
+	s.inf, s.rxEOF, s.peeked = nil, false, false
 	if cap(inf.src.buf) > maxPooledStage {
 		inf.src.buf = nil
 	}

@@ -17,7 +17,9 @@ type Session struct {
 	rxTakeover bool
 	rxHist     history
 	inf        *inflater
-	rxEOF      bool // the deflate stream of the message ended
+	rxEOF      bool    // the deflate stream of the message ended
+	peek       [1]byte // a decoded byte read ahead to see the end coming
+	peeked     bool    // peek holds the next byte of the message
 
 	// Sending: the compressor is borrowed for each Encode call. txHist
 	// is the history of what was sent: kept between messages with

@@ -163,3 +163,38 @@ func TestEncodeStdlibInflates(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeEndComesWithLastBytes: the end of a message is reported with
+// its last bytes, even when they fill dst exactly.
+func TestDecodeEndComesWithLastBytes(t *testing.T) {
+	w := newStdWriter(t, 1)
+	for _, size := range []int{1, 2, 1023, 1024, 1025, 2048, 4096, 100000} {
+		for _, dstSize := range []int{1, 2, 512, 1024} {
+			msg := jsonMessage(size, 5)
+			payload := w.message(t, msg, false)
+			s := NewSession(Params{ClientNoContextTakeover: true}, true, Options{})
+			if err := s.Feed(payload, true); err != nil {
+				t.Fatal(err)
+			}
+			dst := make([]byte, dstSize)
+			var got []byte
+			for {
+				n, end, err := s.Decode(dst)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n == 0 {
+					t.Fatalf("size %d, dst %d: a call gave nothing (end %v) after %d bytes", size, dstSize, end, len(got))
+				}
+				got = append(got, dst[:n]...)
+				if end {
+					break
+				}
+			}
+			if !bytes.Equal(got, msg) {
+				t.Fatalf("size %d, dst %d: got %d bytes", size, dstSize, len(got))
+			}
+			s.Release()
+		}
+	}
+}
