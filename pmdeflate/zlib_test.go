@@ -113,3 +113,69 @@ func countMessages(b []byte) int {
 	}
 	return n
 }
+
+// zlibDeflate is zlib (through Python's zlib module) compressing messages
+// with context takeover and window bits from the first input byte, a sync
+// flush each, their 00 00 ff ff removed. zlib refuses a raw deflate
+// window of 8 bits; peers built on it (lws, browsers) compress with 9
+// when 8 was negotiated, and so does this.
+const zlibDeflate = `
+import sys, zlib, struct
+data = sys.stdin.buffer.read()
+bits = data[0]
+data = data[1:]
+c = zlib.compressobj(6, zlib.DEFLATED, -max(bits, 9))
+out = sys.stdout.buffer
+while data:
+    n = struct.unpack('>I', data[:4])[0]
+    msg, data = data[4:4+n], data[4+n:]
+    z = c.compress(msg) + c.flush(zlib.Z_SYNC_FLUSH)
+    assert z.endswith(b'\x00\x00\xff\xff')
+    z = z[:-4]
+    out.write(struct.pack('>I', len(z)))
+    out.write(z)
+`
+
+// TestDecodeZlibWindowBits decodes what zlib compressed with context
+// takeover at every window size, 9 bits standing in for 8. zlib keeps its
+// references within its window less 262 bytes (MAX_DIST), 250 bytes for 9
+// bits, so the 256 bytes of history a receiver of 8 bits keeps serve such
+// peers too.
+func TestDecodeZlibWindowBits(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		if os.Getenv("LWS_REQUIRE_PEERS") != "" {
+			t.Fatal("python3 (with zlib) is needed: apt-get install python3")
+		}
+		t.Skip("python3 is not installed")
+	}
+	var msgs [][]byte
+	for i := range 40 {
+		msgs = append(msgs, jsonMessage(100+i*37%700, uint64(i%7)))
+	}
+	for bits := 8; bits <= 15; bits++ {
+		in := []byte{byte(bits)}
+		for _, msg := range msgs {
+			in = binary.BigEndian.AppendUint32(in, uint32(len(msg)))
+			in = append(in, msg...)
+		}
+		cmd := exec.Command("python3", "-c", zlibDeflate)
+		cmd.Stdin = bytes.NewReader(in)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("zlib: %v\n%s", err, stderr.Bytes())
+		}
+		s := NewSession(Params{ClientMaxWindowBits: bits}, true, Options{})
+		for i, msg := range msgs {
+			n := binary.BigEndian.Uint32(out)
+			payload := out[4 : 4+n]
+			out = out[4+n:]
+			got, err := decodeErr(s, payload, 50, 333)
+			if err != nil || !bytes.Equal(got, msg) {
+				t.Fatalf("bits %d, message %d: %v, %d bytes of %d", bits, i, err, len(got), len(msg))
+			}
+		}
+		s.Release()
+	}
+}
