@@ -92,10 +92,11 @@ type Options struct {
 	// by piece. 7..20; 0 means 10 (1 KiB).
 	RxBufSize int
 	// TxBufSize ("tx_buf_size") is a power of two exponent, as in lws:
-	// the largest compressed frame payload a connection sends; a
-	// compressed message longer than 2^TxBufSize bytes goes out in
-	// several frames (Session.TxBufSize reports it in bytes to the
-	// framing). 7..20; 0 means 10 (1 KiB).
+	// the largest frame payload a compressed message is sent in (lws
+	// fragments its compressed output into frames of this size).
+	// pmdeflate produces whole pieces and reports the size in bytes
+	// (Session.TxBufSize); the connection's framing applies it. 7..20; 0
+	// means 10 (1 KiB).
 	TxBufSize int
 	// SharedCompressor ("shared_compressor", golws's): nothing of the
 	// compression outlives a message. A server answers every offer with
