@@ -83,14 +83,6 @@ func getDeflater(key int) *deflater {
 	return d
 }
 
-// txRings holds the histories of messages sent in pieces on Sessions
-// without context takeover: 32 KiB buffers, borrowed while such a message
-// is in flight.
-var txRings = sync.Pool{New: func() any {
-	b := make([]byte, 1<<15)
-	return &b
-}}
-
 // Encode compresses one piece of a message to send, appending the result
 // to dst. first marks the message's first piece: on it Encode decides
 // whether the message is compressed at all (compressed false: every piece
@@ -116,7 +108,7 @@ func (s *Session) Encode(dst, in []byte, first, final bool) (out []byte, compres
 		s.txKey = compressorKey(orDefault(s.o.CompressionLevel, DefaultCompressionLevel), s.txBits)
 		if s.txOn && !final && !s.txTakeover {
 			// The message's own history, for its later pieces.
-			s.txRing = txRings.Get().(*[]byte)
+			s.txRing = scratches.Get().(*[]byte)
 			s.txHist = history{buf: (*s.txRing)[:s.txHistSize()], size: s.txHistSize()}
 		}
 	} else if !s.txOpen {
@@ -134,7 +126,9 @@ func (s *Session) Encode(dst, in []byte, first, final bool) (out []byte, compres
 	d := getDeflater(s.txKey)
 	// Prime with what the peer's inflater has in its window: earlier
 	// messages (context takeover) and earlier pieces of this one.
-	d.w.ResetDict(&d.out, s.txHist.bytes())
+	scratch := scratches.Get().(*[]byte)
+	d.w.ResetDict(&d.out, s.txHist.bytes(*scratch))
+	scratches.Put(scratch)
 	start := len(dst)
 	d.out.buf = dst
 	_, err = d.w.Write(in)
@@ -176,7 +170,7 @@ func (s *Session) txHistSize() int {
 func (s *Session) endTx() {
 	s.txOpen = false
 	if s.txRing != nil {
-		txRings.Put(s.txRing)
+		scratches.Put(s.txRing)
 		s.txRing = nil
 		s.txHist = history{}
 	}

@@ -1,6 +1,6 @@
 package pmdeflate
 
-import "slices"
+import "sync"
 
 // history is the last bytes of one direction's uncompressed stream, kept
 // between messages for context takeover: a ring of at most size bytes,
@@ -38,16 +38,27 @@ func (h *history) write(p []byte) {
 	}
 }
 
-// bytes returns the history oldest first, rotating the ring in place.
-func (h *history) bytes() []byte {
+// bytes returns the history oldest first: buf itself while it has not
+// wrapped, else a copy in order in scratch (which must hold size bytes).
+// The inflater and the compressor copy a dictionary in; a copy in a
+// borrowed scratch costs two memmoves, turning the ring in place costs
+// three passes of byte swaps.
+func (h *history) bytes(scratch []byte) []byte {
 	if !h.full {
 		return h.buf[:h.pos]
 	}
-	if h.pos != 0 {
-		slices.Reverse(h.buf[:h.pos])
-		slices.Reverse(h.buf[h.pos:])
-		slices.Reverse(h.buf)
-		h.pos = 0
+	if h.pos == 0 {
+		return h.buf
 	}
-	return h.buf
+	n := copy(scratch, h.buf[h.pos:])
+	copy(scratch[n:], h.buf[:h.pos])
+	return scratch[:h.size]
 }
+
+// scratches are 32 KiB buffers: the ordered copies of histories given to
+// an inflater or a compressor, and the histories of messages sent in
+// pieces without context takeover.
+var scratches = sync.Pool{New: func() any {
+	b := make([]byte, 1<<15)
+	return &b
+}}

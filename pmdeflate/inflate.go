@@ -91,10 +91,16 @@ func (s *Session) Feed(in []byte, final bool) error {
 		inf.src.buf, inf.src.final = inf.src.buf[:0], false
 		inf.src.rd.Reset(inf.src.buf)
 		var dict []byte
+		var scratch *[]byte
 		if s.rxTakeover {
-			dict = s.rxHist.bytes()
+			scratch = scratches.Get().(*[]byte)
+			dict = s.rxHist.bytes(*scratch)
 		}
-		if err := inf.res.Reset(&inf.src.rd, dict); err != nil {
+		err := inf.res.Reset(&inf.src.rd, dict)
+		if scratch != nil {
+			scratches.Put(scratch)
+		}
+		if err != nil {
 			inflaters.Put(inf)
 			return fmt.Errorf("pmdeflate: %w", err)
 		}

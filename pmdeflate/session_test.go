@@ -198,3 +198,22 @@ func TestDecodeEndComesWithLastBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryRing checks the history ring against the tail of everything
+// written, across wraps.
+func TestHistoryRing(t *testing.T) {
+	for _, size := range []int{1, 7, 256, 1024} {
+		h := history{size: size}
+		var all []byte
+		scratch := make([]byte, size)
+		for i, n := range []int{0, 1, 3, size - 1, size, size + 1, 2*size + 3, 5, 1, size / 2} {
+			p := jsonMessage(n, uint64(i))
+			h.write(p)
+			all = append(all, p...)
+			want := all[max(0, len(all)-size):]
+			if got := h.bytes(scratch); !bytes.Equal(got, want) {
+				t.Fatalf("size %d after %d writes: got %q, want %q", size, i+1, got, want)
+			}
+		}
+	}
+}
