@@ -1,21 +1,3 @@
-// Package pmdeflate is golws's permessage-deflate WebSocket extension
-// (RFC 7692), the counterpart of lws's
-// lib/roles/ws/ext/extension-permessage-deflate.c: it negotiates the
-// extension's parameters (Options.Accept on a server, Options.Offer and
-// Options.Confirm on a client) and compresses and decompresses the
-// messages of one connection end (Session).
-//
-// The package is pure: it does no I/O and does not know package lws, which
-// wraps it as an lws.Extension and applies a Session to the frames of a
-// connection.
-//
-// Memory is bounded and mostly borrowed. A Session borrows its inflater
-// from a pool only while a message is being received and its compressor
-// only during each Encode call; between messages it keeps only the
-// history that negotiated context takeover needs (at most 2^window_bits
-// bytes each way) and nothing when no_context_takeover applies. Decompressed output is pulled into the
-// caller's buffer, so a small message that inflates to gigabytes costs one
-// buffer, never the whole message.
 package pmdeflate
 
 import (
