@@ -39,6 +39,22 @@ func TestDecodeRFCExamples(t *testing.T) {
 	if got := decodeAll(t, s, []byte{0x00}, 1, 8); len(got) != 0 {
 		t.Errorf("empty message: got %q", got)
 	}
+	// No payload at all is an empty message too, as zlib (lws's
+	// inflater) takes 00 00 ff ff alone; the history goes on.
+	for _, pieces := range [][][]byte{{nil}, {{}, {}, nil}} {
+		for i, p := range pieces {
+			if err := s.Feed(p, i == len(pieces)-1); err != nil {
+				t.Fatal(err)
+			}
+			n, end, err := s.Decode(make([]byte, 8))
+			if err != nil || n != 0 || end != (i == len(pieces)-1) {
+				t.Fatalf("empty payload: %d, %v, %v", n, end, err)
+			}
+		}
+	}
+	if got := decodeAll(t, s, []byte{0xf2, 0x00, 0x11, 0x00, 0x00}, 5, 8); string(got) != "Hello" {
+		t.Errorf("after empty messages, the Hello that refers back gives %q", got)
+	}
 }
 
 // TestEncodeRFCExample compresses "Hello" as RFC 7692 section 7.2.3.1 does
