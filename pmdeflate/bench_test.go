@@ -261,3 +261,44 @@ func BenchmarkState(b *testing.B) {
 		b.ReportMetric(float64(n), "state-B")
 	})
 }
+
+// BenchmarkDecodeLarge is a Session decompressing a 4 MiB JSON-like
+// message (stored blocks, so its payload is as long) fed in 4 KiB pieces,
+// as a connection feeds what it reads.
+func BenchmarkDecodeLarge(b *testing.B) {
+	msg := jsonMessage(4<<20, 1)
+	var payload []byte
+	{
+		var buf bytes.Buffer
+		w, _ := flate.NewWriter(&buf, flate.NoCompression)
+		w.Write(msg)
+		w.Flush()
+		payload = buf.Bytes()[:buf.Len()-4]
+	}
+	s := NewSession(Params{ClientNoContextTakeover: true}, true, Options{RxBufSize: 12})
+	defer s.Release()
+	b.SetBytes(int64(len(msg)))
+	b.ReportAllocs()
+	dst := make([]byte, 4096)
+	for b.Loop() {
+		rest, total := payload, 0
+		for end := false; !end; {
+			n, e, err := s.Decode(dst)
+			if err != nil {
+				b.Fatal(err)
+			}
+			total += n
+			end = e
+			if n == 0 && !end {
+				piece := rest[:min(4096, len(rest))]
+				rest = rest[len(piece):]
+				if err := s.Feed(piece, len(rest) == 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		if total != len(msg) {
+			b.Fatalf("got %d bytes", total)
+		}
+	}
+}

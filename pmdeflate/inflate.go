@@ -60,11 +60,17 @@ type stage struct {
 // unread is the number of staged bytes the inflater has not read.
 func (g *stage) unread() int { return g.rd.Len() }
 
-// add stages p, moving the unread bytes to the front of buf first.
+// add stages p. It moves the unread bytes to the front of buf only when p
+// does not fit after them, so a long message fed in small pieces is
+// copied about once more, not once per piece.
 func (g *stage) add(p []byte) {
-	n := copy(g.buf, g.buf[len(g.buf)-g.rd.Len():])
-	g.buf = append(g.buf[:n], p...)
-	g.rd.Reset(g.buf)
+	read := len(g.buf) - g.rd.Len()
+	if cap(g.buf)-len(g.buf) < len(p) && read > 0 {
+		g.buf = g.buf[:copy(g.buf, g.buf[read:])]
+		read = 0
+	}
+	g.buf = append(g.buf, p...)
+	g.rd.Reset(g.buf[read:])
 }
 
 // inflater is a pooled inflater with its input.
