@@ -27,7 +27,17 @@ type Extension struct {
 }
 
 // ExtensionSession is one connection's instance of a negotiated
-// extension. Its methods run on the loop.
+// extension (lws's per-connection extension state). Its methods run on
+// the loop.
+//
+// Reception is pull-style, so that what a message decodes to never has
+// to be held whole: the connection feeds a transformed message's payload
+// piece by piece with Feed and pulls the result with Decode into a
+// piece-sized buffer of its own, handing each piece to RECEIVE. It feeds
+// again only once Decode asked for input, so the session holds at most
+// one piece of payload beyond its own bounded state, and a reader that
+// turns reception off stops the decoding (and the reading of the socket)
+// where it is.
 type ExtensionSession interface {
 	// RSV returns the reserved bits (ws.RSV1 ...) the extension sets on the
 	// first frame of the messages it transforms.
@@ -35,16 +45,24 @@ type ExtensionSession interface {
 	// SetOption changes a per-connection option (lws_set_extension_option);
 	// an unknown option or a bad value is an error.
 	SetOption(name, value string) error
-	// Decode undoes the transformation of a received message, piece by
-	// piece (final marks the message's last piece), appending the result
-	// to dst. It must bound what it produces, or a small message could
-	// decode into a huge one.
-	Decode(dst, in []byte, final bool) ([]byte, error)
+	// Feed stages the next piece of a received transformed message's
+	// payload (final marks the message's last piece; it may be empty).
+	// The session copies what it needs: in is not kept. It is called at a
+	// message's start or after Decode asked for input.
+	Feed(in []byte, final bool) error
+	// Decode pulls up to len(dst) bytes of the decoded message into dst.
+	// end reports that they are the message's last; n == 0 with end false
+	// asks for the next piece of input. An error fails the connection
+	// (1007).
+	Decode(dst []byte) (n int, end bool, err error)
 	// Encode transforms a piece of a message to send (final marks its
 	// last piece), appending to dst. On a message's first piece it decides
 	// whether the message is transformed at all (transformed false leaves
 	// the whole message as it is and its first frame unmarked).
 	Encode(dst, in []byte, first, final bool) (out []byte, transformed bool, err error)
+	// Release gives back what the session holds; the connection is
+	// closing and calls nothing else after it.
+	Release()
 }
 
 // activeExt is an extension negotiated on one connection.

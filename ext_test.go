@@ -19,7 +19,13 @@ import (
 // invert is a toy extension for the tests: messages marked with RSV1 carry
 // every byte inverted. Its option "threshold" leaves messages shorter than
 // it untransformed, the way permessage-deflate may skip small messages.
-type invert struct{ threshold int }
+// It keeps what was fed until it is pulled, and counts its releases.
+type invert struct {
+	threshold int
+	staged    []byte
+	final     bool
+	released  *int
+}
 
 func (x *invert) RSV() byte { return lwsws.RSV1 }
 
@@ -31,19 +37,43 @@ func (x *invert) SetOption(name, value string) error {
 	return err
 }
 
-func (x *invert) Decode(dst, in []byte, final bool) ([]byte, error) {
-	for _, b := range in {
-		dst = append(dst, ^b)
+func (x *invert) Feed(in []byte, final bool) error {
+	if len(x.staged) > 0 {
+		return errors.New("x-invert: fed before its output was pulled")
 	}
-	return dst, nil
+	x.staged = append(x.staged[:0], in...)
+	x.final = final
+	return nil
+}
+
+func (x *invert) Decode(dst []byte) (int, bool, error) {
+	n := copy(dst, x.staged)
+	for i := range dst[:n] {
+		dst[i] = ^dst[i]
+	}
+	x.staged = x.staged[:copy(x.staged, x.staged[n:])]
+	end := x.final && len(x.staged) == 0
+	if end {
+		x.final = false
+	}
+	return n, end, nil
 }
 
 func (x *invert) Encode(dst, in []byte, first, final bool) ([]byte, bool, error) {
 	if first && len(in) < x.threshold {
 		return dst, false, nil
 	}
-	out, _ := x.Decode(dst, in, final)
-	return out, true, nil
+	for _, b := range in {
+		dst = append(dst, ^b)
+	}
+	return dst, true, nil
+}
+
+func (x *invert) Release() {
+	x.staged = nil
+	if x.released != nil {
+		*x.released++
+	}
 }
 
 // negotiated records the negotiations, written on the loop and read by

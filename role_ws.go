@@ -3,6 +3,7 @@ package lws
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/golws/lws/ws"
@@ -61,13 +62,14 @@ type wsAux struct {
 
 // wsExtState is the state of negotiated extensions.
 type wsExtState struct {
-	exts      []activeExt      // negotiated extensions
-	rxExt     ExtensionSession // the one transforming the message being received
-	txExt     ExtensionSession // the one transforming the message being sent
-	decBuf    []byte           // decoded payload of the current piece
-	encBuf    []byte           // encoded payload of the current write
-	rxPending []byte           // decoded payload not delivered: reception went off
-	pendFinal bool             // rxPending ends its message
+	exts   []activeExt      // negotiated extensions
+	rxExt  ExtensionSession // the one transforming the message being received
+	txExt  ExtensionSession // the one transforming the message being sent
+	encBuf []byte           // encoded payload of the current write
+	// decoding: rxExt was fed and has not asked for input since, so it
+	// may hold decoded output; the parser waits meanwhile.
+	decoding bool
+	decoded  int64 // decoded bytes of the message being received
 }
 
 // more returns the connection's auxiliary state, making it on first use.
@@ -111,8 +113,10 @@ func (*wsState) name() string { return "ws" }
 // buffer.
 func (w *wsState) readSize(c *Conn) int { return len(c.loop.rbuf) }
 
-// pending: an extension's decoded output waits while reception is off.
-func (w *wsState) pending(*Conn) bool { return w.x != nil && len(w.x.rxPending) > 0 }
+// pending: an extension may hold decoded output of the message being
+// received, not pulled yet because reception went off or because the
+// connection had its share of the loop's pass.
+func (w *wsState) pending(*Conn) bool { return w.x != nil && w.x.decoding }
 
 func (w *wsState) heard(*Conn) (int64, bool) { return w.lastValid, true }
 
@@ -128,16 +132,15 @@ func (w *wsState) issueKeepalive(c *Conn) {
 func (w *wsState) rx(c *Conn, p []byte) (int, error) {
 	w.lastValid = c.loop.passNow
 	piece := c.rxPieceSize()
-	if x := w.x; x != nil && len(x.rxPending) > 0 {
-		pending := x.rxPending
-		x.rxPending = nil
-		if err := w.deliver(c, pending, true, x.pendFinal); err != nil {
+	budget := rxDecodeBudget
+	if x := w.x; x != nil && x.decoding {
+		if err := w.drain(c, &budget); err != nil {
 			return 0, err
 		}
 	}
 	used := 0
 	for used < len(p) {
-		if c.Closed() || c.rxDisabled || c.rxHold != 0 {
+		if c.Closed() || c.rxDisabled || c.rxHold != 0 || (w.x != nil && w.x.decoding) {
 			break
 		}
 		b := p[used:]
@@ -160,7 +163,7 @@ func (w *wsState) rx(c *Conn, p []byte) (int, error) {
 			return used, err
 		}
 		if ok {
-			if err := w.fragment(c, &f); err != nil {
+			if err := w.fragment(c, &f, &budget); err != nil {
 				return used, err
 			}
 		} else if n == 0 {
@@ -170,8 +173,13 @@ func (w *wsState) rx(c *Conn, p []byte) (int, error) {
 	return used, nil
 }
 
+// rxDecodeBudget is how many decoded bytes one connection may pull from
+// its extension in one service of the loop before the others have their
+// turn: a small message may decode into a large one.
+const rxDecodeBudget = 256 << 10
+
 // fragment handles one report of the parser.
-func (w *wsState) fragment(c *Conn, f *ws.Fragment) error {
+func (w *wsState) fragment(c *Conn, f *ws.Fragment, budget *int) error {
 	op := f.Header.Opcode
 	if op.IsControl() {
 		a := w.more()
@@ -207,6 +215,7 @@ func (w *wsState) fragment(c *Conn, f *ws.Fragment) error {
 		w.utf8.Reset()
 		if x := w.x; x != nil {
 			x.rxExt = nil
+			x.decoded = 0
 			if f.Header.RSV != 0 {
 				for _, a := range x.exts {
 					if a.sess.RSV()&f.Header.RSV != 0 {
@@ -217,14 +226,16 @@ func (w *wsState) fragment(c *Conn, f *ws.Fragment) error {
 		}
 	}
 	payload := f.Payload
-	x := w.x
-	if x != nil && x.rxExt != nil {
-		out, err := x.rxExt.Decode(x.decBuf[:0], payload, f.MessageEnd)
-		if err != nil {
+	w.remaining = f.Remaining
+	if x := w.x; x != nil && x.rxExt != nil {
+		if len(payload) == 0 && !f.MessageEnd {
+			return nil // a header without payload yet
+		}
+		if err := x.rxExt.Feed(payload, f.MessageEnd); err != nil {
 			return c.wsFail(ws.CloseInvalidPayload, "extension: "+err.Error())
 		}
-		x.decBuf = out[:0]
-		payload = out
+		x.decoding = true
+		return w.drain(c, budget)
 	}
 	if w.msgText {
 		if !w.utf8.Write(payload) {
@@ -233,13 +244,6 @@ func (w *wsState) fragment(c *Conn, f *ws.Fragment) error {
 		if f.MessageEnd && !w.utf8.Complete() {
 			return c.wsFail(ws.CloseInvalidPayload, "truncated utf-8")
 		}
-	}
-	w.remaining = f.Remaining
-	if x != nil && x.rxExt != nil {
-		if len(payload) == 0 && !f.MessageEnd {
-			return nil // nothing decoded yet
-		}
-		return w.deliver(c, payload, false, f.MessageEnd)
 	}
 	if len(payload) == 0 && !(f.FrameStart && f.FrameEnd) {
 		return nil // a header without payload yet
@@ -257,33 +261,95 @@ func wsReceiveReason(c *Conn) Reason {
 	return CallbackReceive
 }
 
-// deliver hands decoded payload to RECEIVE in pieces no larger than the
-// rx buffer; if reception goes off between pieces, the rest waits in
-// rxPending (its size bounded by what the extension produced for one
-// piece of input). owned tells whether p may be kept as is.
-func (w *wsState) deliver(c *Conn, p []byte, owned, final bool) error {
-	piece := c.rxPieceSize()
-	for {
-		n := min(len(p), piece)
-		w.final = final && n == len(p)
-		err := c.callback(wsReceiveReason(c), p[:n])
-		w.first = false
-		p = p[n:]
-		if err != nil || c.Closed() || len(p) == 0 {
-			return err
-		}
-		if c.rxDisabled || c.rxHold != 0 {
-			if w.x == nil {
-				w.x = &wsExtState{}
-			}
-			if owned {
-				w.x.rxPending = p
-			} else {
-				w.x.rxPending = append([]byte(nil), p...)
-			}
-			w.x.pendFinal = final
+// drain pulls the decoded output of the message being received from its
+// extension, one piece (no larger than the rx buffer) at a time into a
+// buffer lent for the call, and hands each to RECEIVE. It stops when the
+// extension asks for more input; when reception goes off, the connection
+// closes or budget is spent, it stops where it is and the extension keeps
+// the rest (pending reports it; the parser and the socket wait).
+//
+// Decoded bytes count against the vhost's WSMaxMessage: the piece that
+// goes over closes the connection with 1009 before it is delivered.
+func (w *wsState) drain(c *Conn, budget *int) error {
+	bp := rxBufs.Get().(*[]byte)
+	err := w.drainInto(c, bp, budget)
+	rxBufs.Put(bp)
+	return err
+}
+
+func (w *wsState) drainInto(c *Conn, bp *[]byte, budget *int) error {
+	x := w.x
+	for x.decoding {
+		if w.closeSent || w.closeRcvd {
+			x.decoding = false // data after a Close is dropped
 			return nil
 		}
+		if c.Closed() || c.rxDisabled || c.rxHold != 0 {
+			return nil
+		}
+		if *budget <= 0 && !c.isStream() {
+			// Let the others have their turn; come back on the next pass.
+			c.loop.queueReady(c)
+			return nil
+		}
+		piece := c.rxPieceSize()
+		if cap(*bp) < piece {
+			*bp = make([]byte, piece)
+		}
+		buf := (*bp)[:piece]
+		n, end, err := x.rxExt.Decode(buf)
+		if err != nil {
+			x.decoding = false
+			return c.wsFail(ws.CloseInvalidPayload, "extension: "+err.Error())
+		}
+		if n == 0 && !end {
+			x.decoding = false // it asks for the next piece of payload
+			return nil
+		}
+		*budget -= n
+		x.decoded += int64(n)
+		if x.decoded > c.maxMessage() {
+			x.decoding = false
+			return c.wsFail(ws.CloseMessageTooBig, "decoded message too big")
+		}
+		p := buf[:n]
+		if w.msgText {
+			if !w.utf8.Write(p) {
+				x.decoding = false
+				return c.wsFail(ws.CloseInvalidPayload, "invalid utf-8")
+			}
+			if end && !w.utf8.Complete() {
+				x.decoding = false
+				return c.wsFail(ws.CloseInvalidPayload, "truncated utf-8")
+			}
+		}
+		if end {
+			x.decoding = false
+		}
+		w.final = end
+		err = c.callback(wsReceiveReason(c), p)
+		w.first = false
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rxBufs are the buffers decoded pieces are pulled into, lent for the
+// length of one drain (so that connections in the middle of a message
+// keep none).
+var rxBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxMessage is the most one received message may hold, decoded.
+func (c *Conn) maxMessage() int64 {
+	switch m := c.vhost.info.WSMaxMessage; {
+	case m == 0:
+		return ws.DefaultMaxMessage
+	case m < 0:
+		return 1<<63 - 1
+	default:
+		return m
 	}
 }
 
@@ -428,7 +494,21 @@ func (c *Conn) wsSendFrameRSV(op ws.Opcode, fin bool, rsv byte, p []byte) (int, 
 	return c.send(hdr, p)
 }
 
+// releaseExts gives back what the negotiated extensions hold.
+func (w *wsState) releaseExts() {
+	if x := w.x; x != nil {
+		x.decoding, x.rxExt, x.txExt = false, nil, nil
+		for _, a := range x.exts {
+			a.sess.Release()
+		}
+		x.exts = nil
+	}
+}
+
+func (w *wsState) closedEarly(*Conn, error) { w.releaseExts() }
+
 func (w *wsState) closed(c *Conn) {
+	w.releaseExts()
 	reason, drop := CallbackClosed, CallbackWSServerDropProtocol
 	if c.kind == kindClient {
 		reason, drop = CallbackClientClosed, CallbackWSClientDropProtocol
