@@ -74,6 +74,10 @@ type activeExt struct {
 // SetExtensionOption changes an option of a negotiated extension of the
 // connection (lws_set_extension_option); it is an error if the extension
 // is not active on the connection.
+//
+// A client may also call it during CallbackWSExtDefaults, for the
+// extension that callback names: its options then apply from the
+// connection's first message.
 func (c *Conn) SetExtensionOption(extension, name, value string) error {
 	if w := c.websocket(); w != nil && w.x != nil {
 		for _, a := range w.x.exts {
@@ -81,6 +85,10 @@ func (c *Conn) SetExtensionOption(extension, name, value string) error {
 				return a.sess.SetOption(name, value)
 			}
 		}
+	}
+	if cs := c.clientInfo(); cs != nil && cs.ws != nil && cs.ws.defaulting.ext != nil &&
+		cs.ws.defaulting.ext.Name == extension {
+		return cs.ws.defaulting.sess.SetOption(name, value)
 	}
 	return fmt.Errorf("lws: extension %q is not active on this connection", extension)
 }
@@ -172,12 +180,43 @@ func (c *Conn) negotiateClient(answer, offered string) ([]activeExt, error) {
 		}
 		sess, _, err := ext.Negotiate(c, false, o.params)
 		if err != nil || sess == nil || sess.RSV()&used != 0 {
+			if sess != nil {
+				sess.Release()
+			}
+			releaseExts(accepted)
 			return nil, fmt.Errorf("HS: extension %s refused: %v", o.name, err)
 		}
 		used |= sess.RSV()
 		accepted = append(accepted, activeExt{ext, sess})
+		// lws's WS_EXT_DEFAULTS: the protocol may set the session's
+		// options before any message.
+		err = c.extDefaults(accepted[len(accepted)-1])
+		if err != nil {
+			releaseExts(accepted)
+			return nil, fmt.Errorf("HS: EXT: failed setting defaults of %s: %v", o.name, err)
+		}
 	}
 	return accepted, nil
+}
+
+// extDefaults delivers CallbackWSExtDefaults for a newly negotiated
+// extension of a client, during which SetExtensionOption reaches it.
+func (c *Conn) extDefaults(a activeExt) error {
+	cs := c.clientInfo()
+	if cs == nil || cs.ws == nil {
+		return nil
+	}
+	cs.ws.defaulting = a
+	err := c.callback(CallbackWSExtDefaults, []byte(a.ext.Name))
+	cs.ws.defaulting = activeExt{}
+	return err
+}
+
+// releaseExts releases the sessions of extensions.
+func releaseExts(list []activeExt) {
+	for _, a := range list {
+		a.sess.Release()
+	}
 }
 
 func offeredNames(offer string) string {

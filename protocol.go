@@ -104,10 +104,10 @@ const (
 	// CallbackWSPeerInitiatedClose: the WebSocket peer sent a Close; in holds
 	// its code and reason.
 	CallbackWSPeerInitiatedClose Reason = 38
-	// CallbackWSExtDefaults: golws does not deliver this reason: an extension's options are
-	// set with Conn.SetExtensionOption once it is negotiated. lws delivers
-	// it to a client so that it may set the option string of a negotiated
-	// extension.
+	// CallbackWSExtDefaults: a client's server accepted an extension; in
+	// is its name. Before ESTABLISHED, the protocol may set the
+	// connection's options of that extension with Conn.SetExtensionOption
+	// (lws writes an option string); an error fails the connection.
 	CallbackWSExtDefaults Reason = 39
 	// CallbackCGI: golws does not deliver this reason: a CGI mount's output goes
 	// straight to its client through the library. lws delivers it for the

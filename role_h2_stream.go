@@ -262,7 +262,7 @@ func (s *h2Stream) headEnd(b []byte, _ *httpTxn) []byte    { return h1.AppendHea
 // wsOverH2 serves an RFC 8441 extended CONNECT: a WebSocket on the
 // stream, with the same protocols and callbacks as over HTTP/1 (its
 // frames travel as the stream's DATA, and its close ends the stream).
-// Extensions are not negotiated over HTTP/2.
+// Extensions are negotiated as over HTTP/1 (RFC 8441 section 5).
 func (c *Conn) wsOverH2(protocol string) error {
 	if err := c.selectVhost(); err != nil || c.Closed() || c.closing != closeNone {
 		return err

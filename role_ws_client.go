@@ -19,9 +19,10 @@ type wsClientState struct {
 	path, host, origin string
 	protocols          string // the comma-separated list offered
 	key                string
-	resp               []byte // the response head as it arrives
-	extOffer           string // the Sec-WebSocket-Extensions offered
-	extra              []byte // headers added in CLIENT_APPEND_HANDSHAKE_HEADER
+	resp               []byte    // the response head as it arrives
+	extOffer           string    // the Sec-WebSocket-Extensions offered
+	defaulting         activeExt // the extension CallbackWSExtDefaults is about
+	extra              []byte    // headers added in CLIENT_APPEND_HANDSHAKE_HEADER
 	appending          bool
 }
 
@@ -167,6 +168,11 @@ func (c *Conn) wsClientFinish() error {
 		if exts, err = c.negotiateClient(answer, hs.extOffer); err != nil {
 			return fail(err.Error())
 		}
+	}
+	fail = func(text string) error {
+		releaseExts(exts)
+		c.loop.clientFail(c, text)
+		return nil
 	}
 	if p, ok := hdr["sec-websocket-protocol"]; ok {
 		if hs.protocols == "" || !listHasToken([]byte(hs.protocols), p) {

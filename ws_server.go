@@ -69,7 +69,8 @@ func (c *Conn) wsServerUpgrade(overH2 bool) error {
 	}
 	var exts []activeExt
 	var extAnswer string
-	if len(vh.info.Extensions) > 0 && ah.Has(hdr.TokenWSExtensions) && !overH2 {
+	// Over HTTP/2 too: RFC 8441 section 5 keeps Sec-WebSocket-Extensions.
+	if len(vh.info.Extensions) > 0 && ah.Has(hdr.TokenWSExtensions) {
 		var offer []string
 		for i := range ah.FragmentCount(hdr.TokenWSExtensions) {
 			offer = append(offer, string(ah.Fragment(hdr.TokenWSExtensions, i)))
@@ -100,6 +101,9 @@ func (c *Conn) wsServerUpgrade(overH2 bool) error {
 	resp = hw.headEnd(resp, nil)
 	l.scratch = resp[:0]
 	if err := hw.sendHead(c, nil, resp, nil, false); err != nil {
+		for _, a := range exts {
+			a.sess.Release()
+		}
 		return err
 	}
 	vh.counts.wsUpg++
