@@ -70,6 +70,10 @@ type wsExtState struct {
 	// may hold decoded output; the parser waits meanwhile.
 	decoding bool
 	decoded  int64 // decoded bytes of the message being received
+	// held: one decoded byte waits for the next piece (heldEnd: it is
+	// the message's last).
+	held, heldEnd bool
+	heldByte      byte
 }
 
 // more returns the connection's auxiliary state, making it on first use.
@@ -116,7 +120,9 @@ func (w *wsState) readSize(c *Conn) int { return len(c.loop.rbuf) }
 // pending: an extension may hold decoded output of the message being
 // received, not pulled yet because reception went off or because the
 // connection had its share of the loop's pass.
-func (w *wsState) pending(*Conn) bool { return w.x != nil && w.x.decoding }
+func (w *wsState) pending(*Conn) bool {
+	return w.x != nil && (w.x.decoding || (w.x.held && w.x.heldEnd))
+}
 
 func (w *wsState) heard(*Conn) (int64, bool) { return w.lastValid, true }
 
@@ -133,14 +139,14 @@ func (w *wsState) rx(c *Conn, p []byte) (int, error) {
 	w.lastValid = c.loop.passNow
 	piece := c.rxPieceSize()
 	budget := rxDecodeBudget
-	if x := w.x; x != nil && x.decoding {
+	if w.pending(c) {
 		if err := w.drain(c, &budget); err != nil {
 			return 0, err
 		}
 	}
 	used := 0
 	for used < len(p) {
-		if c.Closed() || c.rxDisabled || c.rxHold != 0 || (w.x != nil && w.x.decoding) {
+		if c.Closed() || c.rxDisabled || c.rxHold != 0 || w.pending(c) {
 			break
 		}
 		b := p[used:]
@@ -262,14 +268,19 @@ func wsReceiveReason(c *Conn) Reason {
 }
 
 // drain pulls the decoded output of the message being received from its
-// extension, one piece (no larger than the rx buffer) at a time into a
-// buffer lent for the call, and hands each to RECEIVE. It stops when the
-// extension asks for more input; when reception goes off, the connection
-// closes or budget is spent, it stops where it is and the extension keeps
-// the rest (pending reports it; the parser and the socket wait).
+// extension into a buffer lent for the call and hands it to RECEIVE in
+// pieces no larger than the rx buffer. It stops when the extension asks
+// for more input; when reception goes off, the connection closes or
+// budget is spent, it stops where it is and the extension keeps the rest
+// (pending reports it; the parser and the socket wait).
 //
-// Decoded bytes count against the vhost's WSMaxMessage: the piece that
-// goes over closes the connection with 1009 before it is delivered.
+// One decoded byte is held back between pieces until the next is known,
+// so that the piece that ends a message is not empty (unless the whole
+// message is): the extension may learn of the end only after its last
+// output.
+//
+// Decoded bytes count against the vhost's WSMaxMessage: what goes over
+// closes the connection with 1009 before it is delivered.
 func (w *wsState) drain(c *Conn, budget *int) error {
 	bp := rxBufs.Get().(*[]byte)
 	err := w.drainInto(c, bp, budget)
@@ -279,9 +290,9 @@ func (w *wsState) drain(c *Conn, budget *int) error {
 
 func (w *wsState) drainInto(c *Conn, bp *[]byte, budget *int) error {
 	x := w.x
-	for x.decoding {
+	for x.decoding || (x.held && x.heldEnd) {
 		if w.closeSent || w.closeRcvd {
-			x.decoding = false // data after a Close is dropped
+			x.decoding, x.held = false, false // data after a Close is dropped
 			return nil
 		}
 		if c.Closed() || c.rxDisabled || c.rxHold != 0 {
@@ -293,29 +304,53 @@ func (w *wsState) drainInto(c *Conn, bp *[]byte, budget *int) error {
 			return nil
 		}
 		piece := c.rxPieceSize()
-		if cap(*bp) < piece {
-			*bp = make([]byte, piece)
+		if cap(*bp) < piece+1 {
+			*bp = make([]byte, piece+1)
 		}
-		buf := (*bp)[:piece]
-		n, end, err := x.rxExt.Decode(buf)
-		if err != nil {
-			x.decoding = false
-			return c.wsFail(ws.CloseInvalidPayload, "extension: "+err.Error())
+		buf := (*bp)[:piece+1]
+		n, end := 0, false
+		if x.held {
+			buf[0], end = x.heldByte, x.heldEnd
+			n, x.held, x.heldEnd = 1, false, false
 		}
-		if n == 0 && !end {
-			x.decoding = false // it asks for the next piece of payload
-			return nil
+		for x.decoding && !end && n < len(buf) {
+			m, e, err := x.rxExt.Decode(buf[n:])
+			if err != nil {
+				x.decoding = false
+				return c.wsFail(ws.CloseInvalidPayload, "extension: "+err.Error())
+			}
+			if m == 0 && !e {
+				x.decoding = false // it asks for the next piece of payload
+				break
+			}
+			n += m
+			end = e
+			x.decoding = !e
+			x.decoded += int64(m)
+			*budget -= m
 		}
-		*budget -= n
-		x.decoded += int64(n)
 		if x.decoded > c.maxMessage() {
-			x.decoding = false
+			x.decoding, x.held = false, false
 			return c.wsFail(ws.CloseMessageTooBig, "decoded message too big")
 		}
-		p := buf[:n]
+		k := n // what is delivered now
+		switch {
+		case n > piece:
+			k = piece
+		case !end && n > 0:
+			k = n - 1
+		}
+		if k < n {
+			x.held, x.heldByte, x.heldEnd = true, buf[k], end
+			end = false
+		}
+		if k <= 0 && !end {
+			continue
+		}
+		p := buf[:k]
 		if w.msgText {
 			if !w.utf8.Write(p) {
-				x.decoding = false
+				x.decoding, x.held = false, false
 				return c.wsFail(ws.CloseInvalidPayload, "invalid utf-8")
 			}
 			if end && !w.utf8.Complete() {
@@ -323,11 +358,8 @@ func (w *wsState) drainInto(c *Conn, bp *[]byte, budget *int) error {
 				return c.wsFail(ws.CloseInvalidPayload, "truncated utf-8")
 			}
 		}
-		if end {
-			x.decoding = false
-		}
 		w.final = end
-		err = c.callback(wsReceiveReason(c), p)
+		err := c.callback(wsReceiveReason(c), p)
 		w.first = false
 		if err != nil {
 			return err
@@ -497,7 +529,7 @@ func (c *Conn) wsSendFrameRSV(op ws.Opcode, fin bool, rsv byte, p []byte) (int, 
 // releaseExts gives back what the negotiated extensions hold.
 func (w *wsState) releaseExts() {
 	if x := w.x; x != nil {
-		x.decoding, x.rxExt, x.txExt = false, nil, nil
+		x.decoding, x.held, x.rxExt, x.txExt = false, false, nil, nil
 		for _, a := range x.exts {
 			a.sess.Release()
 		}
