@@ -274,10 +274,11 @@ func wsReceiveReason(c *Conn) Reason {
 // budget is spent, it stops where it is and the extension keeps the rest
 // (pending reports it; the parser and the socket wait).
 //
-// One decoded byte is held back between pieces until the next is known,
-// so that the piece that ends a message is not empty (unless the whole
-// message is): the extension may learn of the end only after its last
-// output.
+// Each piece is what one Decode gave, shifted by a byte: the last decoded
+// byte is held back until the next Decode tells whether the message goes
+// on, so that the piece that ends a message is not empty (unless the
+// whole message is), though the extension may learn of the end only
+// after its last output.
 //
 // Decoded bytes count against the vhost's WSMaxMessage: what goes over
 // closes the connection with 1009 before it is delivered.
@@ -313,15 +314,16 @@ func (w *wsState) drainInto(c *Conn, bp *[]byte, budget *int) error {
 			buf[0], end = x.heldByte, x.heldEnd
 			n, x.held, x.heldEnd = 1, false, false
 		}
-		for x.decoding && !end && n < len(buf) {
+		if !end {
 			m, e, err := x.rxExt.Decode(buf[n:])
 			if err != nil {
 				x.decoding = false
 				return c.wsFail(ws.CloseInvalidPayload, "extension: "+err.Error())
 			}
 			if m == 0 && !e {
-				x.decoding = false // it asks for the next piece of payload
-				break
+				// It asks for the next piece of payload.
+				x.decoding, x.held = false, n > 0
+				return nil
 			}
 			n += m
 			end = e
