@@ -446,7 +446,9 @@ func (l *loop) serviceRx(c *Conn) {
 	if c.rxDisabled || c.rxHold != 0 {
 		return
 	}
-	if st := c.tlsState(); st != nil && st.more && len(c.rxHeld) == 0 {
+	// What the role holds goes first: a WebSocket extension's decoded
+	// output precedes the plaintext of records not read yet.
+	if st := c.tlsState(); st != nil && st.more && len(c.rxHeld) == 0 && !c.role.pending(c) {
 		l.deliverTLS(c, nil)
 		if !c.Closed() && c.readReady && !c.rxDisabled {
 			l.queueReady(c)
