@@ -57,6 +57,9 @@ type h2Net struct {
 	streams  map[uint32]*h2Str
 	npend    int        // streams with DATA kept for want of send window
 	nheld    int        // streams with received DATA held for their protocol
+	// kidOutput: a stream's role (a WebSocket extension's decoder) holds
+	// output for its protocol, which turned reception back on.
+	kidOutput bool
 	trailers *hdr.Table // decodes trailers, which are dropped
 	buf      []byte     // encodes heads, joins a write's two parts
 	batch    bool       // in rx: the streams' frames go out together at its end
@@ -251,7 +254,7 @@ func (r *h2Net) rx(c *Conn, p []byte) (int, error) {
 	r.batch = true
 	defer func() { r.batch = false }()
 	r.lend(c)
-	if r.nheld > 0 {
+	if r.nheld > 0 || r.kidOutput {
 		r.redeliver(c)
 	}
 	used := 0
@@ -279,6 +282,9 @@ func (r *h2Net) rx(c *Conn, p []byte) (int, error) {
 // pending: a stream whose protocol turned reception back on has held
 // DATA to take.
 func (r *h2Net) pending(*Conn) bool {
+	if r.kidOutput {
+		return true
+	}
 	if r.nheld == 0 {
 		return false
 	}
@@ -542,7 +548,18 @@ func (r *h2Net) hold(st *h2Str, p []byte, end bool) {
 
 // redeliver gives held DATA to the children whose reception is back on.
 func (r *h2Net) redeliver(c *Conn) {
+	kids := r.kidOutput
+	r.kidOutput = false
 	for _, st := range r.streams {
+		if kids && st.child != nil && !st.child.rxDisabled && st.child.role.pending(st.child) {
+			// The role's own output goes before the DATA held.
+			if _, err := st.child.role.rx(st.child, nil); err != nil {
+				st.child.loop.userClose(st.child, err)
+			}
+			if st.child == nil || st.child.Closed() || st.child.rxDisabled {
+				continue
+			}
+		}
 		if (len(st.held) == 0 && !st.heldEnd) || st.child == nil || st.child.rxDisabled {
 			continue
 		}
@@ -871,6 +888,10 @@ func (r *h2Net) childRxFlow(ch *Conn, enable bool) bool {
 	ch.rxDisabled = !enable
 	if enable {
 		if st := r.streams[ch.rare.stream]; st != nil && (len(st.held) > 0 || st.heldEnd) {
+			ch.loop.queueReady(ch)
+		}
+		if ch.role.pending(ch) {
+			r.kidOutput = true
 			ch.loop.queueReady(ch)
 		}
 	}
