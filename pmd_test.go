@@ -3,6 +3,7 @@ package lws_test
 import (
 	"bytes"
 	"compress/flate"
+	"crypto/tls"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -20,6 +21,7 @@ import (
 
 	coderws "github.com/coder/websocket"
 	"github.com/gorilla/websocket"
+	"golang.org/x/net/http2"
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/plugins/echo"
@@ -693,38 +695,46 @@ func TestPMDExtensionCallbacks(t *testing.T) {
 
 // TestPMDOverH2 negotiates permessage-deflate on an RFC 8441 stream: a
 // compressed message sent as DATA comes back compressed (RSV1) and
-// inflates to what was sent.
+// inflates to what was sent. The second inflates beyond what the echo
+// queues, so the stream turns reception off in the middle of its
+// decoding; turned back on, the decoding resumes though no more DATA
+// comes.
 func TestPMDOverH2(t *testing.T) {
 	var vh *lws.Vhost
 	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) { vh = pmdVhost(t, cx, lws.VhostInfo{}, echo.Protocol()) })
 	f := dialH2(t, addr(vh))
 	f.headers(t, 1, false, ":method", "CONNECT", ":protocol", "websocket", ":scheme", "http",
 		":path", "/", ":authority", addr(vh), "sec-websocket-version", "13", "sec-websocket-protocol", echo.Name,
-		"sec-websocket-extensions", "permessage-deflate; client_max_window_bits")
+		"sec-websocket-extensions", "permessage-deflate; server_no_context_takeover; client_no_context_takeover")
 	_, h := f.next(t, 1)
 	if h[":status"] != "200" || !strings.HasPrefix(h["sec-websocket-extensions"], "permessage-deflate") {
 		t.Fatalf("extended CONNECT answered %v", h)
 	}
-	msg := bytes.Repeat([]byte("compressed over an HTTP/2 stream "), 10)
-	if err := f.WriteData(1, false, maskedFrame(0xc1, deflateRaw(t, msg))); err != nil {
-		t.Fatal(err)
-	}
-	var echoed []byte
-	for !bytes.HasSuffix(echoed, []byte{0, 0, 0, 0}) && len(echoed) < 1<<16 {
-		fr, _ := f.next(t, 1)
-		d, ok := fr.(interface{ Data() []byte })
-		if !ok {
-			t.Fatalf("echo: %v", fr)
+	for _, n := range []int{10, 10000} {
+		msg := bytes.Repeat([]byte("compressed over an HTTP/2 stream "), n)
+		if err := f.WriteData(1, false, maskedFrame(0xc2, deflateRaw(t, msg))); err != nil {
+			t.Fatal(err)
 		}
-		echoed = append(echoed, d.Data()...)
-		if inflated, ok := inflateFrames(echoed); ok {
-			if !bytes.Equal(inflated, msg) {
-				t.Fatalf("echo inflates to %q", inflated)
+		var echoed []byte
+		for {
+			fr, _ := f.next(t, 1)
+			d, ok := fr.(*http2.DataFrame)
+			if !ok {
+				t.Fatalf("echo: %v", fr)
 			}
-			return
+			echoed = append(echoed, d.Data()...)
+			if k := uint32(len(d.Data())); k > 0 {
+				f.WriteWindowUpdate(0, k)
+				f.WriteWindowUpdate(1, k)
+			}
+			if inflated, ok := inflateFrames(echoed); ok {
+				if !bytes.Equal(inflated, msg) {
+					t.Fatalf("echo of %d bytes inflates to %d", len(msg), len(inflated))
+				}
+				break
+			}
 		}
 	}
-	t.Fatalf("no complete compressed echo in % x", echoed)
 }
 
 // inflateFrames parses unmasked server frames of one compressed message
@@ -793,5 +803,36 @@ func TestPMDReservedBits(t *testing.T) {
 				t.Fatalf("closed with %d, want 1002", code)
 			}
 		})
+	}
+}
+
+// TestPMDOverTLS echoes compressed messages over wss: a message that
+// inflates beyond what the echo queues turns reception off in the middle
+// of its decoding, and turned back on, the decoding resumes though no
+// more TLS records come.
+func TestPMDOverTLS(t *testing.T) {
+	cert, key, pool := tlsCert(t, "localhost", "127.0.0.1")
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh = pmdVhost(t, cx, lws.VhostInfo{SSLCertFilepath: cert, SSLPrivateKeyFilepath: key}, echo.Protocol())
+	})
+	d := websocket.Dialer{TLSClientConfig: &tls.Config{RootCAs: pool}, EnableCompression: true, Subprotocols: []string{echo.Name}}
+	conn, resp, err := d.Dial("wss://"+addr(vh)+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if h := resp.Header.Get("Sec-WebSocket-Extensions"); !strings.HasPrefix(h, "permessage-deflate") {
+		t.Fatalf("answered %q", h)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for _, n := range []int{100, 200000, 1 << 20} {
+		msg := bytes.Repeat([]byte("over wss "), n/9)
+		if err := conn.WriteMessage(websocket.BinaryMessage, msg); err != nil {
+			t.Fatal(err)
+		}
+		if _, got, err := conn.ReadMessage(); err != nil || !bytes.Equal(got, msg) {
+			t.Fatalf("echo of %d bytes: %d bytes, %v", len(msg), len(got), err)
+		}
 	}
 }
