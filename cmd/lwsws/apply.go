@@ -123,6 +123,7 @@ func vhostInfo(v *lwsconf.Vhost, g *lwsconf.Global, allPlugins bool, warnings *[
 		RejectProtocolLessUpgrades:  v.DisableNoProtocolWSUpgrades,
 		UnixSocket:                  v.UnixSocket,
 		BindIface:                   v.BindIface,
+		Extensions:                  extensions(),
 	}
 	if v.AccessLog != "" {
 		f, err := os.OpenFile(v.AccessLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)

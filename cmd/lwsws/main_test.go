@@ -185,13 +185,17 @@ func TestDefaultSite(t *testing.T) {
 		t.Errorf("lws-server-status: %q %v", status, err)
 	}
 
-	// dumb-increment counts.
-	d := websocket.Dialer{Subprotocols: []string{"dumb-increment-protocol"}}
-	ws, _, err := d.Dial("ws://127.0.0.1:"+port+"/", nil)
+	// dumb-increment counts, compressed: the built-in site has
+	// permessage-deflate too.
+	d := websocket.Dialer{Subprotocols: []string{"dumb-increment-protocol"}, EnableCompression: true}
+	ws, wresp, err := d.Dial("ws://127.0.0.1:"+port+"/", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ws.Close()
+	if h := wresp.Header.Get("Sec-WebSocket-Extensions"); !strings.HasPrefix(h, "permessage-deflate") {
+		t.Errorf("the built-in site answered %q to an offer of permessage-deflate", h)
+	}
 	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
 	prev := -1
 	for range 3 {
@@ -363,15 +367,20 @@ func TestConfigDir(t *testing.T) {
 	if string(sb) != "configured site" || sresp.Header.Get("Strict-Transport-Security") == "" {
 		t.Errorf("TLS vhost: %q %v", sb, sresp.Header)
 	}
-	d := websocket.Dialer{TLSClientConfig: tlsCfg, Subprotocols: []string{"lws-echo"}}
-	ws, _, err := d.Dial("wss://127.0.0.1:"+strconv.Itoa(p2)+"/", nil)
+	// lwsws registers permessage-deflate on every vhost, as lws does.
+	d := websocket.Dialer{TLSClientConfig: tlsCfg, Subprotocols: []string{"lws-echo"}, EnableCompression: true}
+	ws, wresp, err := d.Dial("wss://127.0.0.1:"+strconv.Itoa(p2)+"/", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ws.Close()
-	ws.WriteMessage(websocket.TextMessage, []byte("over wss"))
-	if _, got, err := ws.ReadMessage(); err != nil || string(got) != "over wss" {
-		t.Errorf("wss echo: %q %v", got, err)
+	if h := wresp.Header.Get("Sec-WebSocket-Extensions"); !strings.HasPrefix(h, "permessage-deflate") {
+		t.Errorf("a configured vhost answered %q to an offer of permessage-deflate", h)
+	}
+	msg := strings.Repeat("over wss, compressed ", 5000)
+	ws.WriteMessage(websocket.TextMessage, []byte(msg))
+	if _, got, err := ws.ReadMessage(); err != nil || string(got) != msg {
+		t.Errorf("wss echo: %d bytes, %v", len(got), err)
 	}
 }
 

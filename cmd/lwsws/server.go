@@ -9,6 +9,7 @@ import (
 	"github.com/golws/lws"
 	"github.com/golws/lws/hdr"
 	"github.com/golws/lws/internal/lwsconf"
+	"github.com/golws/lws/pmdeflate"
 	"github.com/golws/lws/testsite"
 )
 
@@ -119,10 +120,11 @@ func defaultSite(allPlugins bool, port int) (*server, error) {
 		return nil, err
 	}
 	vi := lws.VhostInfo{
-		Name:      "localhost",
-		Port:      port,
-		Iface:     "127.0.0.1",
-		Protocols: append([]lws.Protocol{httpOnly(nil)}, protos...),
+		Name:       "localhost",
+		Port:       port,
+		Iface:      "127.0.0.1",
+		Protocols:  append([]lws.Protocol{httpOnly(nil)}, protos...),
+		Extensions: extensions(),
 		Mounts: []lws.Mount{
 			{Mountpoint: "/", FS: testsite.Site(), Default: "test.html", CacheMaxAge: 60, CacheReusable: true, CacheRevalidate: true},
 			{Mountpoint: "/ziptest", FS: book, Default: "book.html"},
@@ -136,4 +138,11 @@ func defaultSite(allPlugins bool, port int) (*server, error) {
 		vi.ProtocolOptions = map[string]map[string]string{"lws-server-status": {"update-ms": "1000"}}
 	}
 	return &server{info: lws.ContextInfo{ServiceBufferSize: 8192}, vhosts: []lws.VhostInfo{vi}, privs: privileges{uid: -1, gid: -1}}, nil
+}
+
+// extensions are the WebSocket extensions of every vhost: lwsws
+// registers permessage-deflate, with lws's defaults, on all of them (its
+// configuration has no key for extensions).
+func extensions() []lws.Extension {
+	return []lws.Extension{lws.PermessageDeflate(pmdeflate.Options{})}
 }
