@@ -692,6 +692,9 @@ func (c *Conn) IsFirstFragment() bool {
 
 // IsFinalFragment reports, during RECEIVE, whether this piece ends a
 // message: the last piece of its final frame (lws_is_final_fragment).
+// For a message an extension decodes (a compressed one), pieces follow
+// the decoded bytes, not the frames: the last piece ends the message and
+// is empty only if the whole message is.
 func (c *Conn) IsFinalFragment() bool {
 	w := c.websocket()
 	return w != nil && w.final
@@ -705,7 +708,10 @@ func (c *Conn) FrameIsBinary() bool {
 }
 
 // RemainingPacketPayload returns, during RECEIVE, how many bytes of the
-// current frame are still to come (lws_remaining_packet_payload).
+// current frame are still to come (lws_remaining_packet_payload). For a
+// message an extension decodes, they are the frame's bytes on the wire
+// not yet taken by the extension, which tell nothing of how much decoded
+// data is still to come: use IsFinalFragment to find the message's end.
 func (c *Conn) RemainingPacketPayload() int64 {
 	w := c.websocket()
 	if w == nil {

@@ -124,7 +124,9 @@ type VhostInfo struct {
 	// seconds; a negative value turns that part off.
 	ValidityPing, ValidityHangup time.Duration
 	// Extensions are the WebSocket extensions the vhost accepts from
-	// clients and offers as a client (lws's extensions).
+	// clients and offers as a client (lws's extensions), over HTTP/1 and
+	// HTTP/2 alike: PermessageDeflate for RFC 7692's compression. None
+	// by default.
 	Extensions []Extension
 	// WSMaxFrame and WSMaxMessage cap the payload of one received
 	// WebSocket frame and of one message (as announced by frame headers);
@@ -134,7 +136,10 @@ type VhostInfo struct {
 	// ws.DefaultMaxMessage: lws refuses frames over 0x10000000 bytes);
 	// a negative value means no cap. Under the cap data streams to
 	// RECEIVE in pieces, so the caps bound what a peer may announce, not
-	// memory.
+	// memory. A message an extension transforms (a compressed one) is
+	// capped twice: on the wire as above, and as decoded: the connection
+	// closes with 1009 as soon as its decoded bytes go over
+	// WSMaxMessage, before any byte beyond it is delivered.
 	WSMaxFrame, WSMaxMessage int64
 	// Mounts map parts of the vhost's URL space to files, CGI programs,
 	// redirects or protocols (lws's mounts).
