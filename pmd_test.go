@@ -3,8 +3,8 @@ package lws_test
 import (
 	"bytes"
 	"compress/flate"
-	"crypto/tls"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"

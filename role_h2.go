@@ -54,18 +54,18 @@ type h2Net struct {
 	dec *h2.HeaderDecoder
 	enc *h2.HeadEncoder
 
-	streams  map[uint32]*h2Str
-	npend    int        // streams with DATA kept for want of send window
-	nheld    int        // streams with received DATA held for their protocol
+	streams map[uint32]*h2Str
+	npend   int // streams with DATA kept for want of send window
+	nheld   int // streams with received DATA held for their protocol
 	// kidOutput: a stream's role (a WebSocket extension's decoder) holds
 	// output for its protocol, which turned reception back on.
 	kidOutput bool
-	trailers *hdr.Table // decodes trailers, which are dropped
-	buf      []byte     // encodes heads, joins a write's two parts
-	batch    bool       // in rx: the streams' frames go out together at its end
-	upgraded *h2Str     // the h2c upgrade's request, served once the client's preface came
-	peerGone bool       // the peer sent GOAWAY
-	draining bool       // the server sent GOAWAY: it closes once its streams are done
+	trailers  *hdr.Table // decodes trailers, which are dropped
+	buf       []byte     // encodes heads, joins a write's two parts
+	batch     bool       // in rx: the streams' frames go out together at its end
+	upgraded  *h2Str     // the h2c upgrade's request, served once the client's preface came
+	peerGone  bool       // the peer sent GOAWAY
+	draining  bool       // the server sent GOAWAY: it closes once its streams are done
 }
 
 // h2Str is what the network connection keeps of one of its streams.
