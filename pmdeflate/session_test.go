@@ -233,3 +233,40 @@ func TestHistoryRing(t *testing.T) {
 		}
 	}
 }
+
+// TestSetOptionWhileSending: options changed while a message is being sent
+// apply from the next message, which compress/flate still inflates.
+func TestSetOptionWhileSending(t *testing.T) {
+	for _, opt := range [][2]string{{"tx_dict_size", "32768"}, {"tx_dict_size", "1"}, {"compression_level", "9"}, {"compression_level", "0"}} {
+		s := NewSession(Params{}, true, Options{})
+		r := newStdReader()
+		msg := jsonMessage(5000, 1)
+		out, _, err := s.Encode(nil, msg[:2000], true, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetOption(opt[0], opt[1]); err != nil {
+			t.Fatal(err)
+		}
+		out, _, err = s.Encode(out, msg[2000:], false, true)
+		if err != nil {
+			t.Fatalf("%s=%s: the message being sent fails: %v", opt[0], opt[1], err)
+		}
+		if got := r.message(t, out, len(msg)); !bytes.Equal(got, msg) {
+			t.Fatalf("%s=%s: the message being sent changed", opt[0], opt[1])
+		}
+		for i := range 2 {
+			out, compressed, err := s.Encode(nil, msg, true, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !compressed {
+				continue
+			}
+			if got := r.message(t, out, len(msg)); !bytes.Equal(got, msg) {
+				t.Fatalf("%s=%s: message %d after the change arrives changed", opt[0], opt[1], i)
+			}
+		}
+		s.Release()
+	}
+}
