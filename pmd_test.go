@@ -1,6 +1,7 @@
 package lws_test
 
 import (
+	"bufio"
 	"bytes"
 	"compress/flate"
 	"context"
@@ -833,6 +834,94 @@ func TestPMDOverTLS(t *testing.T) {
 		}
 		if _, got, err := conn.ReadMessage(); err != nil || !bytes.Equal(got, msg) {
 			t.Fatalf("echo of %d bytes: %d bytes, %v", len(msg), len(got), err)
+		}
+	}
+}
+
+// TestPMDTxFrames: a compressed message goes out in frames of at most
+// the session's tx_buf_size (1 KiB by default, lws's), the first marked
+// RSV1, the later ones continuations; SetExtensionOption changes the
+// size for the connection.
+func TestPMDTxFrames(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	words := strings.Fields("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa")
+	var msg []byte
+	for len(msg) < 100000 {
+		msg = append(append(msg, words[rng.IntN(len(words))]...), ' ')
+	}
+	proto := lws.Protocol{Name: "sender", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		switch reason {
+		case lws.CallbackEstablished:
+			if v, ok := c.URLArg("tx"); ok {
+				if err := c.SetExtensionOption(pmdeflate.Name, "tx_buf_size", v); err != nil {
+					return err
+				}
+			}
+			c.CallbackOnWritable()
+		case lws.CallbackServerWriteable:
+			_, err := c.Write(msg, lws.WriteText)
+			return err
+		}
+		return nil
+	}}
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) { vh = pmdVhost(t, cx, lws.VhostInfo{}, proto) })
+	for _, tc := range []struct {
+		arg  string
+		size int
+	}{{"", 1024}, {"?tx=12", 4096}} {
+		nc, err := net.Dial("tcp", addr(vh))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		nc.SetDeadline(time.Now().Add(10 * time.Second))
+		fmt.Fprintf(nc, "GET /%s HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"+
+			"Sec-WebSocket-Protocol: sender\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n", tc.arg)
+		br := bufio.NewReader(nc)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil || resp.StatusCode != 101 || !strings.HasPrefix(resp.Header.Get("Sec-WebSocket-Extensions"), "permessage-deflate") {
+			t.Fatalf("upgrade: %v %v", resp, err)
+		}
+		var payload []byte
+		for i := 0; ; i++ {
+			var h [2]byte
+			if _, err := io.ReadFull(br, h[:]); err != nil {
+				t.Fatal(err)
+			}
+			n := int(h[1] & 0x7f)
+			switch n {
+			case 126:
+				var l [2]byte
+				io.ReadFull(br, l[:])
+				n = int(binary.BigEndian.Uint16(l[:]))
+			case 127:
+				t.Fatalf("a frame over 64 KiB, first byte %#x", h[0])
+			}
+			wantB0 := byte(0x00) // continuation
+			if i == 0 {
+				wantB0 = 0x40 | 0x1 // RSV1, text
+			}
+			if h[0]&0x7f != wantB0 || n > tc.size {
+				t.Fatalf("tx_buf_size %d: frame %d: first byte %#x, %d bytes", tc.size, i, h[0], n)
+			}
+			p := make([]byte, n)
+			if _, err := io.ReadFull(br, p); err != nil {
+				t.Fatal(err)
+			}
+			payload = append(payload, p...)
+			if h[0]&0x80 != 0 {
+				if i < 2 {
+					t.Fatalf("tx_buf_size %d: %d bytes compressed in %d frames", tc.size, len(payload), i+1)
+				}
+				break
+			}
+		}
+		got, err := io.ReadAll(flate.NewReader(io.MultiReader(bytes.NewReader(payload),
+			bytes.NewReader([]byte{0, 0, 0xff, 0xff, 1, 0, 0, 0xff, 0xff}))))
+		if err != nil || !bytes.Equal(got, msg) {
+			t.Fatalf("tx_buf_size %d: inflated %d bytes, %v", tc.size, len(got), err)
 		}
 	}
 }

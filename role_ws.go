@@ -62,10 +62,11 @@ type wsAux struct {
 
 // wsExtState is the state of negotiated extensions.
 type wsExtState struct {
-	exts   []activeExt      // negotiated extensions
-	rxExt  ExtensionSession // the one transforming the message being received
-	txExt  ExtensionSession // the one transforming the message being sent
-	encBuf []byte           // encoded payload of the current write
+	exts     []activeExt      // negotiated extensions
+	rxExt    ExtensionSession // the one transforming the message being received
+	txExt    ExtensionSession // the one transforming the message being sent
+	encBuf   []byte           // encoded payload of the current write
+	frameBuf []byte           // the frames of a write the session cuts
 	// decoding: rxExt was fed and has not asked for input since, so it
 	// may hold decoded output; the parser waits meanwhile.
 	decoding bool
@@ -457,7 +458,7 @@ func (w *wsState) write(c *Conn, p []byte, wt WriteType) (int, error) {
 				}
 			}
 			if x.txExt != nil {
-				x.encBuf = out[:0]
+				x.encBuf = keepSmall(out)
 				if err := w.checkFragments(op, fin); err != nil {
 					return 0, err
 				}
@@ -465,7 +466,7 @@ func (w *wsState) write(c *Conn, p []byte, wt WriteType) (int, error) {
 				if first {
 					rsv = sess.RSV()
 				}
-				if _, err := c.wsSendFrameRSV(op, fin, rsv, out); err != nil {
+				if err := x.sendTransformed(c, op, fin, rsv, out); err != nil {
 					return 0, err
 				}
 				return len(p), nil
@@ -478,6 +479,54 @@ func (w *wsState) write(c *Conn, p []byte, wt WriteType) (int, error) {
 		}
 	}
 	return c.wsSendFrame(op, fin, p)
+}
+
+// txFramer is what an ExtensionSession implements when the payload it
+// transforms is to be sent in frames of at most TxBufSize bytes (lws's
+// tx_buf_size of permessage-deflate).
+type txFramer interface{ TxBufSize() int }
+
+// sendTransformed sends the transformed payload of one write: one frame,
+// or, when the session limits their size, frames of at most that size
+// (the first with rsv, the later ones continuations, the last with fin),
+// gathered in one buffer and sent together.
+func (x *wsExtState) sendTransformed(c *Conn, op ws.Opcode, fin bool, rsv byte, out []byte) error {
+	size := len(out)
+	if f, ok := x.txExt.(txFramer); ok && f.TxBufSize() > 0 {
+		size = f.TxBufSize()
+	}
+	if len(out) <= size {
+		_, err := c.wsSendFrameRSV(op, fin, rsv, out)
+		return err
+	}
+	client := c.kind == kindClient
+	frames := x.frameBuf[:0]
+	for len(out) > 0 {
+		k := min(len(out), size)
+		h := ws.Header{Fin: fin && k == len(out), RSV: rsv, Opcode: op, Length: int64(k), Masked: client}
+		if client {
+			h.Mask = c.loop.maskKey()
+		}
+		frames = ws.AppendHeader(frames, h)
+		start := len(frames)
+		frames = append(frames, out[:k]...)
+		if client {
+			ws.Mask(h.Mask, 0, frames[start:])
+		}
+		out, op, rsv = out[k:], ws.OpContinuation, 0
+	}
+	x.frameBuf = keepSmall(frames)
+	_, err := c.send(nil, frames)
+	return err
+}
+
+// keepSmall returns b emptied to be used again, or nil if it grew large:
+// a connection keeps no buffer the size of its largest message.
+func keepSmall(b []byte) []byte {
+	if cap(b) > 64<<10 {
+		return nil
+	}
+	return b[:0]
 }
 
 // checkFragments keeps a fragmented message's frames in order.
