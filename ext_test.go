@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gorilla/websocket"
@@ -24,7 +25,6 @@ type invert struct {
 	threshold int
 	staged    []byte
 	final     bool
-	released  *int
 }
 
 func (x *invert) RSV() byte { return lwsws.RSV1 }
@@ -71,10 +71,12 @@ func (x *invert) Encode(dst, in []byte, first, final bool) ([]byte, bool, error)
 
 func (x *invert) Release() {
 	x.staged = nil
-	if x.released != nil {
-		*x.released++
-	}
+	invertReleased.Add(1)
 }
+
+// invertMade and invertReleased count the sessions of x-invert made and
+// released.
+var invertMade, invertReleased atomic.Int64
 
 // negotiated records the negotiations, written on the loop and read by
 // the test.
@@ -94,6 +96,7 @@ func invertExtension() lws.Extension {
 			if strings.Contains(params, "refuse") {
 				return nil, "", errors.New("refused")
 			}
+			invertMade.Add(1)
 			return &invert{}, "mode=all", nil
 		},
 	}
@@ -203,4 +206,64 @@ func TestExtensionNegotiatedAndApplied(t *testing.T) {
 	if _, msg, err := conn.ReadMessage(); err != nil || string(msg) != "plain" {
 		t.Fatalf("%q %v", msg, err)
 	}
+}
+
+// TestExtensionSessionsReleased: every session an extension made is
+// released once its connection closes, whichever side closes and also
+// when a client's WS_EXT_DEFAULTS refuses the extension, which fails the
+// connection.
+func TestExtensionSessionsReleased(t *testing.T) {
+	made, released := invertMade.Load(), invertReleased.Load()
+	rec := newRecorder()
+	client := lws.Protocol{Name: echo.Name, Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		switch reason {
+		case lws.CallbackWSExtDefaults:
+			if c.Opaque() == "refuse" {
+				return errors.New("no defaults for " + string(in))
+			}
+		case lws.CallbackClientEstablished:
+			c.CallbackOnWritable()
+		case lws.CallbackClientWriteable:
+			_, err := c.Write([]byte("once"), lws.WriteText)
+			return err
+		case lws.CallbackClientReceive:
+			rec.add("echo " + string(in))
+			return errors.New("done") // the client closes
+		case lws.CallbackClientClosed:
+			rec.add("closed")
+		case lws.CallbackClientConnectionError:
+			rec.add("error " + string(in))
+		}
+		return nil
+	}}
+	var srv *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		var err error
+		srv, err = cx.CreateVhost(lws.VhostInfo{Name: "s", Port: lws.PortAny, Iface: "127.0.0.1",
+			Protocols: []lws.Protocol{echo.Protocol()}, Extensions: []lws.Extension{invertExtension()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cvh, err := cx.CreateVhost(lws.VhostInfo{Name: "c", Port: lws.PortNoListen,
+			Protocols: []lws.Protocol{client}, Extensions: []lws.Extension{invertExtension()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, opaque := range []string{"", "refuse"} {
+			if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: cvh, Address: "127.0.0.1", Port: srv.Port(), Opaque: opaque}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	if ev := rec.await(t, "error"); !strings.Contains(ev, "HS: EXT: failed setting defaults of x-invert") {
+		t.Fatal(ev)
+	}
+	if ev := rec.await(t, "echo"); ev != "echo once" {
+		t.Fatal(ev)
+	}
+	rec.await(t, "closed")
+	// Four sessions: two on the server, two on the clients.
+	waitFor(t, "the sessions to be released", func() bool {
+		return invertMade.Load()-made == 4 && invertReleased.Load()-released == 4
+	})
 }
