@@ -432,26 +432,7 @@ func TestPMDBomb(t *testing.T) {
 	var vh *lws.Vhost
 	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) { vh = pmdVhost(t, cx, lws.VhostInfo{}, counter) })
 
-	// 1 GiB of zeros: deflate them a MiB at a time; once the window is
-	// all zeros every MiB compresses to the same bytes.
-	var b bytes.Buffer
-	fw, _ := flate.NewWriter(&b, flate.BestSpeed)
-	zeros := make([]byte, 1<<20)
-	var prev, chunk []byte
-	for i := 0; i < 4; i++ {
-		start := b.Len()
-		fw.Write(zeros)
-		fw.Flush()
-		prev, chunk = chunk, append([]byte(nil), b.Bytes()[start:]...)
-	}
-	if !bytes.Equal(prev, chunk) {
-		t.Fatal("compress/flate no longer compresses every MiB of zeros alike; build the bomb otherwise")
-	}
-	payload := append([]byte(nil), b.Bytes()...)
-	for i := 4; i < 1<<10; i++ {
-		payload = append(payload, chunk...)
-	}
-	payload = bytes.TrimSuffix(payload, []byte{0, 0, 0xff, 0xff})
+	payload := deflateBomb(t, 1<<10)
 	if len(payload) > 4<<20 {
 		t.Fatalf("the bomb is %d bytes", len(payload))
 	}
@@ -477,6 +458,95 @@ func TestPMDBomb(t *testing.T) {
 	}
 	if n := delivered.Load(); n > 256<<20 || n < 255<<20 {
 		t.Fatalf("%d bytes delivered: the limit is 256 MiB", n)
+	}
+}
+
+// deflateBomb is a permessage-deflate payload that inflates to mib MiB
+// of zeros: deflate them a MiB at a time; once the window is all zeros
+// every MiB compresses to the same bytes, which are repeated.
+func deflateBomb(t testing.TB, mib int) []byte {
+	var b bytes.Buffer
+	fw, _ := flate.NewWriter(&b, flate.BestSpeed)
+	zeros := make([]byte, 1<<20)
+	var prev, chunk []byte
+	for i := 0; i < 4; i++ {
+		start := b.Len()
+		fw.Write(zeros)
+		fw.Flush()
+		prev, chunk = chunk, append([]byte(nil), b.Bytes()[start:]...)
+	}
+	if !bytes.Equal(prev, chunk) {
+		t.Fatal("compress/flate no longer compresses every MiB of zeros alike; build the bomb otherwise")
+	}
+	payload := append([]byte(nil), b.Bytes()...)
+	for i := 4; i < mib; i++ {
+		payload = append(payload, chunk...)
+	}
+	return bytes.TrimSuffix(payload, []byte{0, 0, 0xff, 0xff})
+}
+
+// TestPMDBombOverH2: on an RFC 8441 stream too, a message inflating
+// beyond WSMaxMessage is refused with 1009, its decoding spread over
+// several passes of the loop.
+func TestPMDBombOverH2(t *testing.T) {
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh = pmdVhost(t, cx, lws.VhostInfo{WSMaxMessage: 8 << 20}, lws.Protocol{Name: "sink", Callback: lws.CallbackHTTPDummy})
+	})
+	f := dialH2(t, addr(vh))
+	f.headers(t, 1, false, ":method", "CONNECT", ":protocol", "websocket", ":scheme", "http",
+		":path", "/", ":authority", addr(vh), "sec-websocket-version", "13", "sec-websocket-protocol", "sink",
+		"sec-websocket-extensions", "permessage-deflate")
+	if _, h := f.next(t, 1); h[":status"] != "200" || h["sec-websocket-extensions"] != "permessage-deflate" {
+		t.Fatalf("extended CONNECT answered %v", h)
+	}
+	frame := maskedFrame(0xc2, deflateBomb(t, 32))
+	for p := frame; len(p) > 0; {
+		k := min(len(p), 16384)
+		if err := f.WriteData(1, false, p[:k]); err != nil {
+			t.Fatal(err)
+		}
+		p = p[k:]
+	}
+	var got []byte
+	for {
+		fr, _ := f.next(t, 1)
+		d, ok := fr.(*http2.DataFrame)
+		if !ok {
+			continue // WINDOW_UPDATE
+		}
+		got = append(got, d.Data()...)
+		if k := uint32(len(d.Data())); k > 0 {
+			f.WriteWindowUpdate(0, k)
+			f.WriteWindowUpdate(1, k)
+		}
+		// Up to the Close.
+	frames:
+		for len(got) >= 2 {
+			n, h := int(got[1]&0x7f), 2
+			switch n {
+			case 126:
+				if len(got) < 4 {
+					break frames
+				}
+				n, h = int(binary.BigEndian.Uint16(got[2:])), 4
+			case 127:
+				if len(got) < 10 {
+					break frames
+				}
+				n, h = int(binary.BigEndian.Uint64(got[2:])), 10
+			}
+			if len(got) < h+n {
+				break
+			}
+			if got[0]&0x0f == 8 {
+				if code := int(binary.BigEndian.Uint16(got[h:])); code != 1009 {
+					t.Fatalf("closed with %d, want 1009", code)
+				}
+				return
+			}
+			got = got[h+n:]
+		}
 	}
 }
 

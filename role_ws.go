@@ -300,8 +300,13 @@ func (w *wsState) drainInto(c *Conn, bp *[]byte, budget *int) error {
 		if c.Closed() || c.rxDisabled || c.rxHold != 0 {
 			return nil
 		}
-		if *budget <= 0 && !c.isStream() {
+		if *budget <= 0 {
 			// Let the others have their turn; come back on the next pass.
+			if c.isStream() {
+				if h, ok := c.Network().role.(*h2Net); ok {
+					h.kidOutput = true
+				}
+			}
 			c.loop.queueReady(c)
 			return nil
 		}
