@@ -995,3 +995,46 @@ func TestPMDTxFrames(t *testing.T) {
 		}
 	}
 }
+
+// TestPMDEchoSteadyStateAllocs measures the compressed echo's hot path:
+// once a connection is up, a compressed message received, decoded,
+// echoed and compressed again allocates nothing in the process (the
+// client sends the same compressed frame by hand and reads the echo into
+// a buffer it reuses; no context takeover, so every message compresses
+// alike).
+func TestPMDEchoSteadyStateAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates on its own; this runs in the non-race pass")
+	}
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) { vh = pmdVhost(t, cx, lws.VhostInfo{}, echo.Protocol()) })
+	nc := rawUpgradeWith(t, addr(vh), "Sec-WebSocket-Protocol: "+echo.Name+"\r\n"+
+		"Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover\r\n",
+		"permessage-deflate; server_no_context_takeover; client_no_context_takeover")
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(time.Minute))
+	msg := bytes.Repeat([]byte("steady state "), 30)
+	frame := maskedFrame(0xc2, deflateRaw(t, msg))
+	buf := make([]byte, 4096)
+	echoOnce := func() {
+		if _, err := nc.Write(frame); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(nc, buf[:2]); err != nil {
+			t.Fatal(err)
+		}
+		n := int(buf[1] & 0x7f)
+		if buf[0] != 0xc2 || n > 125 {
+			t.Fatalf("echo header % x", buf[:2])
+		}
+		if _, err := io.ReadFull(nc, buf[:n]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 100 {
+		echoOnce()
+	}
+	if avg := testing.AllocsPerRun(2000, echoOnce); avg != 0 {
+		t.Fatalf("%.3f allocations per compressed echo, want none", avg)
+	}
+}
