@@ -1038,3 +1038,61 @@ func TestPMDEchoSteadyStateAllocs(t *testing.T) {
 		t.Fatalf("%.3f allocations per compressed echo, want none", avg)
 	}
 }
+
+// TestPMDClientDeclinesToOffer: a client protocol that answers
+// CLIENT_CONFIRM_EXTENSION_SUPPORTED with an error leaves the extension
+// out of its offer, and the connection goes uncompressed.
+func TestPMDClientDeclinesToOffer(t *testing.T) {
+	offers := make(chan string, 2)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		offers <- r.Header.Get("Sec-WebSocket-Extensions")
+		up := websocket.Upgrader{EnableCompression: true}
+		conn, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		conn.ReadMessage()
+	}))
+	defer srv.Close()
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	rec := newRecorder()
+	proto := lws.Protocol{Name: "p", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		switch reason {
+		case lws.CallbackClientConfirmExtensionSupported:
+			if c.Opaque() == "decline" && string(in) == pmdeflate.Name {
+				return errors.New("not this one")
+			}
+		case lws.CallbackClientEstablished:
+			rec.add(fmt.Sprintf("established %v deflate=%v", c.Opaque(), c.ExtensionActive(pmdeflate.Name)))
+			return errors.New("done")
+		case lws.CallbackClientConnectionError:
+			rec.add("error " + string(in))
+		}
+		return nil
+	}}
+	for _, opaque := range []string{"offer", "decline"} {
+		newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+			vh, err := cx.CreateVhost(lws.VhostInfo{Name: "c", Port: lws.PortNoListen, Protocols: []lws.Protocol{proto},
+				Extensions: []lws.Extension{lws.PermessageDeflate(pmdeflate.Options{})}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Address: "127.0.0.1", Port: port, Opaque: opaque}); err != nil {
+				t.Fatal(err)
+			}
+		})
+		ev := rec.await(t, "e")
+		offer := <-offers
+		switch opaque {
+		case "offer":
+			if ev != "established offer deflate=true" || !strings.HasPrefix(offer, "permessage-deflate") {
+				t.Fatalf("%s after offering %q", ev, offer)
+			}
+		default:
+			if ev != "established decline deflate=false" || offer != "" {
+				t.Fatalf("%s after offering %q", ev, offer)
+			}
+		}
+	}
+}
