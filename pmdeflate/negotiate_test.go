@@ -194,7 +194,13 @@ func TestOptions(t *testing.T) {
 	if o, _ := ParseOptions("compression_level=0"); o.CompressionLevel != -1 {
 		t.Errorf("compression_level=0 gives level %d, want -1 (stored)", o.CompressionLevel)
 	}
-	for _, bad := range []string{"mem_level=8", "compression_level=10", "rx_buf_size=6", "tx_buf_size=21",
+	if o, err := ParseOptions("mem_level=8"); err != nil || o.TxDictSize != DefaultTxDictSize {
+		t.Errorf("mem_level=8 (lws's default): %v, send history %d, want %d", err, o.TxDictSize, DefaultTxDictSize)
+	}
+	if o, _ := ParseOptions("mem_level=1"); o.TxDictSize != 8 {
+		t.Errorf("mem_level=1 gives a send history of %d bytes, want 8", o.TxDictSize)
+	}
+	for _, bad := range []string{"mem_level=0", "mem_level=10", "compression_level=10", "rx_buf_size=6", "tx_buf_size=21",
 		"server_max_window_bits=7", "client_max_window_bits=16", "server_no_context_takeover=1",
 		"tx_dict_size=0", "tx_dict_size=40000", "compress_min_size=-1", "frobnicate", "rx_buf_size"} {
 		if _, err := ParseOptions(bad); err == nil {
@@ -208,7 +214,10 @@ func TestOptions(t *testing.T) {
 	if err := s.SetOption("tx_buf_size", "12"); err != nil || s.TxBufSize() != 4096 {
 		t.Errorf("SetOption tx_buf_size=12: %v, TxBufSize %d", err, s.TxBufSize())
 	}
-	for _, name := range []string{"server_no_context_takeover", "client_max_window_bits", "mem_level", "nope"} {
+	if err := s.SetOption("mem_level", "9"); err != nil {
+		t.Errorf("SetOption mem_level=9: %v", err)
+	}
+	for _, name := range []string{"server_no_context_takeover", "client_max_window_bits", "nope"} {
 		if err := s.SetOption(name, "9"); err == nil {
 			t.Errorf("SetOption(%q) on an open connection accepted it", name)
 		}

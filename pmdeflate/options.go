@@ -96,7 +96,9 @@ type Options struct {
 	// allowed, and primes the next message's compressor with (capped by
 	// the window). A bigger history compresses repetitive messages better
 	// and costs time at the start of every message (see the package's
-	// benchmarks). 1..32768; 0 means DefaultTxDictSize.
+	// benchmarks). 1..32768; 0 means DefaultTxDictSize. lws's mem_level
+	// (zlib's memory for compression state, 1..9) sets it too, to
+	// 2^(mem_level+2) bytes, so lws's default 8 is the default 1 KiB.
 	TxDictSize int
 }
 
@@ -133,8 +135,6 @@ func (o *Options) Set(name, value string) error {
 			o.ClientMaxWindowBits = bits
 		}
 		return nil
-	case "mem_level":
-		return fmt.Errorf("pmdeflate: mem_level is zlib's memory/speed trade-off, which Go's deflate has no equivalent of; leave it out (compression_level sets the speed)")
 	}
 	return o.setRuntime(name, value)
 }
@@ -159,8 +159,16 @@ func (o *Options) setRuntime(name, value string) error {
 		o.CompressMinSize, err = intOption(name, value, 0, 1<<30)
 	case "tx_dict_size":
 		o.TxDictSize, err = intOption(name, value, 1, 1<<15)
+	case "mem_level":
+		// zlib's mem_level (1..9, lws's default 8) trades the memory of
+		// the compression state for ratio; here that memory is the send
+		// history, 2^(mem_level+2) bytes: 8 gives the default 1 KiB.
+		var l int
+		if l, err = intOption(name, value, 1, 9); err == nil {
+			o.TxDictSize = 1 << (l + 2)
+		}
 	default:
-		return fmt.Errorf("pmdeflate: unknown option %q; the options are server_no_context_takeover, client_no_context_takeover, server_max_window_bits, client_max_window_bits, compression_level, rx_buf_size, tx_buf_size, shared_compressor, compress_min_size and tx_dict_size", name)
+		return fmt.Errorf("pmdeflate: unknown option %q; the options are server_no_context_takeover, client_no_context_takeover, server_max_window_bits, client_max_window_bits, compression_level, mem_level, rx_buf_size, tx_buf_size, shared_compressor, compress_min_size and tx_dict_size", name)
 	}
 	return err
 }

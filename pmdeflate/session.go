@@ -73,8 +73,8 @@ func (s *Session) resizeTxHist() {
 }
 
 // SetOption changes an option of the running connection
-// (lws_set_extension_option): compression_level, rx_buf_size,
-// tx_buf_size, compress_min_size or tx_dict_size, with Options.Set's
+// (lws_set_extension_option): compression_level, mem_level,
+// rx_buf_size, tx_buf_size, compress_min_size or tx_dict_size, with Options.Set's
 // syntax. A change applies from the next message. The parameters the
 // handshake negotiated cannot change.
 func (s *Session) SetOption(name, value string) error {
@@ -82,8 +82,6 @@ func (s *Session) SetOption(name, value string) error {
 	case "server_no_context_takeover", "client_no_context_takeover",
 		"server_max_window_bits", "client_max_window_bits", "shared_compressor":
 		return fmt.Errorf("pmdeflate: %s was settled by the handshake and cannot change on an open connection; set it in the vhost's options", name)
-	case "mem_level":
-		return s.o.Set(name, value)
 	}
 	old := s.o.TxDictSize
 	if err := s.o.setRuntime(name, value); err != nil {
