@@ -564,12 +564,21 @@ func TestPMDMaxMessageCountsInflated(t *testing.T) {
 	}
 	defer conn.Close()
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	at := bytes.Repeat([]byte{'a'}, 10000)
-	if err := conn.WriteMessage(websocket.BinaryMessage, at); err != nil {
-		t.Fatal(err)
+	// gorilla compresses every message: random bytes take more than
+	// 10000 bytes on the wire, and are still within the limit.
+	rng := rand.New(rand.NewPCG(7, 8))
+	random := make([]byte, 10000)
+	for i := range random {
+		random[i] = byte(rng.Uint32())
 	}
-	if _, got, err := conn.ReadMessage(); err != nil || !bytes.Equal(got, at) {
-		t.Fatalf("a message at the limit: %d bytes, %v", len(got), err)
+	at := bytes.Repeat([]byte{'a'}, 10000)
+	for _, m := range [][]byte{random, at} {
+		if err := conn.WriteMessage(websocket.BinaryMessage, m); err != nil {
+			t.Fatal(err)
+		}
+		if _, got, err := conn.ReadMessage(); err != nil || !bytes.Equal(got, m) {
+			t.Fatalf("a message at the limit: %d bytes, %v", len(got), err)
+		}
 	}
 	if err := conn.WriteMessage(websocket.BinaryMessage, append(at, 'b')); err != nil {
 		t.Fatal(err)
@@ -577,6 +586,16 @@ func TestPMDMaxMessageCountsInflated(t *testing.T) {
 	_, _, err = conn.ReadMessage()
 	if ce := (*websocket.CloseError)(nil); !errors.As(err, &ce) || ce.Code != 1009 {
 		t.Fatalf("a message a byte over the limit: %v, want close 1009", err)
+	}
+	// An uncompressed message on a connection that negotiated the
+	// extension has the same limit.
+	nc := rawUpgradeWith(t, addr(vh), "Sec-WebSocket-Protocol: "+echo.Name+"\r\nSec-WebSocket-Extensions: permessage-deflate\r\n", "permessage-deflate")
+	defer nc.Close()
+	if _, err := nc.Write(maskedFrame(0x82, make([]byte, 10001))); err != nil {
+		t.Fatal(err)
+	}
+	if code := readCloseFrame(t, nc); code != 1009 {
+		t.Fatalf("an uncompressed message a byte over the limit: closed with %d, want 1009", code)
 	}
 }
 

@@ -102,8 +102,15 @@ func (c *Conn) toWS(exts []activeExt) {
 		w.x = &wsExtState{exts: exts}
 	}
 	client := c.kind == kindClient
+	maxMessage := info.WSMaxMessage
+	if len(exts) > 0 && maxMessage > 0 && maxMessage < 1<<56 {
+		// WSMaxMessage caps what a message decodes to, counted as it is
+		// delivered; the wire may carry a little more (compressing what
+		// does not compress adds a few bytes per block).
+		maxMessage += maxMessage/32 + 4096
+	}
 	w.parser.Reset(ws.ParserConfig{Server: !client, MaxFrame: info.WSMaxFrame,
-		MaxMessage: info.WSMaxMessage, AllowedRSV: allowedRSV(exts)})
+		MaxMessage: maxMessage, AllowedRSV: allowedRSV(exts)})
 	c.setRole(w)
 	if !c.isStream() {
 		// Over HTTP/2 the socket's liveness is its network connection's.
@@ -243,6 +250,13 @@ func (w *wsState) fragment(c *Conn, f *ws.Fragment, budget *int) error {
 		}
 		x.decoding = true
 		return w.drain(c, budget)
+	}
+	if x := w.x; x != nil {
+		// An untransformed message on a connection with extensions: the
+		// parser's cap has room for transformed ones, so count it here.
+		if x.decoded += int64(len(payload)); x.decoded > c.maxMessage() {
+			return c.wsFail(ws.CloseMessageTooBig, "message too big")
+		}
 	}
 	if w.msgText {
 		if !w.utf8.Write(payload) {

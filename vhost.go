@@ -136,10 +136,12 @@ type VhostInfo struct {
 	// ws.DefaultMaxMessage: lws refuses frames over 0x10000000 bytes);
 	// a negative value means no cap. Under the cap data streams to
 	// RECEIVE in pieces, so the caps bound what a peer may announce, not
-	// memory. A message an extension transforms (a compressed one) is
-	// capped twice: on the wire as above, and as decoded: the connection
-	// closes with 1009 as soon as its decoded bytes go over
-	// WSMaxMessage, before any byte beyond it is delivered.
+	// memory. On a connection that negotiated an extension
+	// (permessage-deflate), WSMaxMessage caps what a message decodes to:
+	// the connection closes with 1009 as soon as the decoded bytes go
+	// over it, before any byte beyond it is delivered; the wire may then
+	// carry up to WSMaxMessage/32 + 4096 bytes more, which compressing
+	// what does not compress can add.
 	WSMaxFrame, WSMaxMessage int64
 	// Mounts map parts of the vhost's URL space to files, CGI programs,
 	// redirects or protocols (lws's mounts).
