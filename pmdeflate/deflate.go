@@ -86,9 +86,12 @@ func getDeflater(key int) *deflater {
 // Encode compresses one piece of a message to send, appending the result
 // to dst. first marks the message's first piece: on it Encode decides
 // whether the message is compressed at all (compressed false: every piece
-// of it is appended as it is and its first frame goes without RSV1). A
-// message sent in one piece is sent as it is when shorter than
-// compress_min_size or when compressing would not make it shorter. final
+// of it is appended as it is and its first frame goes without RSV1). By
+// default every message is compressed, as lws does (lws 4.1's client
+// stops writing once it receives an uncompressed message on a compressed
+// connection); with compress_min_size set, a message sent in one piece
+// is sent as it is when shorter than that or when compressing would not
+// make it shorter. final
 // marks the message's last piece, whose output ends without the sync
 // flush's 00 00 ff ff, as RFC 7692 requires.
 //
@@ -149,7 +152,7 @@ func (s *Session) Encode(dst, in []byte, first, final bool) (out []byte, compres
 		return out, true, nil
 	}
 	out = out[:len(out)-len(syncMarker)]
-	if first && len(out)-start >= len(in) {
+	if first && s.o.CompressMinSize > 0 && len(out)-start >= len(in) {
 		// Not worth it: send it as it is. The history stays as it
 		// was, as does the peer's, which never sees this message.
 		s.endTx()

@@ -87,9 +87,11 @@ type Options struct {
 	// pools shared by all connections while a message is in flight.
 	SharedCompressor bool
 	// CompressMinSize ("compress_min_size", golws's): a message sent in
-	// one piece shorter than this many bytes is sent uncompressed. 0
-	// compresses every message; any message whose compressed form would
-	// not be shorter is sent uncompressed anyway.
+	// one piece shorter than this many bytes, or whose compressed form
+	// would not be shorter, is sent uncompressed (RFC 7692 allows it).
+	// 0, the default, compresses every message as lws does: lws 4.1's
+	// client stops writing once it receives an uncompressed message on a
+	// compressed connection.
 	CompressMinSize int
 	// TxDictSize ("tx_dict_size", golws's): how many of the last bytes a
 	// Session sent it keeps between messages, when context takeover is

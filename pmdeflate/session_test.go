@@ -78,10 +78,23 @@ func TestEncodeRFCExample(t *testing.T) {
 			t.Fatalf("got %q", got)
 		}
 	}
+	// Every message is compressed by default, as lws does, even when
+	// that does not pay.
 	out, compressed, err := s.Encode(nil, []byte("Hello"), true, true)
-	if err != nil || compressed || string(out) != "Hello" {
-		t.Errorf("Hello in one piece: %q, compressed %v, %v; want it as it is", out, compressed, err)
+	if err != nil || !compressed {
+		t.Fatalf("Hello in one piece: %q, compressed %v, %v; want it compressed", out, compressed, err)
 	}
+	if got := r.message(t, out, 5); string(got) != "Hello" {
+		t.Fatalf("got %q", got)
+	}
+	// With compress_min_size, a message compression does not shorten
+	// goes as it is.
+	s.o.CompressMinSize = 1
+	out, compressed, err = s.Encode(nil, []byte("Hello"), true, true)
+	if err != nil || compressed || string(out) != "Hello" {
+		t.Errorf("Hello in one piece, compress_min_size 1: %q, compressed %v, %v; want it as it is", out, compressed, err)
+	}
+	s.o.CompressMinSize = 0
 	// A message sent again costs a few bytes with context takeover.
 	msg := jsonMessage(300, 1)
 	for i := range 2 {
