@@ -16,6 +16,11 @@ if ! command -v libwebsockets-test-server >/dev/null 2>&1; then
 	apt-get update -qq && apt-get install -y -qq libwebsockets-test-server
 fi
 
+echo "== peers: a C compiler and libwebsockets' headers (Debian), to build interop/lws/pmd-echo-server.c"
+if ! command -v cc >/dev/null 2>&1 || ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libwebsockets; then
+	apt-get update -qq && apt-get install -y -qq gcc libc6-dev pkg-config libwebsockets-dev
+fi
+
 echo "== peers: curl and openssl (HTTP and TLS tests)"
 if ! command -v curl >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
 	apt-get update -qq && apt-get install -y -qq curl openssl
