@@ -2,6 +2,9 @@ package lws_test
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/plugins/echo"
+	lwsws "github.com/golws/lws/ws"
 )
 
 // nodePeer returns the command line for one of the Node scripts in
@@ -48,32 +52,7 @@ func TestWSNodeClientAgainstServer(t *testing.T) {
 }
 
 func TestWSClientAgainstNodeServer(t *testing.T) {
-	node, script := nodePeer(t, "server.js")
-	cmd := exec.Command(node, script)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close() // the server exits when its stdin ends
-		_ = cmd.Wait()
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("node server did not start: %v", err)
-	}
-	port, err := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil {
-		t.Fatalf("node server printed %q", line)
-	}
+	port, _ := startNodeServer(t, "server.js")
 
 	rec := newRecorder()
 	big := strings.Repeat("0123456789", 200000)
@@ -110,5 +89,219 @@ func TestWSClientAgainstNodeServer(t *testing.T) {
 		if ev := rec.await(t, "echo"); ev != "echo "+strconv.Itoa(len(m)) {
 			t.Fatalf("%q for a message of %d bytes (events %q)", ev, len(m), rec.list())
 		}
+	}
+}
+
+// startNodeServer starts one of the Node servers of interop/node, which
+// prints its port first, and returns the port and the server's output
+// after it. The server is stopped when the test ends.
+func startNodeServer(t *testing.T, script string) (int, *bufio.Reader) {
+	t.Helper()
+	node, path := nodePeer(t, script)
+	cmd := exec.Command(node, path)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close() // the server exits when its stdin ends
+		_ = cmd.Wait()
+	})
+	out := bufio.NewReader(stdout)
+	line, err := out.ReadString('\n')
+	if err != nil {
+		t.Fatalf("node server did not start: %v", err)
+	}
+	port, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatalf("node server printed %q", line)
+	}
+	return port, out
+}
+
+// nodeDeflateReport is what interop/node/deflate-client.js prints.
+type nodeDeflateReport struct {
+	Extensions string `json:"extensions"`
+	Answer     string `json:"answer"`
+	Messages   []struct {
+		Name     string `json:"name"`
+		Size     int    `json:"size"`
+		Sent     int    `json:"sent"`
+		Received int    `json:"received"`
+	} `json:"messages"`
+}
+
+// TestWSNodeDeflateClientAgainstServer: Node's ws, offering
+// permessage-deflate as it does by default, against a golws echo server
+// that accepts it. Both sides must see the extension negotiated, the four
+// 1 MiB messages must come back intact with their types, and the
+// compressible ones must have crossed the socket compressed both ways (ws
+// only counts socket bytes; that they shrank is golws's compression
+// outbound and ws's inbound), the random ones at about their size.
+func TestWSNodeDeflateClientAgainstServer(t *testing.T) {
+	node, script := nodePeer(t, "deflate-client.js")
+	forEachBackend(t, func(t *testing.T, backend string) {
+		rec := newRecorder()
+		proto := echo.Protocol()
+		inner := proto.Callback
+		proto.Callback = func(c *lws.Conn, reason lws.Reason, in []byte) error {
+			if reason == lws.CallbackEstablished {
+				rec.add(fmt.Sprint("established pmd ", c.ExtensionActive("permessage-deflate")))
+			}
+			return inner(c, reason, in)
+		}
+		var vh *lws.Vhost
+		newContext(t, lws.ContextInfo{EventLib: backend}, func(cx *lws.Context) { vh = deflateEchoVhost(t, cx, "", proto) })
+		cmd := exec.Command(node, script, wsURL(vh))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := runWithTimeout(t, cmd)
+		if err != nil {
+			t.Fatalf("node deflate client: %v\n%s%s", err, out, stderr.Bytes())
+		}
+		if ev := rec.await(t, "established"); ev != "established pmd true" {
+			t.Errorf("golws's side of the connection: %q", ev)
+		}
+		var r nodeDeflateReport
+		if err := json.Unmarshal(out, &r); err != nil {
+			t.Fatalf("node deflate client printed %q: %v", out, err)
+		}
+		if r.Extensions != "permessage-deflate" || !strings.HasPrefix(r.Answer, "permessage-deflate") {
+			t.Errorf("ws negotiated %q; golws answered %q", r.Extensions, r.Answer)
+		}
+		t.Logf("golws answered %q", r.Answer)
+		checkDeflateWire(t, r)
+	})
+}
+
+// checkDeflateWire checks the socket bytes of the four messages of
+// deflate-client.js: a compressible message crossed in under a tenth of
+// its size each way, a random one in no more than its size and a little.
+func checkDeflateWire(t *testing.T, r nodeDeflateReport) {
+	t.Helper()
+	if len(r.Messages) != 4 {
+		t.Fatalf("%d messages reported", len(r.Messages))
+	}
+	for _, m := range r.Messages {
+		t.Logf("%s, %d bytes: %d bytes sent, %d received on the socket", m.Name, m.Size, m.Sent, m.Received)
+		limit := m.Size + m.Size/50
+		if strings.HasPrefix(m.Name, "compressible") {
+			limit = m.Size / 10
+		}
+		if m.Sent > limit || m.Received > limit {
+			t.Errorf("%s: %d bytes sent and %d received for %d, want at most %d each way", m.Name, m.Sent, m.Received, m.Size, limit)
+		}
+	}
+}
+
+// nodeServerReport is the line interop/node/deflate-server.js prints
+// when a connection closes.
+type nodeServerReport struct {
+	Extensions string `json:"extensions"`
+	Answer     string `json:"answer"`
+	Code       int    `json:"code"`
+	Read       int    `json:"read"`
+	Written    int    `json:"written"`
+}
+
+// TestWSDeflateClientAgainstNodeServer: golws's client, offering
+// permessage-deflate, against Node's ws server with it enabled at its
+// defaults (context takeover both ways). The four 1 MiB messages come back
+// intact with their types, golws sees the extension active, ws reports it
+// negotiated, and what ws read on its socket shows golws compressed.
+func TestWSDeflateClientAgainstNodeServer(t *testing.T) {
+	port, out := startNodeServer(t, "deflate-server.js")
+	msgs := deflateInteropMessages(t)
+	rec := newRecorder()
+	sent := 0
+	awaiting := false // a message is out and its echo not yet back
+	var got []byte
+	proto := lws.Protocol{Name: "chat", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		switch reason {
+		case lws.CallbackClientEstablished:
+			rec.add(fmt.Sprint("established pmd ", c.ExtensionActive("permessage-deflate")))
+			c.CallbackOnWritable()
+		case lws.CallbackClientWriteable:
+			if awaiting {
+				return nil
+			}
+			if sent == len(msgs) {
+				c.CloseReason(lwsws.CloseNormal, "done")
+				return errors.New("done")
+			}
+			wt := lws.WriteText
+			if msgs[sent].binary {
+				wt = lws.WriteBinary
+			}
+			if _, err := c.Write(msgs[sent].data, wt); err != nil {
+				return err
+			}
+			sent++
+			awaiting = true
+		case lws.CallbackClientReceive:
+			got = append(got, in...)
+			if c.IsFinalFragment() {
+				m := msgs[sent-1]
+				rec.add(fmt.Sprintf("echo %s: intact %v, binary %v", m.name, bytes.Equal(got, m.data), c.FrameIsBinary()))
+				got = got[:0]
+				awaiting = false
+				c.CallbackOnWritable()
+			}
+		case lws.CallbackClientConnectionError:
+			rec.add("error " + string(in))
+		}
+		return nil
+	}}
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh, err := cx.CreateVhost(lws.VhostInfo{Name: "c", Port: lws.PortNoListen, Protocols: []lws.Protocol{proto},
+			Extensions: []lws.Extension{pmdExtension(t, "")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Address: "127.0.0.1", Port: port, Protocol: "chat"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if ev := rec.await(t, "established"); ev != "established pmd true" {
+		t.Fatalf("%q (events %q)", ev, rec.list())
+	}
+	for _, m := range msgs {
+		want := fmt.Sprintf("echo %s: intact true, binary %v", m.name, m.binary)
+		if ev := rec.await(t, "echo"); ev != want {
+			t.Fatalf("%q, want %q", ev, want)
+		}
+	}
+	line, err := out.ReadString('\n')
+	if err != nil {
+		t.Fatalf("the node server's report: %v", err)
+	}
+	var r nodeServerReport
+	if err := json.Unmarshal([]byte(line), &r); err != nil {
+		t.Fatalf("the node server printed %q: %v", line, err)
+	}
+	t.Logf("ws answered %q; it read %d bytes and wrote %d", r.Answer, r.Read, r.Written)
+	if r.Extensions != "permessage-deflate" || !strings.HasPrefix(r.Answer, "permessage-deflate") || r.Code != 1000 {
+		t.Errorf("ws: extensions %q, answer %q, close code %d", r.Extensions, r.Answer, r.Code)
+	}
+	// The random messages alone are 2 MiB; the compressible ones must
+	// have added less than a tenth of theirs each way.
+	var random, compressible int
+	for _, m := range msgs {
+		if m.compressible {
+			compressible += len(m.data)
+		} else {
+			random += len(m.data)
+		}
+	}
+	if limit := random + random/50 + compressible/10; r.Read > limit || r.Written > limit {
+		t.Errorf("ws read %d bytes and wrote %d, want at most %d each: golws did not compress", r.Read, r.Written, limit)
 	}
 }
