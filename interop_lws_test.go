@@ -1,19 +1,25 @@
 package lws_test
 
 import (
+	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/plugins/dumbincrement"
 	"github.com/golws/lws/plugins/mirror"
+	lwsws "github.com/golws/lws/ws"
 )
 
 // lwsTool returns the path of one of libwebsockets' own test programs
@@ -37,8 +43,34 @@ func lwsTool(t *testing.T, name string) string {
 // golws serving dumb-increment and mirror: it opens both, draws its random
 // circles on the mirror until its mirror session ends, and exits.
 func TestLwsTestClientAgainstGolws(t *testing.T) {
+	runLwsTestClient(t, nil)
+}
+
+// TestLwsTestClientDeflateAgainstGolws is the same session with golws
+// accepting permessage-deflate, which lws 4.1.6's test client offers
+// ("permessage-deflate; client_no_context_takeover"): the mirror's
+// connection negotiates it, golws decodes the client's compressed circles
+// and compresses what it mirrors back (eight copies of each circle: see
+// runLwsTestClient), a thousand and more each way on the one connection.
+// The client's dumb-increment protocol has a receive buffer under the 128
+// bytes lws's permessage-deflate needs, so lws's client drops the
+// extension on that connection ("ext permessage-deflate failed
+// construction"); the test leaves it out.
+func TestLwsTestClientDeflateAgainstGolws(t *testing.T) {
+	ext, n := countingExtension(pmdExtension(t, ""))
+	runLwsTestClient(t, &ext)
+	if n.decoded.Load() < 1000 || n.encoded.Load() < 1000 {
+		t.Errorf("golws decoded %d compressed messages and compressed %d, want a thousand and more", n.decoded.Load(), n.encoded.Load())
+	}
+	t.Logf("golws decoded %d compressed messages and compressed %d", n.decoded.Load(), n.encoded.Load())
+}
+
+// runLwsTestClient runs lws's test client against golws's dumb-increment
+// and mirror, on a vhost with the extension ext if not nil, whose
+// negotiation every connection must then report.
+func runLwsTestClient(t *testing.T, ext *lws.Extension) {
 	client := lwsTool(t, "libwebsockets-test-client")
-	var dumbEstablished, dumbWrites, circles atomic.Int64
+	var dumbEstablished, dumbWrites, circles, mirrored, mirrors, withoutExt atomic.Int64
 	di, mi := dumbincrement.Protocol(), mirror.Protocol()
 	diInner, miInner := di.Callback, mi.Callback
 	di.Callback = func(c *lws.Conn, reason lws.Reason, in []byte) error {
@@ -51,22 +83,103 @@ func TestLwsTestClientAgainstGolws(t *testing.T) {
 		return diInner(c, reason, in)
 	}
 	mi.Callback = func(c *lws.Conn, reason lws.Reason, in []byte) error {
-		if reason == lws.CallbackReceive && bytes.HasPrefix(in, []byte("c #")) {
+		switch {
+		case reason == lws.CallbackEstablished:
+			mirrors.Add(1)
+			if ext != nil && !c.ExtensionActive(ext.Name) {
+				withoutExt.Add(1)
+			}
+		case reason == lws.CallbackReceive && bytes.HasPrefix(in, []byte("c #")):
 			circles.Add(1)
 		}
 		return miInner(c, reason, in)
 	}
-	var vh *lws.Vhost
-	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) { vh = wsVhost(t, cx, di, mi) })
-	out, err := runWithTimeout(t, exec.Command(client, "127.0.0.1", "--port="+strconv.Itoa(vh.Port()), "--once", "-d", "7"))
-	if err != nil {
-		t.Fatalf("libwebsockets-test-client: %v\n%s", err, tail(out))
+	if ext != nil {
+		// lws 4.1.6's client stops writing once it has received an
+		// uncompressed message on a connection with permessage-deflate
+		// (RSV1 clear, which RFC 7692 allows; Node's ws sending with
+		// compress: false stalls it the same way). golws sends a message
+		// uncompressed when compressing would not shrink it, as a lone
+		// circle of 20 bytes would not, so here the mirror answers each
+		// circle with eight copies of it, which compress.
+		mi = lws.Protocol{Name: mirror.Name, NewSession: func() any { return new([][]byte) }, Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+			queue, _ := c.User().(*[][]byte)
+			switch reason {
+			case lws.CallbackEstablished:
+				mirrors.Add(1)
+				if !c.ExtensionActive(ext.Name) {
+					withoutExt.Add(1)
+				}
+			case lws.CallbackReceive:
+				if bytes.HasPrefix(in, []byte("c #")) && c.IsFinalFragment() {
+					circles.Add(1)
+					*queue = append(*queue, bytes.Repeat(in, 8))
+					c.CallbackOnWritable()
+				}
+			case lws.CallbackServerWriteable:
+				if len(*queue) > 0 {
+					if _, err := c.Write((*queue)[0], lws.WriteText); err != nil {
+						return err
+					}
+					*queue = (*queue)[1:]
+					mirrored.Add(1)
+					c.CallbackOnWritable()
+				}
+			}
+			return nil
+		}}
 	}
-	if dumbEstablished.Load() == 0 || dumbWrites.Load() == 0 {
+	var vh *lws.Vhost
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		info := lws.VhostInfo{Name: "ws", Port: lws.PortAny, Iface: "127.0.0.1", Protocols: []lws.Protocol{di, mi}}
+		if ext != nil {
+			info.Extensions = []lws.Extension{*ext}
+		}
+		var err error
+		if vh, err = cx.CreateVhost(info); err != nil {
+			t.Fatal(err)
+		}
+	})
+	args := []string{"127.0.0.1", "--port=" + strconv.Itoa(vh.Port()), "-d", "7"}
+	if ext == nil {
+		// Its whole session: the client ends its mirror after a random
+		// number of circles, from 16384 to 81919.
+		out, err := runWithTimeout(t, exec.Command(client, append(args, "--once")...))
+		if err != nil {
+			t.Fatalf("libwebsockets-test-client: %v\n%s", err, tail(out))
+		}
+	} else {
+		// With permessage-deflate lws's client sends a circle every
+		// millisecond or so, and its whole session would take a minute or
+		// more: it runs until a thousand circles have gone each way.
+		cmd := exec.Command(client, args...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(exited) }()
+		t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+		deadline := time.After(time.Minute)
+		for circles.Load() < 1000 || mirrored.Load() < 1000 {
+			select {
+			case <-exited:
+				t.Fatalf("libwebsockets-test-client exited after %d circles:\n%s", circles.Load(), tail(out.Bytes()))
+			case <-deadline:
+				t.Fatalf("libwebsockets-test-client: %d circles received and %d mirrored in a minute", circles.Load(), mirrored.Load())
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}
+	if ext == nil && (dumbEstablished.Load() == 0 || dumbWrites.Load() == 0) {
 		t.Errorf("dumb-increment: %d connections, %d messages", dumbEstablished.Load(), dumbWrites.Load())
 	}
 	if circles.Load() < 1000 {
 		t.Errorf("the mirror received %d circles, want the client's whole session (thousands)", circles.Load())
+	}
+	if ext != nil && (mirrors.Load() != 1 || withoutExt.Load() != 0) {
+		t.Errorf("%d mirror connections of lws's test client, %d of them without %s; want one with it", mirrors.Load(), withoutExt.Load(), ext.Name)
 	}
 	t.Logf("lws test client: %d circles mirrored, %d dumb-increment messages", circles.Load(), dumbWrites.Load())
 }
@@ -164,5 +277,134 @@ func TestGolwsClientAgainstLwsTestServer(t *testing.T) {
 		if ns[i] != ns[i-1]+1 {
 			t.Fatalf("lws's dumb-increment counted %v", ns)
 		}
+	}
+}
+
+// lwsPMDEchoServer builds interop/lws/pmd-echo-server.c, an echo server
+// on libwebsockets with lws's own permessage-deflate (Debian's
+// libwebsockets-test-server answers no extension offer), and starts it on
+// a free port of 127.0.0.1. It needs a C compiler, pkg-config and
+// libwebsockets' headers (Debian's libwebsockets-dev), which
+// scripts/test.sh installs. It returns the port and the server's output.
+func lwsPMDEchoServer(t *testing.T) (int, *bufio.Reader) {
+	t.Helper()
+	cc := lookPeer(t, "cc", "gcc")
+	flags, err := exec.Command(lookPeer(t, "pkg-config", "pkg-config"), "--cflags", "--libs", "libwebsockets").Output()
+	if err != nil {
+		msg := fmt.Sprintf("libwebsockets' headers are not installed (Debian package libwebsockets-dev): %v", err)
+		if os.Getenv("LWS_REQUIRE_PEERS") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	bin := filepath.Join(t.TempDir(), "pmd-echo-server")
+	args := append([]string{"-O1", "-Wall", "-Werror", "-o", bin, "interop/lws/pmd-echo-server.c"}, strings.Fields(string(flags))...)
+	if out, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
+		t.Fatalf("building pmd-echo-server: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cmd := exec.Command(bin, strconv.Itoa(port))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	})
+	waitFor(t, "pmd-echo-server to listen", func() bool {
+		c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	return port, bufio.NewReader(stdout)
+}
+
+// TestGolwsClientDeflateAgainstLwsServer connects golws's client, offering
+// permessage-deflate, to an echo server on libwebsockets 4.1.6 with lws's
+// own permessage-deflate (interop/lws/pmd-echo-server.c). The four 1 MiB
+// messages come back intact with their types; golws sees the extension
+// active, sent the compressible messages compressed and decoded what lws
+// compressed (every echo: lws compresses whatever it sends).
+func TestGolwsClientDeflateAgainstLwsServer(t *testing.T) {
+	port, out := lwsPMDEchoServer(t)
+	ext, counts := countingExtension(pmdExtension(t, ""))
+	msgs := deflateInteropMessages(t)
+	rec := newRecorder()
+	sent := 0
+	awaiting := false
+	var got []byte
+	proto := lws.Protocol{Name: "pmd-echo", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		switch reason {
+		case lws.CallbackClientEstablished:
+			rec.add(fmt.Sprint("established pmd ", c.ExtensionActive("permessage-deflate")))
+			c.CallbackOnWritable()
+		case lws.CallbackClientWriteable:
+			if awaiting {
+				return nil
+			}
+			if sent == len(msgs) {
+				c.CloseReason(lwsws.CloseNormal, "done")
+				return errors.New("done")
+			}
+			wt := lws.WriteText
+			if msgs[sent].binary {
+				wt = lws.WriteBinary
+			}
+			if _, err := c.Write(msgs[sent].data, wt); err != nil {
+				return err
+			}
+			sent++
+			awaiting = true
+		case lws.CallbackClientReceive:
+			got = append(got, in...)
+			if c.IsFinalFragment() {
+				m := msgs[sent-1]
+				rec.add(fmt.Sprintf("echo %s: intact %v, binary %v", m.name, bytes.Equal(got, m.data), c.FrameIsBinary()))
+				got = got[:0]
+				awaiting = false
+				c.CallbackOnWritable()
+			}
+		case lws.CallbackClientConnectionError:
+			rec.add("error " + string(in))
+		}
+		return nil
+	}}
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh, err := cx.CreateVhost(lws.VhostInfo{Name: "c", Port: lws.PortNoListen, Protocols: []lws.Protocol{proto},
+			Extensions: []lws.Extension{ext}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Address: "127.0.0.1", Port: port, Protocol: "pmd-echo"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if ev := rec.await(t, "established"); ev != "established pmd true" {
+		t.Fatalf("%q (events %q)", ev, rec.list())
+	}
+	for _, m := range msgs {
+		want := fmt.Sprintf("echo %s: intact true, binary %v", m.name, m.binary)
+		if ev := rec.await(t, "echo"); ev != want {
+			t.Fatalf("%q, want %q", ev, want)
+		}
+	}
+	if line, err := out.ReadString('\n'); err != nil || line != "closed 4\n" {
+		t.Errorf("pmd-echo-server said %q (%v), want it to have echoed 4 messages", line, err)
+	}
+	t.Logf("golws compressed %d messages and decoded %d compressed echoes", counts.encoded.Load(), counts.decoded.Load())
+	if counts.encoded.Load() < 2 || counts.decoded.Load() != 4 {
+		t.Errorf("golws compressed %d messages and decoded %d compressed echoes, want the 2 compressible ones and all 4", counts.encoded.Load(), counts.decoded.Load())
 	}
 }
