@@ -184,7 +184,9 @@ func TestWSNodeDeflateClientAgainstServer(t *testing.T) {
 
 // checkDeflateWire checks the socket bytes of the four messages of
 // deflate-client.js: a compressible message crossed in under a tenth of
-// its size each way, a random one in no more than its size and a little.
+// its size each way, a random one in at most 5 % more than its size
+// (frame headers, and deflate's stored blocks when a message sent in
+// pieces is compressed piece by piece).
 func checkDeflateWire(t *testing.T, r nodeDeflateReport) {
 	t.Helper()
 	if len(r.Messages) != 4 {
@@ -192,7 +194,7 @@ func checkDeflateWire(t *testing.T, r nodeDeflateReport) {
 	}
 	for _, m := range r.Messages {
 		t.Logf("%s, %d bytes: %d bytes sent, %d received on the socket", m.Name, m.Size, m.Sent, m.Received)
-		limit := m.Size + m.Size/50
+		limit := m.Size + m.Size/20
 		if strings.HasPrefix(m.Name, "compressible") {
 			limit = m.Size / 10
 		}
@@ -301,7 +303,7 @@ func TestWSDeflateClientAgainstNodeServer(t *testing.T) {
 			random += len(m.data)
 		}
 	}
-	if limit := random + random/50 + compressible/10; r.Read > limit || r.Written > limit {
+	if limit := random + random/20 + compressible/10; r.Read > limit || r.Written > limit {
 		t.Errorf("ws read %d bytes and wrote %d, want at most %d each: golws did not compress", r.Read, r.Written, limit)
 	}
 }
