@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/pmdeflate"
 )
 
 // bench is one run: a golws context with one client-only vhost whose
@@ -24,6 +26,7 @@ type bench struct {
 
 	// connection set-up
 	started, connecting, up, failed int
+	compressed                      int // connections with permessage-deflate
 	allUp                           bool
 
 	// measurement
@@ -59,6 +62,9 @@ type session struct {
 
 	// slow
 	received uint64
+
+	// idle: messages echoed so far (-warm)
+	warmed int
 }
 
 func newBench(cfg *config, w io.Writer) *bench {
@@ -95,8 +101,16 @@ func (b *bench) run(parent context.Context) (*Result, error) {
 	}
 	defer cx.Destroy()
 	b.cx = cx
-	b.vh, err = cx.CreateVhost(lws.VhostInfo{Name: "lws-bench", Port: lws.PortNoListen,
-		Protocols: []lws.Protocol{{Name: "lws-bench", Callback: b.callback}}})
+	info := lws.VhostInfo{Name: "lws-bench", Port: lws.PortNoListen,
+		Protocols: []lws.Protocol{{Name: "lws-bench", Callback: b.callback}}}
+	if b.cfg.pmd {
+		o, err := pmdeflate.ParseOptions(b.cfg.pmdOptions)
+		if err != nil {
+			return nil, err
+		}
+		info.Extensions = []lws.Extension{lws.PermessageDeflate(o)}
+	}
+	b.vh, err = cx.CreateVhost(info)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +208,7 @@ func (b *bench) finish() {
 // report makes a Result of the measured interval, or of the whole run
 // when measuring never started.
 func (b *bench) report() *Result {
-	r := &Result{Mode: b.cfg.mode, URL: b.cfg.target.String(), Connections: b.up,
+	r := &Result{Mode: b.cfg.mode, URL: b.cfg.target.String(), Connections: b.up, Compressed: b.compressed,
 		Failed: b.failed, Errors: b.errors, FirstError: b.firstErr}
 	start, cpu0 := b.phaseStart, b.cpuStart
 	if !b.measuring {
@@ -232,13 +246,18 @@ func (b *bench) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 
 	case lws.CallbackClientEstablished, lws.CallbackRawConnected:
 		b.connecting--
-		b.up++
 		s := c.User().(*session)
+		if b.cfg.pmd && c.ExtensionActive(pmdeflate.Name) {
+			b.compressed++
+		}
 		if b.cfg.mode == "echo" {
 			s.sendTimes = make([]time.Duration, b.cfg.inflight)
 		}
-		if b.cfg.mode != "idle" {
+		if b.cfg.mode != "idle" || b.cfg.warm > 0 {
 			c.CallbackOnWritable()
+		}
+		if b.cfg.mode != "idle" || b.cfg.warm == 0 {
+			b.up++
 		}
 		b.launch()
 
@@ -259,6 +278,11 @@ func (b *bench) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 			s.sentAt = b.now()
 			_, err := c.Write(b.request, lws.WriteRaw)
 			return err
+		case "idle":
+			if s.warmed < b.cfg.warm {
+				_, err := c.Write(warmMessage(s.idx, s.warmed), lws.WriteText)
+				return err
+			}
 		case "slow":
 			if _, err := c.Write(b.payload, lws.WriteBinary); err != nil {
 				return err
@@ -277,7 +301,20 @@ func (b *bench) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 		case "slow":
 			return b.slowRead(c, s, len(in))
 		case "idle":
-			b.fail(fmt.Sprintf("%d bytes received on an idle connection", len(in)))
+			if s.warmed >= b.cfg.warm {
+				b.fail(fmt.Sprintf("%d bytes received on an idle connection", len(in)))
+				return nil
+			}
+			if !c.IsFinalFragment() {
+				return nil
+			}
+			s.warmed++
+			if s.warmed < b.cfg.warm {
+				c.CallbackOnWritable()
+				return nil
+			}
+			b.up++
+			b.checkAllUp()
 		}
 
 	case lws.CallbackRawRX:
@@ -399,4 +436,23 @@ func (b *bench) httpRead(c *lws.Conn, s *session, in []byte) error {
 		}
 	}
 	return nil
+}
+
+// warmMessage is the n-th message a connection echoes before going idle
+// (-warm): 1 KiB of JSON-like text, alike from one message to the next but
+// not the same, as what permessage-deflate is for.
+func warmMessage(conn, n int) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `{"conn":%d,"seq":%d,"type":"update","items":[`, conn, n)
+	for i := 0; b.Len() < 1000; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"id":%d,"name":"item-%d","price":%d.%02d}`, n*31+i, i, 10+i, (n+i)%100)
+	}
+	b.WriteString("]}")
+	for b.Len() < 1024 {
+		b.WriteByte(' ')
+	}
+	return b.Bytes()[:1024]
 }

@@ -12,7 +12,8 @@
 // -c connections that then send nothing, spread over -sources loopback
 // addresses (127.0.0.1, 127.0.0.2, ...) because each source address has
 // its own ephemeral ports; it reports once all are up and holds them until
-// its standard input closes or it is told to stop. http sends keep-alive
+// its standard input closes or it is told to stop (with -warm N each first
+// echoes N messages: a connection that has been used). http sends keep-alive
 // GET requests, one outstanding per connection. slow sends messages as fast
 // as the server takes them while reading its echoes at only -read-rate
 // bytes per second: a slow consumer, to watch what the server buffers.
@@ -21,6 +22,10 @@
 // prints one when its connections are established and one when it
 // stops). The load tool's own CPU time is part of the report, so a run
 // shows whether it, rather than the server, was the bottleneck.
+//
+// With -pmd the WebSocket modes offer permessage-deflate (RFC 7692), with
+// -pmd-options in lws's names; the report counts the connections that
+// negotiated it.
 package main
 
 import (
@@ -41,6 +46,7 @@ import (
 	"time"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/pmdeflate"
 )
 
 func usage() {
@@ -106,6 +112,9 @@ type config struct {
 	sources    int
 	connecting int
 	readRate   int
+	pmd        bool   // offer permessage-deflate
+	pmdOptions string // its options, lws's names
+	warm       int    // idle: messages each connection echoes before it counts as up
 	jsonOut    bool
 	logLevel   int
 	cpuProfile string
@@ -122,12 +131,17 @@ func parseFlags(mode string, args []string) (*config, error) {
 	fs.BoolVar(&cfg.jsonOut, "json", false, "print the result as one JSON object")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file")
 	fs.IntVar(&cfg.logLevel, "log", int(lws.LogErr|lws.LogWarn), "golws log level bit mask (lws's -d)")
+	if mode != "http" {
+		fs.BoolVar(&cfg.pmd, "pmd", false, "offer permessage-deflate (RFC 7692)")
+		fs.StringVar(&cfg.pmdOptions, "pmd-options", "", `permessage-deflate's options, lws's names ("client_no_context_takeover; shared_compressor")`)
+	}
 	switch mode {
 	case "echo", "http", "slow":
 		fs.DurationVar(&cfg.duration, "d", 10*time.Second, "measured duration")
 		fs.DurationVar(&cfg.warmup, "warmup", time.Second, "load before measuring starts")
 	case "idle":
 		fs.DurationVar(&cfg.hold, "hold", 0, "how long to hold the connections; 0: until standard input closes or SIGTERM")
+		fs.IntVar(&cfg.warm, "warm", 0, "1 KiB JSON text messages each connection echoes, one at a time, before it counts as up and goes idle")
 	default:
 		return nil, fmt.Errorf("unknown mode %q: echo, idle, http or slow", mode)
 	}
@@ -157,6 +171,12 @@ func parseFlags(mode string, args []string) (*config, error) {
 	}
 	if mode == "echo" && cfg.inflight < 1 {
 		return nil, errors.New("-inflight must be at least 1")
+	}
+	if cfg.warm < 0 {
+		return nil, errors.New("-warm must be at least 0")
+	}
+	if _, err := pmdeflate.ParseOptions(cfg.pmdOptions); err != nil {
+		return nil, fmt.Errorf("-pmd-options: %w", err)
 	}
 	if mode == "slow" && cfg.readRate < 1 {
 		return nil, errors.New("-read-rate must be at least 1")
@@ -208,6 +228,7 @@ type Result struct {
 	Event         string   `json:"event,omitempty"`
 	URL           string   `json:"url"`
 	Connections   int      `json:"connections"`
+	Compressed    int      `json:"compressed,omitempty"` // connections with permessage-deflate
 	Failed        int      `json:"failed,omitempty"`
 	Size          int      `json:"size,omitempty"`
 	Inflight      int      `json:"inflight,omitempty"`
@@ -235,6 +256,9 @@ func (r *Result) print(w io.Writer, asJSON bool) {
 		head += " " + r.Event
 	}
 	fmt.Fprintf(w, "%s %s: %d connections", head, r.URL, r.Connections)
+	if r.Compressed > 0 {
+		fmt.Fprintf(w, " (%d with permessage-deflate)", r.Compressed)
+	}
 	if r.Failed > 0 {
 		fmt.Fprintf(w, " (%d failed)", r.Failed)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/golws/lws"
 	"github.com/golws/lws/internal/looptest"
 	"github.com/golws/lws/plugins/echo"
+	"github.com/golws/lws/pmdeflate"
 )
 
 func TestHistogramBuckets(t *testing.T) {
@@ -106,15 +107,15 @@ func TestRespParserSplitsAnywhere(t *testing.T) {
 }
 
 // golwsEcho serves the echo protocol on an ephemeral port until the test
-// ends.
-func golwsEcho(t *testing.T) string {
+// ends, accepting the extensions given.
+func golwsEcho(t *testing.T, exts ...lws.Extension) string {
 	t.Helper()
 	cx, err := lws.NewContext(lws.ContextInfo{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	vh, err := cx.CreateVhost(lws.VhostInfo{Port: lws.PortAny, Iface: "127.0.0.1",
-		Protocols: []lws.Protocol{echo.Protocol()}})
+		Protocols: []lws.Protocol{echo.Protocol()}, Extensions: exts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,6 +212,22 @@ func TestIdleHoldsConnectionsFromSeveralSources(t *testing.T) {
 	defer mu.Unlock()
 	if sources["127.0.0.1"] != 20 || sources["127.0.0.2"] != 20 || sources["127.0.0.3"] != 20 {
 		t.Fatalf("sources %v, want 20 from each of three", sources)
+	}
+}
+
+// TestIdleWarmWithDeflate: with -pmd and -warm, idle connections
+// negotiate permessage-deflate and each echoes its messages before the
+// report that they are up; -pmd-options reach the offer.
+func TestIdleWarmWithDeflate(t *testing.T) {
+	url := golwsEcho(t, lws.PermessageDeflate(pmdeflate.Options{}))
+	for _, options := range []string{"", "shared_compressor"} {
+		res, out := runBench(t, "idle", "-url", url, "-c", "20", "-pmd", "-pmd-options", options, "-warm", "3", "-hold", "100ms")
+		if res.Connections != 20 || res.Compressed != 20 || res.Errors != 0 || !strings.Contains(out, `"compressed":20`) {
+			t.Fatalf("-pmd-options %q: output %q, result %+v", options, out, res)
+		}
+	}
+	if _, err := parseFlags("idle", []string{"-url", url, "-pmd", "-pmd-options", "no_such_option"}); err == nil {
+		t.Error("-pmd-options no_such_option accepted")
 	}
 }
 

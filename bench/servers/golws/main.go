@@ -7,9 +7,10 @@
 // requests that are not WebSocket upgrades are served from it. With -cert
 // and -key the vhost serves TLS with that certificate (the vhost's
 // SSLCertFilepath and SSLPrivateKeyFilepath), offering in ALPN whatever the
-// library offers by default.
+// library offers by default. With -pmd it accepts permessage-deflate
+// (lws.PermessageDeflate), with -pmd-options in lws's names.
 //
-//	golws -addr 127.0.0.1:7681 [-root DIR] [-cert FILE -key FILE] [-cpuprofile FILE]
+//	golws -addr 127.0.0.1:7681 [-root DIR] [-cert FILE -key FILE] [-pmd [-pmd-options OPTS]] [-cpuprofile FILE]
 //
 // It stops cleanly on SIGINT or SIGTERM; with -cpuprofile it writes its
 // CPU profile then (go tool pprof -top golws FILE).
@@ -29,6 +30,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/plugins/echo"
+	"github.com/golws/lws/pmdeflate"
 )
 
 func main() {
@@ -37,7 +39,18 @@ func main() {
 	root := flag.String("root", "", "serve the files of this directory at /")
 	cert := flag.String("cert", "", "serve TLS with this PEM certificate (chain first)")
 	key := flag.String("key", "", "the PEM private key of -cert (default: in the -cert file)")
+	pmd := flag.Bool("pmd", false, "accept permessage-deflate (RFC 7692)")
+	pmdOptions := flag.String("pmd-options", "", `permessage-deflate's options, lws's names ("shared_compressor")`)
 	flag.Parse()
+	var exts []lws.Extension
+	if *pmd {
+		o, err := pmdeflate.ParseOptions(*pmdOptions)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "golws: -pmd-options:", err)
+			os.Exit(2)
+		}
+		exts = []lws.Extension{lws.PermessageDeflate(o)}
+	}
 	if *key != "" && *cert == "" {
 		fmt.Fprintln(os.Stderr, "golws: -key needs -cert")
 		os.Exit(2)
@@ -53,7 +66,7 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	err := run(*addr, *root, *cert, *key)
+	err := run(*addr, *root, *cert, *key, exts)
 	if *profile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -63,7 +76,7 @@ func main() {
 	}
 }
 
-func run(addr, root, cert, key string) error {
+func run(addr, root, cert, key string, exts []lws.Extension) error {
 	host, portText, err := net.SplitHostPort(addr)
 	if err != nil {
 		return err
@@ -84,6 +97,7 @@ func run(addr, root, cert, key string) error {
 		// Empty unless -cert is given: the vhost then serves TLS.
 		SSLCertFilepath:       cert,
 		SSLPrivateKeyFilepath: key,
+		Extensions:            exts,
 	}
 	if root != "" {
 		abs, err := filepath.Abs(root)
