@@ -927,10 +927,10 @@ func TestPMDOverTLS(t *testing.T) {
 	}
 }
 
-// TestPMDTxFrames: a compressed message goes out in frames of at most
-// the session's tx_buf_size (1 KiB by default, lws's), the first marked
-// RSV1, the later ones continuations; SetExtensionOption changes the
-// size for the connection.
+// TestPMDTxFrames: a compressed write goes out in one frame by default
+// and, once tx_buf_size is set (SetExtensionOption, lws's name), in
+// frames of at most 2^tx_buf_size bytes, the first marked RSV1, the later
+// ones continuations.
 func TestPMDTxFrames(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	words := strings.Fields("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa")
@@ -958,7 +958,7 @@ func TestPMDTxFrames(t *testing.T) {
 	for _, tc := range []struct {
 		arg  string
 		size int
-	}{{"", 1024}, {"?tx=12", 4096}} {
+	}{{"", 0}, {"?tx=10", 1024}, {"?tx=12", 4096}} {
 		nc, err := net.Dial("tcp", addr(vh))
 		if err != nil {
 			t.Fatal(err)
@@ -992,7 +992,7 @@ func TestPMDTxFrames(t *testing.T) {
 			if i == 0 {
 				wantB0 = 0x40 | 0x1 // RSV1, text
 			}
-			if h[0]&0x7f != wantB0 || n > tc.size {
+			if h[0]&0x7f != wantB0 || (tc.size > 0 && n > tc.size) {
 				t.Fatalf("tx_buf_size %d: frame %d: first byte %#x, %d bytes", tc.size, i, h[0], n)
 			}
 			p := make([]byte, n)
@@ -1001,7 +1001,10 @@ func TestPMDTxFrames(t *testing.T) {
 			}
 			payload = append(payload, p...)
 			if h[0]&0x80 != 0 {
-				if i < 2 {
+				if tc.size == 0 && i > 0 {
+					t.Fatalf("no tx_buf_size: %d bytes compressed in %d frames, want one", len(payload), i+1)
+				}
+				if tc.size > 0 && i < 2 {
 					t.Fatalf("tx_buf_size %d: %d bytes compressed in %d frames", tc.size, len(payload), i+1)
 				}
 				break

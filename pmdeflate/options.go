@@ -18,9 +18,6 @@ const (
 	// DefaultRxBufSize is lws's rx_buf_size default, a power of two
 	// exponent: 10, decoded pieces of at most 1024 bytes.
 	DefaultRxBufSize = 10
-	// DefaultTxBufSize is lws's tx_buf_size default, a power of two
-	// exponent: 10, compressed frames of at most 1024 bytes.
-	DefaultTxBufSize = 10
 	// DefaultTxDictSize is how many bytes of what it sent a Session keeps
 	// between messages, when context takeover is allowed, to compress the
 	// next message against (golws's tx_dict_size). On 1 KiB JSON-like
@@ -74,11 +71,13 @@ type Options struct {
 	// by piece. 7..20; 0 means 10 (1 KiB).
 	RxBufSize int
 	// TxBufSize ("tx_buf_size") is a power of two exponent, as in lws:
-	// the largest frame payload a compressed message is sent in (lws
-	// fragments its compressed output into frames of this size).
-	// pmdeflate produces whole pieces and reports the size in bytes
-	// (Session.TxBufSize); the connection's framing applies it. 7..20; 0
-	// means 10 (1 KiB).
+	// the largest frame payload a compressed write is sent in (lws
+	// fragments its compressed output into frames of its output buffer's
+	// size). pmdeflate produces whole pieces and reports the size in
+	// bytes (Session.TxBufSize); the connection's framing applies it.
+	// 7..20; 0, golws's default, sends a write in one frame, compressed
+	// or not, as golws has no output buffer to fill (lws's default is 10,
+	// 1 KiB frames).
 	TxBufSize int
 	// SharedCompressor ("shared_compressor", golws's): nothing of the
 	// compression outlives a message. A server answers every offer with

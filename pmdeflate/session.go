@@ -102,9 +102,15 @@ func (s *Session) SetOption(name, value string) error {
 func (s *Session) RxBufSize() int { return 1 << orDefault(s.o.RxBufSize, DefaultRxBufSize) }
 
 // TxBufSize is the largest frame payload compressed output should be sent
-// in, in bytes (2^tx_buf_size): lws fragments a compressed message into
-// frames of this size.
-func (s *Session) TxBufSize() int { return 1 << orDefault(s.o.TxBufSize, DefaultTxBufSize) }
+// in, in bytes (2^tx_buf_size), as lws fragments a compressed message into
+// frames of its output buffer's size; 0 when tx_buf_size is not set: a
+// write then goes in one frame, compressed or not.
+func (s *Session) TxBufSize() int {
+	if s.o.TxBufSize == 0 {
+		return 0
+	}
+	return 1 << s.o.TxBufSize
+}
 
 // Release gives back what the Session borrowed and drops its histories;
 // call it when the connection ends. The Session must not be used after.
