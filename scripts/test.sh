@@ -21,6 +21,11 @@ if ! command -v cc >/dev/null 2>&1 || ! command -v pkg-config >/dev/null 2>&1 ||
 	apt-get update -qq && apt-get install -y -qq gcc libc6-dev pkg-config libwebsockets-dev
 fi
 
+echo "== peers: python3's zlib (permessage-deflate's window checks, Debian)"
+if ! command -v python3 >/dev/null 2>&1; then
+	apt-get update -qq && apt-get install -y -qq python3
+fi
+
 echo "== peers: curl and openssl (HTTP and TLS tests)"
 if ! command -v curl >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
 	apt-get update -qq && apt-get install -y -qq curl openssl
