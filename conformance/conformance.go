@@ -101,6 +101,10 @@ type Case struct {
 	// that blocks the client; zero means 20 s. A case's own timers end it
 	// long before with any server that reads what it is sent.
 	Limit time.Duration
+	// deflate, for the compression cases, is the permessage-deflate the
+	// case offers (as the fuzzing client) or accepts (as the fuzzing
+	// server).
+	deflate *deflateCase
 }
 
 // excluded lists Autobahn's cases in these groups that are not run, and
@@ -116,6 +120,7 @@ func Cases() []Case {
 	for _, group := range []func() []Case{
 		framingCases, pingCases, rsvCases, opcodeCases, fragmentationCases,
 		utf8Cases, closeCases, performanceCases, autoFragmentationCases,
+		compressionCases,
 	} {
 		cs = append(cs, group()...)
 	}
@@ -154,13 +159,21 @@ func runCase(ctx context.Context, url string, cfg *tls.Config, c Case) Result {
 	if limit <= 0 {
 		limit = defaultLimit
 	}
-	conn, rest, err := dial(ctx, url, cfg)
+	var offers []deflateOffer
+	if c.deflate != nil {
+		offers = c.deflate.offers
+	}
+	conn, rest, agreed, err := dial(ctx, url, cfg, offers)
 	if err != nil {
 		r.Behavior, r.CloseBehavior = Failed, Failed
 		r.Detail = "The WebSocket opening handshake was never completed: " + err.Error()
 		return r
 	}
-	playCase(ctx, c, conn, rest, limit, false, &r)
+	note := ""
+	if c.deflate != nil {
+		note = negotiationNote(offers, agreed)
+	}
+	playCase(ctx, c, conn, rest, limit, false, agreed, note, &r)
 	return r
 }
 
@@ -202,8 +215,9 @@ func Report(w io.Writer, rs []Result) {
 }
 
 // playCase plays case c over an opened connection, as a client or (server
-// set) as a server, and fills in r's verdict.
-func playCase(ctx context.Context, c Case, conn net.Conn, rest []byte, limit time.Duration, server bool, r *Result) {
+// set) as a server, with the permessage-deflate agreed (nil when none)
+// and note telling its negotiation, and fills in r's verdict.
+func playCase(ctx context.Context, c Case, conn net.Conn, rest []byte, limit time.Duration, server bool, agreed *deflateParams, note string, r *Result) {
 	p := &Peer{
 		conn:       conn,
 		server:     server,
@@ -216,6 +230,10 @@ func playCase(ctx context.Context, c Case, conn net.Conn, rest []byte, limit tim
 		rxSignal:   make(chan struct{}, 1),
 		rxDone:     make(chan struct{}),
 	}
+	if agreed != nil {
+		p.pmd = newPMD(*agreed, server)
+	}
+	p.pmdNote = note
 	_ = conn.SetWriteDeadline(p.limit)
 	stopWatch := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
 	go p.readLoop(rest)

@@ -315,6 +315,12 @@ type parser struct {
 	validate  bool
 	utf8      utf8State
 	msg       []byte
+	// compressed: the message being received has RSV1 set on its first
+	// frame, and is decompressed by inflate once complete.
+	compressed bool
+
+	// inflate, when permessage-deflate is agreed, decompresses messages.
+	inflate *inflater
 
 	// expectMasked: the frames decoded are a client's, which must be
 	// masked (the fuzzing server's side); else a server's, which must not.
@@ -396,6 +402,18 @@ func (p *parser) header() bool {
 	}
 	if len(b) < hl {
 		return false
+	}
+	compressed := false
+	if rsv&4 != 0 && p.inflate != nil {
+		switch {
+		case op > 7:
+			p.violation(1002, "RSV1 set on a %s frame (permessage-deflate compresses data messages only)", opName(op))
+		case op == OpContinuation:
+			p.violation(1002, "RSV1 set on a continuation frame (permessage-deflate marks a message's first frame only)")
+		default:
+			compressed = true
+		}
+		rsv &^= 4
 	}
 	if rsv != 0 {
 		p.violation(1002, "RSV = %d and no extension negotiated", rsv)
@@ -481,7 +499,8 @@ func (p *parser) header() bool {
 	} else if !p.inMessage {
 		p.inMessage = true
 		p.binary = op == OpBinary
-		p.validate = op == OpText
+		p.compressed = compressed
+		p.validate = op == OpText && !compressed
 		p.utf8 = utf8State{}
 		p.msg = nil
 	}
@@ -526,5 +545,19 @@ func (p *parser) endFrame() {
 	}
 	p.msg = nil
 	p.inMessage = false
+	if p.compressed {
+		out, err := p.inflate.inflate(msg)
+		if err != nil {
+			p.violation(1002, "a compressed message (%d octets) does not decompress: %v", len(msg), err)
+			return
+		}
+		if !p.binary {
+			var u utf8State
+			if !u.write(out) || !u.complete() {
+				p.violation(1007, "invalid UTF-8 in a compressed text message at octet %d of its %d decompressed octets", u.n, len(out))
+			}
+		}
+		msg = out
+	}
 	p.emit(rxEvent{kind: rxMessage, payload: msg, binary: p.binary, at: p.now()})
 }

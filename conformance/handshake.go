@@ -21,12 +21,13 @@ import (
 const guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 // dial opens TCP to a ws:// URL and performs the opening handshake by
-// hand. It returns the connection and the octets that followed the
-// server's response.
-func dial(ctx context.Context, rawURL string, cfg *tls.Config) (net.Conn, []byte, error) {
+// hand, offering permessage-deflate with offers (none when empty). It
+// returns the connection, the octets that followed the server's response
+// and the permessage-deflate agreed (nil when none).
+func dial(ctx context.Context, rawURL string, cfg *tls.Config, offers []deflateOffer) (net.Conn, []byte, *deflateParams, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	port := "80"
 	switch u.Scheme {
@@ -34,7 +35,7 @@ func dial(ctx context.Context, rawURL string, cfg *tls.Config) (net.Conn, []byte
 	case "wss":
 		port = "443"
 	default:
-		return nil, nil, fmt.Errorf("unsupported scheme %q (ws:// and wss:// are)", u.Scheme)
+		return nil, nil, nil, fmt.Errorf("unsupported scheme %q (ws:// and wss:// are)", u.Scheme)
 	}
 	host := u.Host
 	if u.Port() == "" {
@@ -46,7 +47,7 @@ func dial(ctx context.Context, rawURL string, cfg *tls.Config) (net.Conn, []byte
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", host)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	deadline, _ := ctx.Deadline()
 	_ = conn.SetDeadline(deadline)
@@ -61,7 +62,7 @@ func dial(ctx context.Context, rawURL string, cfg *tls.Config) (net.Conn, []byte
 		tc := tls.Client(conn, c)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			conn.Close()
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		conn = tc
 	}
@@ -77,10 +78,18 @@ func dial(ctx context.Context, rawURL string, cfg *tls.Config) (net.Conn, []byte
 		"Pragma: no-cache\r\n" +
 		"Cache-Control: no-cache\r\n" +
 		"Sec-WebSocket-Key: " + key + "\r\n" +
-		"Sec-WebSocket-Version: 13\r\n\r\n"
+		"Sec-WebSocket-Version: 13\r\n"
+	if len(offers) > 0 {
+		list := make([]string, len(offers))
+		for i, o := range offers {
+			list[i] = o.String()
+		}
+		req += "Sec-WebSocket-Extensions: " + strings.Join(list, ", ") + "\r\n"
+	}
+	req += "\r\n"
 	if _, err := io.WriteString(conn, req); err != nil {
 		conn.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var resp []byte
 	buf := make([]byte, 4096)
@@ -91,33 +100,36 @@ func dial(ctx context.Context, rawURL string, cfg *tls.Config) (net.Conn, []byte
 		end = bytes.Index(resp, []byte("\r\n\r\n"))
 		if end < 0 && err != nil {
 			conn.Close()
-			return nil, nil, fmt.Errorf("reading the handshake response: %w", err)
+			return nil, nil, nil, fmt.Errorf("reading the handshake response: %w", err)
 		}
 		if len(resp) > 16<<10 {
 			conn.Close()
-			return nil, nil, errors.New("handshake response headers too long")
+			return nil, nil, nil, errors.New("handshake response headers too long")
 		}
 	}
-	if err := checkResponse(string(resp[:end]), key); err != nil {
+	agreed, err := checkResponse(string(resp[:end]), key, offers)
+	if err != nil {
 		conn.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	_ = conn.SetDeadline(time.Time{})
-	return conn, resp[end+4:], nil
+	return conn, resp[end+4:], agreed, nil
 }
 
-// checkResponse verifies the server's handshake response.
-func checkResponse(head, key string) error {
+// checkResponse verifies the server's handshake response, its
+// permessage-deflate answer to offers included, and returns the
+// permessage-deflate agreed (nil when none).
+func checkResponse(head, key string, offers []deflateOffer) (*deflateParams, error) {
 	lines := strings.Split(head, "\r\n")
 	status := strings.Fields(lines[0])
 	if len(status) < 2 || !strings.HasPrefix(status[0], "HTTP/1.1") || status[1] != "101" {
-		return fmt.Errorf("handshake answered %q", lines[0])
+		return nil, fmt.Errorf("handshake answered %q", lines[0])
 	}
 	h := map[string]string{}
 	for _, l := range lines[1:] {
 		name, value, ok := strings.Cut(l, ":")
 		if !ok {
-			return fmt.Errorf("bad header line %q", l)
+			return nil, fmt.Errorf("bad header line %q", l)
 		}
 		name = strings.ToLower(strings.TrimSpace(name))
 		if prev, ok := h[name]; ok {
@@ -126,7 +138,7 @@ func checkResponse(head, key string) error {
 		h[name] = strings.TrimSpace(value)
 	}
 	if !strings.EqualFold(h["upgrade"], "websocket") {
-		return fmt.Errorf("handshake response Upgrade: %q", h["upgrade"])
+		return nil, fmt.Errorf("handshake response Upgrade: %q", h["upgrade"])
 	}
 	hasUpgrade := false
 	for _, t := range strings.Split(h["connection"], ",") {
@@ -135,14 +147,15 @@ func checkResponse(head, key string) error {
 		}
 	}
 	if !hasUpgrade {
-		return fmt.Errorf("handshake response Connection: %q", h["connection"])
+		return nil, fmt.Errorf("handshake response Connection: %q", h["connection"])
 	}
 	sum := sha1.Sum([]byte(key + guid))
 	if want := base64.StdEncoding.EncodeToString(sum[:]); h["sec-websocket-accept"] != want {
-		return fmt.Errorf("Sec-WebSocket-Accept %q, want %q", h["sec-websocket-accept"], want)
+		return nil, fmt.Errorf("Sec-WebSocket-Accept %q, want %q", h["sec-websocket-accept"], want)
 	}
-	if ext := h["sec-websocket-extensions"]; ext != "" {
-		return fmt.Errorf("the server accepted extensions %q the client did not offer", ext)
+	var ext []string
+	if v, ok := h["sec-websocket-extensions"]; ok {
+		ext = append(ext, v)
 	}
-	return nil
+	return checkDeflateAnswer(ext, offers)
 }

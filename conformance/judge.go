@@ -112,6 +112,9 @@ func (p *Peer) closeStory() string {
 // received and sent when not.
 func (p *Peer) detail(v Verdict, overall Behavior) string {
 	story := p.closeStory()
+	if p.pmdNote != "" {
+		story = p.pmdNote + " | " + story
+	}
 	if overall == OK {
 		return story
 	}

@@ -217,6 +217,12 @@ type Peer struct {
 	onLost        func(v *Verdict)
 	autoFragment  int
 
+	// permessage-deflate, when agreed: the peer's compression, what the
+	// negotiation was, and the compressed octets sent.
+	pmd     *pmdState
+	pmdNote string
+	pmdSent int
+
 	// The closing of the connection, as Autobahn's client tracks it.
 	closedByMe, failedByMe, droppedByMe, wasClean bool
 	notCleanReason                                string
@@ -318,6 +324,11 @@ func (p *Peer) Open() bool { return p.state == stateOpen }
 // SentFrames counts the frames the client sent with an opcode.
 func (p *Peer) SentFrames(opcode byte) int { return p.txFrames[opcode&15] }
 
+// Compressing reports whether permessage-deflate was agreed: the peer
+// then compresses every message it sends and decompresses those received
+// with RSV1 set.
+func (p *Peer) Compressing() bool { return p.pmd != nil }
+
 // SetAutoFragment makes SendMessage cut messages into frames of at most n
 // octets when it is not given a fragment size.
 func (p *Peer) SetAutoFragment(n int) { p.autoFragment = n }
@@ -357,7 +368,10 @@ func (p *Peer) SendRaw(b []byte) {
 // SendMessage sends a data message, cut into frames of fragmentSize
 // octets when it is positive (else of the auto-fragment size, if set). As
 // in Autobahn, a payload that is a multiple of the fragment size ends with
-// an empty final frame. Nothing is sent unless the connection is open.
+// an empty final frame. When permessage-deflate is agreed the message is
+// compressed first and its compressed form is what is cut, the first
+// frame carrying RSV1 (RFC 7692 section 6). Nothing is sent unless the
+// connection is open.
 func (p *Peer) SendMessage(payload []byte, binary bool, fragmentSize int) {
 	if p.state != stateOpen {
 		return
@@ -366,12 +380,17 @@ func (p *Peer) SendMessage(payload []byte, binary bool, fragmentSize int) {
 	if binary {
 		op = OpBinary
 	}
+	var rsv byte
+	if p.pmd != nil {
+		payload, rsv = p.pmd.out.deflate(payload), 4
+		p.pmdSent += len(payload)
+	}
 	pfs := fragmentSize
 	if pfs <= 0 {
 		pfs = p.autoFragment
 	}
 	if pfs <= 0 || len(payload) <= pfs {
-		p.SendFrame(Frame{Opcode: op, Fin: true, Payload: payload})
+		p.SendFrame(Frame{Opcode: op, Fin: true, RSV: rsv, Payload: payload})
 		return
 	}
 	for i := 0; ; i += pfs {
@@ -380,11 +399,11 @@ func (p *Peer) SendMessage(payload []byte, binary bool, fragmentSize int) {
 		if done {
 			j = len(payload)
 		}
-		fop := OpContinuation
+		fop, frsv := OpContinuation, byte(0)
 		if i == 0 {
-			fop = op
+			fop, frsv = op, rsv
 		}
-		p.SendFrame(Frame{Opcode: fop, Fin: done, Payload: payload[i:j]})
+		p.SendFrame(Frame{Opcode: fop, Fin: done, RSV: frsv, Payload: payload[i:j]})
 		if done {
 			return
 		}
@@ -726,6 +745,9 @@ func (p *Peer) takeEvents() []rxEvent {
 func (p *Peer) readLoop(rest []byte) {
 	defer close(p.rxDone)
 	ps := &parser{now: p.since, emit: p.push, expectMasked: p.server}
+	if p.pmd != nil {
+		ps.inflate = p.pmd.in
+	}
 	if len(rest) > 0 {
 		ps.feed(rest)
 	}

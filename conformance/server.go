@@ -158,7 +158,7 @@ func (s *fuzzServer) runCase(ctx context.Context, connect func(context.Context, 
 		close(cl.done)
 	}()
 
-	conn, rest, err := s.accept(ctx, n, cl)
+	conn, rest, agreed, note, err := s.accept(ctx, n, c.deflate, cl)
 	if err != nil {
 		r.Behavior, r.CloseBehavior = Failed, Failed
 		r.Detail = "The WebSocket opening handshake was never completed: " + err.Error()
@@ -167,7 +167,7 @@ func (s *fuzzServer) runCase(ctx context.Context, connect func(context.Context, 
 		}
 		return r
 	}
-	playCase(ctx, c, conn, rest, limit, true, &r)
+	playCase(ctx, c, conn, rest, limit, true, agreed, note, &r)
 	if end, hung := cl.wait(cancelClient); end != "" {
 		r.Detail += " | " + end
 		if hung {
@@ -209,10 +209,13 @@ func (cl *clientRun) wait(cancel context.CancelFunc) (string, bool) {
 }
 
 // accept waits for the client's connection and completes the opening
-// handshake as Autobahn's server does: no extension and no subprotocol
-// accepted. It returns the connection and the octets read past the
-// request.
-func (s *fuzzServer) accept(ctx context.Context, n int, cl *clientRun) (net.Conn, []byte, error) {
+// handshake as Autobahn's server does: no subprotocol accepted, and no
+// extension unless the case is a compression case (dc set), which
+// answers the client's permessage-deflate offers as the case chooses. It
+// returns the connection, the octets read past the request, the
+// permessage-deflate agreed (nil when none) and a note on its
+// negotiation.
+func (s *fuzzServer) accept(ctx context.Context, n int, dc *deflateCase, cl *clientRun) (net.Conn, []byte, *deflateParams, string, error) {
 	t := time.NewTimer(acceptTimeout)
 	defer t.Stop()
 	var conn net.Conn
@@ -223,11 +226,11 @@ func (s *fuzzServer) accept(ctx context.Context, n int, cl *clientRun) (net.Conn
 		if err == nil {
 			err = errors.New("connect returned without an error")
 		}
-		return nil, nil, fmt.Errorf("the client ended before connecting: %w", err)
+		return nil, nil, nil, "", fmt.Errorf("the client ended before connecting: %w", err)
 	case <-t.C:
-		return nil, nil, fmt.Errorf("no connection from the client within %v", acceptTimeout)
+		return nil, nil, nil, "", fmt.Errorf("no connection from the client within %v", acceptTimeout)
 	case <-ctx.Done():
-		return nil, nil, fmt.Errorf("cancelled: %w", ctx.Err())
+		return nil, nil, nil, "", fmt.Errorf("cancelled: %w", ctx.Err())
 	}
 	deadline := time.Now().Add(openHandshakeTimeout)
 	_ = conn.SetDeadline(deadline)
@@ -237,27 +240,52 @@ func (s *fuzzServer) accept(ctx context.Context, n int, cl *clientRun) (net.Conn
 	req, err := http.ReadRequest(br)
 	if err != nil {
 		conn.Close()
-		return nil, nil, fmt.Errorf("reading the client's upgrade request: %w", err)
+		return nil, nil, nil, "", fmt.Errorf("reading the client's upgrade request: %w", err)
 	}
 	accept, err := checkRequest(req, n)
+	var agreed *deflateParams
+	note := ""
+	if err == nil && dc != nil {
+		agreed, note, err = answerOffers(req, dc)
+	}
 	if err != nil {
 		_, _ = io.WriteString(conn, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 		conn.Close()
-		return nil, nil, err
+		return nil, nil, nil, "", err
 	}
 	resp := "HTTP/1.1 101 Switching Protocols\r\n" +
 		"Server: golws-conformance\r\n" +
 		"Upgrade: websocket\r\n" +
 		"Connection: Upgrade\r\n" +
-		"Sec-WebSocket-Accept: " + accept + "\r\n\r\n"
+		"Sec-WebSocket-Accept: " + accept + "\r\n"
+	if agreed != nil {
+		resp += "Sec-WebSocket-Extensions: " + agreed.String() + "\r\n"
+	}
+	resp += "\r\n"
 	if _, err := io.WriteString(conn, resp); err != nil {
 		conn.Close()
-		return nil, nil, fmt.Errorf("writing the handshake response: %w", err)
+		return nil, nil, nil, "", fmt.Errorf("writing the handshake response: %w", err)
 	}
 	rest, _ := br.Peek(br.Buffered())
 	rest = append([]byte(nil), rest...)
 	_ = conn.SetDeadline(time.Time{})
-	return conn, rest, nil
+	return conn, rest, agreed, note, nil
+}
+
+// answerOffers chooses the server's answer to the client's
+// permessage-deflate offers for a compression case. A malformed offer is
+// an error: RFC 7692 would have a server decline it, but the client
+// under test should not make one.
+func answerOffers(req *http.Request, dc *deflateCase) (*deflateParams, string, error) {
+	offers, err := clientOffers(req.Header.Values("Sec-WebSocket-Extensions"))
+	if err != nil {
+		return nil, "", err
+	}
+	var agreed *deflateParams
+	if a, ok := dc.accept(offers); ok {
+		agreed = &a
+	}
+	return agreed, negotiationNote(offers, agreed), nil
 }
 
 // checkRequest verifies the client's upgrade request for the case at

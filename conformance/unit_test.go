@@ -26,10 +26,10 @@ func idLess(a, b string) bool {
 
 func TestCaseList(t *testing.T) {
 	cs := Cases()
-	// Autobahn's groups 1-7, 9 and 10 have 301 cases; 2.10 and 2.11 are
-	// not run.
-	if len(cs) != 299 {
-		t.Errorf("%d cases, want 299", len(cs))
+	// Autobahn's groups 1-7, 9, 10, 12 and 13 have 517 cases; 2.10 and
+	// 2.11 are not run.
+	if len(cs) != 515 {
+		t.Errorf("%d cases, want 515", len(cs))
 	}
 	perGroup := map[string]int{}
 	for i, c := range cs {
@@ -44,7 +44,7 @@ func TestCaseList(t *testing.T) {
 			t.Errorf("case %s is excluded but listed", c.ID)
 		}
 	}
-	want := map[string]int{"1": 16, "2": 9, "3": 7, "4": 10, "5": 20, "6": 145, "7": 37, "9": 54, "10": 1}
+	want := map[string]int{"1": 16, "2": 9, "3": 7, "4": 10, "5": 20, "6": 145, "7": 37, "9": 54, "10": 1, "12": 90, "13": 126}
 	if !reflect.DeepEqual(perGroup, want) {
 		t.Errorf("cases per group %v, want %v", perGroup, want)
 	}
