@@ -487,6 +487,15 @@ func newInflater(noContext bool, windowBits int) *inflater {
 
 // inflate returns the payload of a compressed message.
 func (f *inflater) inflate(data []byte) ([]byte, error) {
+	if f.window < 1<<15 {
+		longest, err := longestReference(append(data[:len(data):len(data)], flushTail...))
+		if err != nil {
+			return nil, err
+		}
+		if longest > f.window {
+			return nil, fmt.Errorf("a back reference of %d octets, beyond the agreed window of %d", longest, f.window)
+		}
+	}
 	f.src.Reset(data)
 	f.tail.Reset(endTail)
 	in := io.MultiReader(&f.src, &f.tail)
@@ -501,8 +510,12 @@ func (f *inflater) inflate(data []byte) ([]byte, error) {
 	}
 	out, err := io.ReadAll(f.r)
 	if err != nil {
+		if f.noContext {
+			err = fmt.Errorf("%w (no context takeover was agreed: a reference into an earlier message fails so)", err)
+		}
 		return nil, err
 	}
+
 	if !f.noContext {
 		f.hist = append(f.hist, out...)
 		if n := len(f.hist) - f.window; n > 0 {
@@ -545,4 +558,266 @@ func negotiationNote(offers []deflateOffer, agreed *deflateParams) string {
 		return s + "no permessage-deflate agreed"
 	}
 	return s + "agreed " + agreed.String()
+}
+
+// The tables of RFC 1951 section 3.2.5: base and extra bits of the length
+// codes 257 to 285 and of the distance codes 0 to 29.
+var (
+	lengthBase  = [29]int{3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258}
+	lengthExtra = [29]uint{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0}
+	distBase    = [30]int{1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577}
+	distExtra   = [30]uint{0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13}
+	// clOrder is the order of the code length code lengths.
+	clOrder = [19]int{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
+)
+
+var errShortStream = errors.New("the compressed data ends inside a block")
+
+// bitReader reads a DEFLATE stream's bits, least significant first.
+type bitReader struct {
+	data  []byte
+	pos   int
+	bits  uint32
+	nbits uint
+}
+
+func (b *bitReader) need(n uint) (uint32, error) {
+	for b.nbits < n {
+		if b.pos == len(b.data) {
+			return 0, errShortStream
+		}
+		b.bits |= uint32(b.data[b.pos]) << b.nbits
+		b.pos++
+		b.nbits += 8
+	}
+	v := b.bits & (1<<n - 1)
+	b.bits >>= n
+	b.nbits -= n
+	return v, nil
+}
+
+// huffman is a canonical Huffman code: how many codes of each length and
+// the symbols in code order.
+type huffman struct {
+	count  [16]int
+	symbol []int
+}
+
+func newHuffman(lengths []int) (*huffman, error) {
+	h := &huffman{symbol: make([]int, 0, len(lengths))}
+	for _, l := range lengths {
+		h.count[l]++
+	}
+	h.count[0] = 0
+	left := 1
+	for l := 1; l < 16; l++ {
+		left = left<<1 - h.count[l]
+		if left < 0 {
+			return nil, errors.New("an over-subscribed Huffman code")
+		}
+	}
+	for l := 1; l < 16; l++ {
+		for s, sl := range lengths {
+			if sl == l {
+				h.symbol = append(h.symbol, s)
+			}
+		}
+	}
+	return h, nil
+}
+
+// decode reads one symbol, a bit at a time.
+func (h *huffman) decode(b *bitReader) (int, error) {
+	code, first, index := 0, 0, 0
+	for l := 1; l < 16; l++ {
+		bit, err := b.need(1)
+		if err != nil {
+			return 0, err
+		}
+		code |= int(bit)
+		count := h.count[l]
+		if code-first < count {
+			return h.symbol[index+code-first], nil
+		}
+		index += count
+		first = (first + count) << 1
+		code <<= 1
+	}
+	return 0, errors.New("an invalid Huffman code")
+}
+
+var fixedLit, fixedDist = func() (*huffman, *huffman) {
+	var l [288]int
+	for i := range l {
+		switch {
+		case i < 144:
+			l[i] = 8
+		case i < 256:
+			l[i] = 9
+		case i < 280:
+			l[i] = 7
+		default:
+			l[i] = 8
+		}
+	}
+	var d [30]int
+	for i := range d {
+		d[i] = 5
+	}
+	lit, _ := newHuffman(l[:])
+	dist, _ := newHuffman(d[:])
+	return lit, dist
+}()
+
+// longestReference decodes a DEFLATE stream (RFC 1951) for its back
+// references alone, and returns the longest distance it uses. It is how
+// the peer checks that the end under test kept to the window agreed for
+// its compression: compress/flate's decompressor allows 32 KiB whatever
+// was agreed.
+func longestReference(data []byte) (int, error) {
+	b := &bitReader{data: data}
+	longest := 0
+	for {
+		final, err := b.need(1)
+		if err != nil {
+			return longest, nil // a stream cut after a sync flush ends here
+		}
+		kind, err := b.need(2)
+		if err != nil {
+			return longest, err
+		}
+		switch kind {
+		case 0:
+			b.bits, b.nbits = 0, 0
+			if b.pos+4 > len(b.data) {
+				return longest, errShortStream
+			}
+			n := int(b.data[b.pos]) | int(b.data[b.pos+1])<<8
+			if n != ^(int(b.data[b.pos+2])|int(b.data[b.pos+3])<<8)&0xffff {
+				return longest, errors.New("a stored block whose length does not match its complement")
+			}
+			b.pos += 4 + n
+			if b.pos > len(b.data) {
+				return longest, errShortStream
+			}
+		case 1, 2:
+			lit, dist := fixedLit, fixedDist
+			if kind == 2 {
+				if lit, dist, err = readDynamic(b); err != nil {
+					return longest, err
+				}
+			}
+			for {
+				sym, err := lit.decode(b)
+				if err != nil {
+					return longest, err
+				}
+				if sym < 256 {
+					continue
+				}
+				if sym == 256 {
+					break
+				}
+				sym -= 257
+				if sym >= 29 {
+					return longest, fmt.Errorf("invalid length code %d", sym+257)
+				}
+				if _, err := b.need(lengthExtra[sym]); err != nil {
+					return longest, err
+				}
+				ds, err := dist.decode(b)
+				if err != nil {
+					return longest, err
+				}
+				if ds >= 30 {
+					return longest, fmt.Errorf("invalid distance code %d", ds)
+				}
+				extra, err := b.need(distExtra[ds])
+				if err != nil {
+					return longest, err
+				}
+				longest = max(longest, distBase[ds]+int(extra))
+			}
+		default:
+			return longest, errors.New("a block of the reserved type 3")
+		}
+		if final == 1 {
+			return longest, nil
+		}
+	}
+}
+
+// readDynamic reads the code tables of a dynamic Huffman block.
+func readDynamic(b *bitReader) (*huffman, *huffman, error) {
+	hlit, err := b.need(5)
+	if err != nil {
+		return nil, nil, err
+	}
+	hdist, err := b.need(5)
+	if err != nil {
+		return nil, nil, err
+	}
+	hclen, err := b.need(4)
+	if err != nil {
+		return nil, nil, err
+	}
+	var cl [19]int
+	for i := 0; i < int(hclen)+4; i++ {
+		v, err := b.need(3)
+		if err != nil {
+			return nil, nil, err
+		}
+		cl[clOrder[i]] = int(v)
+	}
+	clh, err := newHuffman(cl[:])
+	if err != nil {
+		return nil, nil, err
+	}
+	n := int(hlit) + 257 + int(hdist) + 1
+	lengths := make([]int, 0, n)
+	for len(lengths) < n {
+		sym, err := clh.decode(b)
+		if err != nil {
+			return nil, nil, err
+		}
+		rep, val := 1, sym
+		switch sym {
+		case 16:
+			if len(lengths) == 0 {
+				return nil, nil, errors.New("a repeated code length with none before")
+			}
+			v, err := b.need(2)
+			if err != nil {
+				return nil, nil, err
+			}
+			rep, val = 3+int(v), lengths[len(lengths)-1]
+		case 17:
+			v, err := b.need(3)
+			if err != nil {
+				return nil, nil, err
+			}
+			rep, val = 3+int(v), 0
+		case 18:
+			v, err := b.need(7)
+			if err != nil {
+				return nil, nil, err
+			}
+			rep, val = 11+int(v), 0
+		}
+		if len(lengths)+rep > n {
+			return nil, nil, errors.New("code lengths run past their count")
+		}
+		for ; rep > 0; rep-- {
+			lengths = append(lengths, val)
+		}
+	}
+	lit, err := newHuffman(lengths[:hlit+257])
+	if err != nil {
+		return nil, nil, err
+	}
+	dist, err := newHuffman(lengths[hlit+257:])
+	if err != nil {
+		return nil, nil, err
+	}
+	return lit, dist, nil
 }
