@@ -13,23 +13,51 @@
 // whether the closing handshake must be clean, whether the server must
 // close TCP).
 //
-// The cases are Autobahn's groups 1 to 7, 9 and 10 (framing, pings and
-// pongs, reserved bits, opcodes, fragmentation, UTF-8, close handling,
-// limits and performance, auto-fragmentation), with Autobahn's numbering.
-// Cases 2.10 and 2.11 (ten pings sent back to back, each expected to be
-// answered) are not run: like libwebsockets, golws keeps at most one pong
-// pending and answers only the latest ping, which RFC 6455 section 5.5.3
-// allows.
+// The cases are Autobahn's groups 1 to 7, 9, 10, 12 and 13 (framing,
+// pings and pongs, reserved bits, opcodes, fragmentation, UTF-8, close
+// handling, limits and performance, auto-fragmentation, compression), with
+// Autobahn's numbering. Cases 2.10 and 2.11 (ten pings sent back to back,
+// each expected to be answered) are not run: like libwebsockets, golws
+// keeps at most one pong pending and answers only the latest ping, which
+// RFC 6455 section 5.5.3 allows.
+//
+// Groups 12 and 13 are permessage-deflate (RFC 7692): each case
+// negotiates it, then sends 1000 messages one after the other, each
+// compressed, and checks every echo octet by octet. Group 12 varies the
+// payload (12.1 a JSON document, 12.2 a bitmap, 12.3 German verse, 12.4
+// an HTML document, 12.5 a PDF-like document; Autobahn's files are
+// replaced by generated corpora of the same kinds and sizes), group 13 the
+// parameters (13.1 to 13.7: Autobahn's seven pairs of client offers and
+// server answers, on the JSON corpus). Each subgroup has Autobahn's 18
+// cases: payloads of 16 to 131072 octets (characters for text), and for
+// cases 11 to 18 the compressed message cut into frames of 256 to 32768
+// octets. A case is UNIMPLEMENTED when permessage-deflate is not agreed.
+// The peer compresses with the standard library's compress/flate, never
+// with golws's own code: with context takeover unless no_context_takeover
+// was agreed for its side, and without back references (Huffman coding
+// only) when the window agreed for its side is below 15 bits. It checks
+// the other end's compression against what was agreed: RSV1 on the first
+// frame of a message only, no reference into an earlier message under
+// no_context_takeover, no reference further back than the agreed window.
+// It checks the negotiation against RFC 7692 too: a server's answer that
+// does not answer an offer, or a malformed offer from a client, fails the
+// case. The peer itself is checked against Node's ws, server and client
+// (testdata/pmd_echo_*.js). The tests run cases 1, 4 and 11 of every
+// subgroup of 12 and 13;
+// -conformance.full runs all 216 (and -conformance.cases, when set,
+// chooses among all cases).
 //
 // Where this suite departs from Autobahn it is stricter or bounded: the
 // performance cases (9.x) check the echoed payload octet by octet, not
 // only its length, and wait at most 20 s for an echo (Autobahn waits up to
-// 100 s, or 1000 s for 9.5 and 9.6).
+// 100 s, or 1000 s for 9.5 and 9.6); a compression case waits at most
+// 60 s for its 1000 echoes (Autobahn up to 480 s).
 //
 // RunServer plays the same cases the other way round, as Autobahn's
 // fuzzing server: against a WebSocket client that echoes what it
 // receives, the server sending the case's frames unmasked and requiring
-// the client's to be masked (see server.go).
+// the client's to be masked (see server.go). In groups 12 and 13 it
+// answers the client's permessage-deflate offers as the case says.
 //
 // A Result's Behavior is the case's verdict. It starts from Autobahn's
 // behaviour outcome and is lowered by the close behaviour as Autobahn's

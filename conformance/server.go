@@ -10,8 +10,12 @@ package conformance
 // 1002), and judges the echoes and the close with the same rules, with
 // one difference: a server closes TCP itself as soon as the closing
 // handshake is done, so "FAILED BY CLIENT" (the fuzzer had to close TCP)
-// does not apply. No case of groups 1 to 7, 9 and 10 is reserved to one
-// mode, so RunServer plays every case RunClient does.
+// does not apply. No case of groups 1 to 7, 9, 10, 12 and 13 is reserved
+// to one mode, so RunServer plays every case RunClient does. In groups 12
+// and 13 the roles of the negotiation swap too: the client under test
+// makes its own permessage-deflate offers and the fuzzing server answers
+// them as Autobahn's server does for the case, or declines (the case is
+// then UNIMPLEMENTED).
 
 import (
 	"bufio"

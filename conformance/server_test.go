@@ -48,6 +48,18 @@ func (e *echoClient) callback(c *lws.Conn, reason lws.Reason, in []byte) error {
 // golwsConnect runs golws's echoing client for one case, on a context of
 // its own, until its connection closes.
 func golwsConnect(ctx context.Context, rawURL string) error {
+	return golwsConnectWith(nil)(ctx, rawURL)
+}
+
+// golwsConnectWith returns a connect function running golws's echoing
+// client with the WebSocket extensions exts on its vhost.
+func golwsConnectWith(exts []lws.Extension) func(ctx context.Context, rawURL string) error {
+	return func(ctx context.Context, rawURL string) error { return runGolwsClient(ctx, rawURL, exts) }
+}
+
+// runGolwsClient runs golws's echoing client for one case, on a context
+// of its own, until its connection closes.
+func runGolwsClient(ctx context.Context, rawURL string, exts []lws.Extension) error {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return err
@@ -67,7 +79,7 @@ func golwsConnect(ctx context.Context, rawURL string) error {
 	}
 	defer cx.Destroy()
 	vh, err := cx.CreateVhost(lws.VhostInfo{Port: lws.PortNoListen,
-		Protocols: []lws.Protocol{proto}})
+		Protocols: []lws.Protocol{proto}, Extensions: exts})
 	if err != nil {
 		return err
 	}
