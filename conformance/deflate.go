@@ -560,10 +560,10 @@ func negotiationNote(offers []deflateOffer, agreed *deflateParams) string {
 	return s + "agreed " + agreed.String()
 }
 
-// The tables of RFC 1951 section 3.2.5: base and extra bits of the length
-// codes 257 to 285 and of the distance codes 0 to 29.
+// The tables of RFC 1951 section 3.2.5: the extra bits of the length
+// codes 257 to 285 (their lengths do not matter here), and base and extra
+// bits of the distance codes 0 to 29.
 var (
-	lengthBase  = [29]int{3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258}
 	lengthExtra = [29]uint{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0}
 	distBase    = [30]int{1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577}
 	distExtra   = [30]uint{0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13}
