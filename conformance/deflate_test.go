@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestDeflateAnswerChecks(t *testing.T) {
@@ -412,5 +413,33 @@ func checkVerdicts(t *testing.T, rs []Result, want map[string]Behavior, who stri
 		if r.Behavior != want[r.Case] {
 			t.Errorf("case %s judged %s, want %s, against %s: %s", r.Case, r.Behavior, want[r.Case], who, r.Detail)
 		}
+	}
+}
+
+func TestCorpora(t *testing.T) {
+	for _, tc := range []struct {
+		c    *corpus
+		size int // Autobahn's file of the same kind, in octets
+	}{{jsonCorpus(), 194056}, {bitmapCorpus(), 263222}, {proseCorpus(), 222218}, {htmlCorpus(), 263647}, {pdfCorpus(), 1042328}} {
+		if n := len(tc.c.data); n < tc.size || n > tc.size+tc.size/20 {
+			t.Errorf("%s: %d octets, want about %d", tc.c.desc, n, tc.size)
+		}
+		at := len(tc.c.data) - 10
+		if !tc.c.binary {
+			at = len(tc.c.runes) - 10
+		}
+		p := tc.c.slice(&at, 131072)
+		if tc.c.binary && len(p) != 131072 || !tc.c.binary && utf8.RuneCount(p) != 131072 {
+			t.Errorf("%s: a slice of 131072 has %d octets", tc.c.desc, len(p))
+		}
+		if !tc.c.binary && !utf8.Valid(p) {
+			t.Errorf("%s: a slice is not UTF-8", tc.c.desc)
+		}
+		if at != 131072-10 {
+			t.Errorf("%s: the slice did not wrap around (next at %d)", tc.c.desc, at)
+		}
+	}
+	if !bytes.Equal(jsonCorpus().data, makeJSON(194056)) {
+		t.Error("the JSON corpus is not the same from one making to the next")
 	}
 }
