@@ -87,18 +87,18 @@ func compressionOnly(t *testing.T) func(id string) bool {
 	}
 }
 
-// nodeCompression selects the cases run against Node's ws: the first of
-// every subgroup of 12 and 13, and the auto-fragmented 12.1.11 and
-// 13.5.11, unless -conformance.cases chooses (Node's compression is slow
-// with small messages, -conformance.full does not apply).
+// nodeCases are the cases run against Node's ws unless
+// -conformance.cases chooses (Node compresses small messages slowly, and
+// -conformance.full does not apply): text and binary, fragmented, no
+// context takeover, a 9-bit window, both, and three offers.
+var nodeCases = map[string]bool{"12.1.1": true, "12.2.1": true, "12.1.11": true, "13.2.1": true, "13.3.1": true, "13.5.11": true, "13.7.1": true}
+
+// nodeCompression selects the cases run against Node's ws.
 func nodeCompression(t *testing.T) func(id string) bool {
 	if *casesFlag != "" {
 		return compressionOnly(t)
 	}
-	return func(id string) bool {
-		return (strings.HasPrefix(id, "12.") || strings.HasPrefix(id, "13.")) &&
-			(strings.HasSuffix(id, ".1") || id == "12.1.11" || id == "13.5.11")
-	}
+	return func(id string) bool { return nodeCases[id] }
 }
 
 // requireCompressionOK fails the test for every case that is not OK.
