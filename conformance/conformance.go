@@ -51,7 +51,7 @@
 // performance cases (9.x) check the echoed payload octet by octet, not
 // only its length, and wait at most 20 s for an echo (Autobahn waits up to
 // 100 s, or 1000 s for 9.5 and 9.6); a compression case waits at most
-// 60 s for its 1000 echoes (Autobahn up to 480 s).
+// 120 s for its 1000 echoes (Autobahn up to 480 s).
 //
 // RunServer plays the same cases the other way round, as Autobahn's
 // fuzzing server: against a WebSocket client that echoes what it

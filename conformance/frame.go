@@ -403,7 +403,7 @@ func (p *parser) header() bool {
 	if len(b) < hl {
 		return false
 	}
-	compressed := false
+	compressed, wireRSV := false, rsv
 	if rsv&4 != 0 && p.inflate != nil {
 		switch {
 		case op > 7:
@@ -477,7 +477,7 @@ func (p *parser) header() bool {
 	p.buf = b[i:]
 	p.inFrame = true
 	p.op, p.fin, p.remaining = op, fin, length
-	note := frameNote{opcode: op, fin: fin, rsv: rsv, masked: masked, wrongMask: masked != p.expectMasked, length: length, at: p.now()}
+	note := frameNote{opcode: op, fin: fin, rsv: wireRSV, masked: masked, wrongMask: masked != p.expectMasked, length: length, at: p.now()}
 	if len(p.notes) < maxNotes {
 		h := p.buf
 		if uint64(len(h)) > length {
