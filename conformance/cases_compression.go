@@ -49,6 +49,11 @@ var compressionSizes = []compressionSize{
 	{131072, 1000, 480, 32768},
 }
 
+// messageCap, when positive, lowers the message count of every
+// compression case to at most that many. The tests set it under the race
+// detector, which makes compression ten times slower; Cases reads it.
+var messageCap int
+
 // maxCompressionWait caps how long a compression case may take
 // (Autobahn's waits go up to 480 s). 1000 messages of 128 KiB cut into
 // 4 KiB frames took up to 46 s on a loaded machine.
@@ -292,6 +297,9 @@ func withServer(noContext bool, windowBits int) deflateOffer {
 // compressionCase is one case of groups 12 and 13.
 func compressionCase(id, unit, what string, c func() *corpus, cs compressionSize, dc *deflateCase, negotiation string) Case {
 	wait := min(time.Duration(cs.waitSecs)*time.Second, maxCompressionWait)
+	if messageCap > 0 {
+		cs.count = min(cs.count, messageCap)
+	}
 	desc := fmt.Sprintf("Send %d compressed messages of %d %s each, one after the other, from %s", cs.count, cs.size, unit, what)
 	if cs.fragment > 0 {
 		desc += fmt.Sprintf(", the compressed form cut into frames of %d octets", cs.fragment)
