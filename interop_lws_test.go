@@ -3,7 +3,6 @@ package lws_test
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -19,7 +18,6 @@ import (
 	"github.com/golws/lws"
 	"github.com/golws/lws/plugins/dumbincrement"
 	"github.com/golws/lws/plugins/mirror"
-	lwsws "github.com/golws/lws/ws"
 )
 
 // lwsTool returns the path of one of libwebsockets' own test programs
@@ -309,66 +307,7 @@ func lwsPMDEchoServer(t *testing.T) (int, *bufio.Reader) {
 func TestGolwsClientDeflateAgainstLwsServer(t *testing.T) {
 	port, out := lwsPMDEchoServer(t)
 	ext, counts := countingExtension(pmdExtension(t, ""))
-	msgs := deflateInteropMessages(t)
-	rec := newRecorder()
-	sent := 0
-	awaiting := false
-	var got []byte
-	proto := lws.Protocol{Name: "pmd-echo", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
-		switch reason {
-		case lws.CallbackClientEstablished:
-			rec.add(fmt.Sprint("established pmd ", c.ExtensionActive("permessage-deflate")))
-			c.CallbackOnWritable()
-		case lws.CallbackClientWriteable:
-			if awaiting {
-				return nil
-			}
-			if sent == len(msgs) {
-				c.CloseReason(lwsws.CloseNormal, "done")
-				return errors.New("done")
-			}
-			wt := lws.WriteText
-			if msgs[sent].binary {
-				wt = lws.WriteBinary
-			}
-			if _, err := c.Write(msgs[sent].data, wt); err != nil {
-				return err
-			}
-			sent++
-			awaiting = true
-		case lws.CallbackClientReceive:
-			got = append(got, in...)
-			if c.IsFinalFragment() {
-				m := msgs[sent-1]
-				rec.add(fmt.Sprintf("echo %s: intact %v, binary %v", m.name, bytes.Equal(got, m.data), c.FrameIsBinary()))
-				got = got[:0]
-				awaiting = false
-				c.CallbackOnWritable()
-			}
-		case lws.CallbackClientConnectionError:
-			rec.add("error " + string(in))
-		}
-		return nil
-	}}
-	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
-		vh, err := cx.CreateVhost(lws.VhostInfo{Name: "c", Port: lws.PortNoListen, Protocols: []lws.Protocol{proto},
-			Extensions: []lws.Extension{ext}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Address: "127.0.0.1", Port: port, Protocol: "pmd-echo"}); err != nil {
-			t.Fatal(err)
-		}
-	})
-	if ev := rec.await(t, "established"); ev != "established pmd true" {
-		t.Fatalf("%q (events %q)", ev, rec.list())
-	}
-	for _, m := range msgs {
-		want := fmt.Sprintf("echo %s: intact true, binary %v", m.name, m.binary)
-		if ev := rec.await(t, "echo"); ev != want {
-			t.Fatalf("%q, want %q", ev, want)
-		}
-	}
+	echoDeflateMessages(t, port, "pmd-echo", ext)
 	if line, err := out.ReadString('\n'); err != nil || line != "closed 4\n" {
 		t.Errorf("pmd-echo-server said %q (%v), want it to have echoed 4 messages", line, err)
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/plugins/echo"
-	lwsws "github.com/golws/lws/ws"
 )
 
 // nodePeer returns the command line for one of the Node scripts in
@@ -221,66 +219,7 @@ type nodeServerReport struct {
 // negotiated, and what ws read on its socket shows golws compressed.
 func TestWSDeflateClientAgainstNodeServer(t *testing.T) {
 	port, out := startNodeServer(t, "deflate-server.js")
-	msgs := deflateInteropMessages(t)
-	rec := newRecorder()
-	sent := 0
-	awaiting := false // a message is out and its echo not yet back
-	var got []byte
-	proto := lws.Protocol{Name: "chat", Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
-		switch reason {
-		case lws.CallbackClientEstablished:
-			rec.add(fmt.Sprint("established pmd ", c.ExtensionActive("permessage-deflate")))
-			c.CallbackOnWritable()
-		case lws.CallbackClientWriteable:
-			if awaiting {
-				return nil
-			}
-			if sent == len(msgs) {
-				c.CloseReason(lwsws.CloseNormal, "done")
-				return errors.New("done")
-			}
-			wt := lws.WriteText
-			if msgs[sent].binary {
-				wt = lws.WriteBinary
-			}
-			if _, err := c.Write(msgs[sent].data, wt); err != nil {
-				return err
-			}
-			sent++
-			awaiting = true
-		case lws.CallbackClientReceive:
-			got = append(got, in...)
-			if c.IsFinalFragment() {
-				m := msgs[sent-1]
-				rec.add(fmt.Sprintf("echo %s: intact %v, binary %v", m.name, bytes.Equal(got, m.data), c.FrameIsBinary()))
-				got = got[:0]
-				awaiting = false
-				c.CallbackOnWritable()
-			}
-		case lws.CallbackClientConnectionError:
-			rec.add("error " + string(in))
-		}
-		return nil
-	}}
-	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
-		vh, err := cx.CreateVhost(lws.VhostInfo{Name: "c", Port: lws.PortNoListen, Protocols: []lws.Protocol{proto},
-			Extensions: []lws.Extension{pmdExtension(t, "")}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Address: "127.0.0.1", Port: port, Protocol: "chat"}); err != nil {
-			t.Fatal(err)
-		}
-	})
-	if ev := rec.await(t, "established"); ev != "established pmd true" {
-		t.Fatalf("%q (events %q)", ev, rec.list())
-	}
-	for _, m := range msgs {
-		want := fmt.Sprintf("echo %s: intact true, binary %v", m.name, m.binary)
-		if ev := rec.await(t, "echo"); ev != want {
-			t.Fatalf("%q, want %q", ev, want)
-		}
-	}
+	msgs := echoDeflateMessages(t, port, "chat", pmdExtension(t, ""))
 	line, err := out.ReadString('\n')
 	if err != nil {
 		t.Fatalf("the node server's report: %v", err)

@@ -3,6 +3,8 @@ package lws_test
 import (
 	"bytes"
 	"crypto/rand"
+	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/pmdeflate"
+	lwsws "github.com/golws/lws/ws"
 )
 
 // pmdExtension is golws's permessage-deflate with the options named as
@@ -118,4 +121,74 @@ func (s *countingSession) Encode(dst, in []byte, first, final bool) ([]byte, boo
 		s.n.encoded.Add(1)
 	}
 	return out, transformed, err
+}
+
+// echoDeflateMessages connects golws's client, with the extension ext, to
+// the echo server on port under protocol, and sends each of the
+// deflateInteropMessages once its previous echo is back; it fails the
+// test unless the extension was agreed and every echo came back intact
+// with its type. It returns the messages sent.
+func echoDeflateMessages(t *testing.T, port int, protocol string, ext lws.Extension) []deflateMessage {
+	t.Helper()
+	msgs := deflateInteropMessages(t)
+	rec := newRecorder()
+	sent := 0
+	awaiting := false // a message is out and its echo not yet back
+	var got []byte
+	proto := lws.Protocol{Name: protocol, Callback: func(c *lws.Conn, reason lws.Reason, in []byte) error {
+		switch reason {
+		case lws.CallbackClientEstablished:
+			rec.add(fmt.Sprint("established pmd ", c.ExtensionActive("permessage-deflate")))
+			c.CallbackOnWritable()
+		case lws.CallbackClientWriteable:
+			if awaiting {
+				return nil
+			}
+			if sent == len(msgs) {
+				c.CloseReason(lwsws.CloseNormal, "done")
+				return errors.New("done")
+			}
+			wt := lws.WriteText
+			if msgs[sent].binary {
+				wt = lws.WriteBinary
+			}
+			if _, err := c.Write(msgs[sent].data, wt); err != nil {
+				return err
+			}
+			sent++
+			awaiting = true
+		case lws.CallbackClientReceive:
+			got = append(got, in...)
+			if c.IsFinalFragment() {
+				m := msgs[sent-1]
+				rec.add(fmt.Sprintf("echo %s: intact %v, binary %v", m.name, bytes.Equal(got, m.data), c.FrameIsBinary()))
+				got = got[:0]
+				awaiting = false
+				c.CallbackOnWritable()
+			}
+		case lws.CallbackClientConnectionError:
+			rec.add("error " + string(in))
+		}
+		return nil
+	}}
+	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
+		vh, err := cx.CreateVhost(lws.VhostInfo{Name: "c", Port: lws.PortNoListen, Protocols: []lws.Protocol{proto},
+			Extensions: []lws.Extension{ext}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cx.ClientConnect(lws.ClientConnectInfo{Vhost: vh, Address: "127.0.0.1", Port: port, Protocol: protocol}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if ev := rec.await(t, "established"); ev != "established pmd true" {
+		t.Fatalf("%q (events %q)", ev, rec.list())
+	}
+	for _, m := range msgs {
+		want := fmt.Sprintf("echo %s: intact true, binary %v", m.name, m.binary)
+		if ev := rec.await(t, "echo"); ev != want {
+			t.Fatalf("%q, want %q", ev, want)
+		}
+	}
+	return msgs
 }
