@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/pmdeflate"
 	"github.com/golws/lws/ws"
 )
 
@@ -108,8 +109,17 @@ func (a *app) finish(c *lws.Conn, code ws.CloseCode) {
 }
 
 // clientExtensions are the WebSocket extensions the client offers (its
-// vhost's registry): none yet.
-var clientExtensions []lws.Extension
+// vhost's registry) unless -no-extensions: permessage-deflate with lws's
+// defaults, as lws's test client offers it.
+var clientExtensions = []lws.Extension{lws.PermessageDeflate(pmdeflate.Options{})}
+
+// extensions returns the extensions the configuration offers.
+func (a *app) extensions() []lws.Extension {
+	if a.cfg.noExtensions {
+		return nil
+	}
+	return clientExtensions
+}
 
 // protocols returns the vhost's protocols, with the mode chosen by the
 // configuration: lws-client, which the connection binds to first, then one
@@ -241,7 +251,7 @@ func (a *app) printAgreed(c *lws.Conn) {
 		proto = c.Protocol().Name
 	}
 	var exts []string
-	for _, e := range clientExtensions {
+	for _, e := range a.extensions() {
 		if c.ExtensionActive(e.Name) {
 			exts = append(exts, e.Name)
 		}

@@ -161,6 +161,8 @@ type config struct {
 	method   string
 	body     string
 	verbose  bool
+	// noExtensions offers no WebSocket extension (-no-extensions).
+	noExtensions bool
 }
 
 // seconds is a flag holding a duration written as seconds ("0.05") or as
@@ -240,6 +242,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Float64Var(&cfg.rate, "r", 0, "mirror: circles per second (0: one per WRITEABLE, as fast as the connection takes them)")
 	fs.StringVar(&cfg.method, "m", "", "http: request method (default GET, or POST with -b)")
 	fs.StringVar(&cfg.body, "b", "", "http: file whose content is the request body")
+	fs.BoolVar(&cfg.noExtensions, "no-extensions", false, "offer no WebSocket extension (lws's test client's -n); by default permessage-deflate is offered")
 	fs.BoolVar(&cfg.verbose, "v", false, "verbose: connection details on stderr (the HTTP response head; the WebSocket subprotocol and extensions agreed)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: lws-client [flags] ws://HOST[:PORT]/PATH | wss://... | raw://HOST:PORT | http://... | https://...")
@@ -421,7 +424,7 @@ func run(cfg *config, stdin io.Reader, stdout, stderr io.Writer) int {
 		Name:                "lws-client",
 		Port:                lws.PortNoListen,
 		Protocols:           protos,
-		Extensions:          clientExtensions,
+		Extensions:          a.extensions(),
 		ClientSSLCAFilepath: cfg.caFile,
 	})
 	if err != nil {

@@ -744,19 +744,27 @@ func lwswsSite(t *testing.T) int {
 // TestModeEchoAgainstLwsws: echo mode offers the echo protocol, so the
 // README's example works against lwsws's built-in site, whose first
 // protocol (http-only) would otherwise take the connection and never
-// answer; -v names the protocol and extensions the server agreed to.
+// answer; -v names the protocol and extensions the server agreed to
+// (permessage-deflate, which the client offers and lwsws accepts, as lws
+// does).
 func TestModeEchoAgainstLwsws(t *testing.T) {
 	port := lwswsSite(t)
 	out, errOut, code := runCmd(t, "", "-mode", "echo", "-n", "20", "-s", "3000", "-v", "-t", "20", wsURL(port))
 	if code != 0 || !strings.HasPrefix(out, "echo: 20 messages of 3000 bytes sent, 20 echoed and verified") {
 		t.Fatalf("exit %d, stdout %q; stderr:\n%s", code, out, errOut)
 	}
-	if !strings.Contains(errOut, "lws-client: protocol "+echo.Name+", extensions: none\n") {
+	if !strings.Contains(errOut, "lws-client: protocol "+echo.Name+", extensions: permessage-deflate\n") {
 		t.Errorf("-v did not name the protocol and extensions:\n%s", errOut)
+	}
+	// -no-extensions offers none, as lws's test client's -n.
+	out, errOut, code = runCmd(t, "", "-mode", "echo", "-n", "5", "-s", "3000", "-v", "-t", "20", "-no-extensions", wsURL(port))
+	if code != 0 || !strings.HasPrefix(out, "echo: 5 messages of 3000 bytes sent, 5 echoed and verified") ||
+		!strings.Contains(errOut, "lws-client: protocol "+echo.Name+", extensions: none\n") {
+		t.Errorf("-no-extensions: exit %d, stdout %q; stderr:\n%s", code, out, errOut)
 	}
 	// -P still chooses; the server's choice among those offered is shown.
 	_, errOut, code = runCmd(t, "x\n", "-v", "-n", "1", "-t", "20", "-P", "nope, "+dumbincrement.Name+", "+echo.Name, wsURL(port))
-	if code != 0 || !strings.Contains(errOut, "lws-client: protocol "+dumbincrement.Name+", extensions: none\n") {
+	if code != 0 || !strings.Contains(errOut, "lws-client: protocol "+dumbincrement.Name+", extensions: permessage-deflate\n") {
 		t.Errorf("exit %d; stderr:\n%s", code, errOut)
 	}
 }
