@@ -105,6 +105,11 @@ type role interface {
 	// (RxFlowControl) and reports whether the role did it; otherwise
 	// reception is turned on or off for the whole network connection.
 	childRxFlow(ch *Conn, enable bool) bool
+	// childPending is told that the stream child ch holds received data
+	// its role has not delivered yet (a WebSocket extension's decoded
+	// output, left for the next pass), so that the network connection
+	// services ch again though nothing new arrives for it.
+	childPending(ch *Conn)
 	// goAway tells the connection that the server takes no new work
 	// (Deprecate, the context's end): HTTP/2 sends GOAWAY and closes once
 	// its streams are done. Other roles go on as they are.
@@ -145,6 +150,7 @@ func (roleBase) endChild(*Conn) bool          { return true }
 func (roleBase) goAway(*Conn)                 {}
 func (roleBase) childClosed(*Conn)            {}
 func (roleBase) childRxFlow(*Conn, bool) bool { return false }
+func (roleBase) childPending(*Conn)           {}
 
 // sendChild sends a child's bytes on the network connection as they are.
 func (roleBase) sendChild(ch *Conn, hdr, p []byte) (int, error) {

@@ -879,6 +879,10 @@ func (r *h2Net) childClosed(ch *Conn) {
 	}
 }
 
+// childPending: the stream's role holds output; the connection is
+// serviced for it (pending) and redelivers to it on the next pass.
+func (r *h2Net) childPending(*Conn) { r.kidOutput = true }
+
 // childRxFlow turns reception on or off for one stream: its DATA is held,
 // and its window not given back, while it is off.
 func (r *h2Net) childRxFlow(ch *Conn, enable bool) bool {

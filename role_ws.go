@@ -317,9 +317,7 @@ func (w *wsState) drainInto(c *Conn, bp *[]byte, budget *int) error {
 		if *budget <= 0 {
 			// Let the others have their turn; come back on the next pass.
 			if c.isStream() {
-				if h, ok := c.Network().role.(*h2Net); ok {
-					h.kidOutput = true
-				}
+				c.Network().role.childPending(c)
 			}
 			c.loop.queueReady(c)
 			return nil
