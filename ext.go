@@ -139,6 +139,9 @@ func (c *Conn) negotiateServer(offers []extOffer) ([]activeExt, string) {
 		}
 		sess, params, err := ext.Negotiate(c, true, o.params)
 		if err != nil || sess == nil || sess.RSV()&used != 0 {
+			if sess != nil {
+				sess.Release()
+			}
 			continue
 		}
 		used |= sess.RSV()

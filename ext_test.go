@@ -239,13 +239,17 @@ func TestExtensionSessionsReleased(t *testing.T) {
 	var srv *lws.Vhost
 	newContext(t, lws.ContextInfo{}, func(cx *lws.Context) {
 		var err error
+		// A second extension on the same reserved bit: the server makes
+		// its session, finds the bit taken and must release it.
+		second := invertExtension()
+		second.Name = "x-invert2"
 		srv, err = cx.CreateVhost(lws.VhostInfo{Name: "s", Port: lws.PortAny, Iface: "127.0.0.1",
-			Protocols: []lws.Protocol{echo.Protocol()}, Extensions: []lws.Extension{invertExtension()}})
+			Protocols: []lws.Protocol{echo.Protocol()}, Extensions: []lws.Extension{invertExtension(), second}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		cvh, err := cx.CreateVhost(lws.VhostInfo{Name: "c", Port: lws.PortNoListen,
-			Protocols: []lws.Protocol{client}, Extensions: []lws.Extension{invertExtension()}})
+			Protocols: []lws.Protocol{client}, Extensions: []lws.Extension{invertExtension(), second}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -262,8 +266,9 @@ func TestExtensionSessionsReleased(t *testing.T) {
 		t.Fatal(ev)
 	}
 	rec.await(t, "closed")
-	// Four sessions: two on the server, two on the clients.
+	// Six sessions: two per connection on the server (x-invert2's
+	// declined at once), one per connection on the clients.
 	waitFor(t, "the sessions to be released", func() bool {
-		return invertMade.Load()-made == 4 && invertReleased.Load()-released == 4
+		return invertMade.Load()-made == 6 && invertReleased.Load()-released == 6
 	})
 }

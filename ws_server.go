@@ -101,9 +101,7 @@ func (c *Conn) wsServerUpgrade(overH2 bool) error {
 	resp = hw.headEnd(resp, nil)
 	l.scratch = resp[:0]
 	if err := hw.sendHead(c, nil, resp, nil, false); err != nil {
-		for _, a := range exts {
-			a.sess.Release()
-		}
+		releaseExts(exts)
 		return err
 	}
 	vh.counts.wsUpg++
