@@ -9,8 +9,7 @@ import (
 // (Encode). It is not safe for concurrent use; one goroutine (lws's loop)
 // drives a connection.
 type Session struct {
-	o      Options
-	server bool
+	o Options
 
 	// Receiving: the inflater and its staged input are borrowed from a
 	// pool while a message is in flight.
@@ -39,7 +38,7 @@ type Session struct {
 // parameters; server tells which end it is, o are the vhost's options (the
 // ones the handshake did not decide: compression level, buffer sizes ...).
 func NewSession(p Params, server bool, o Options) *Session {
-	s := &Session{o: o, server: server}
+	s := &Session{o: o}
 	sb, cb := orDefault(p.ServerMaxWindowBits, 15), orDefault(p.ClientMaxWindowBits, 15)
 	if server {
 		s.txBits = min(sb, o.serverBits())
