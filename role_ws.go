@@ -62,11 +62,9 @@ type wsAux struct {
 
 // wsExtState is the state of negotiated extensions.
 type wsExtState struct {
-	exts     []activeExt      // negotiated extensions
-	rxExt    ExtensionSession // the one transforming the message being received
-	txExt    ExtensionSession // the one transforming the message being sent
-	encBuf   []byte           // encoded payload of the current write
-	frameBuf []byte           // the frames of a write the session cuts
+	exts  []activeExt      // negotiated extensions
+	rxExt ExtensionSession // the one transforming the message being received
+	txExt ExtensionSession // the one transforming the message being sent
 	// decoding: rxExt was fed and has not asked for input since, so it
 	// may hold decoded output; the parser waits meanwhile.
 	decoding bool
@@ -464,28 +462,14 @@ func (w *wsState) write(c *Conn, p []byte, wt WriteType) (int, error) {
 			sess = x.exts[0].sess
 		}
 		if sess != nil {
-			out, transformed, err := sess.Encode(x.encBuf[:0], p, first, fin)
+			bp := txBufs.Get().(*[]byte)
+			sent, err := w.writeTransformed(c, sess, bp, op, first, fin, p)
+			*bp = keepSmall(*bp)
+			txBufs.Put(bp)
 			if err != nil {
 				return 0, err
 			}
-			if first {
-				x.txExt = nil
-				if transformed {
-					x.txExt = sess
-				}
-			}
-			if x.txExt != nil {
-				x.encBuf = keepSmall(out)
-				if err := w.checkFragments(op, fin); err != nil {
-					return 0, err
-				}
-				var rsv byte
-				if first {
-					rsv = sess.RSV()
-				}
-				if err := x.sendTransformed(c, op, fin, rsv, out); err != nil {
-					return 0, err
-				}
+			if sent {
 				return len(p), nil
 			}
 		}
@@ -497,6 +481,40 @@ func (w *wsState) write(c *Conn, p []byte, wt WriteType) (int, error) {
 	}
 	return c.wsSendFrame(op, fin, p)
 }
+
+// writeTransformed has sess encode one write into *bp and sends it,
+// unless sess leaves this message as it is (sent false: the caller
+// frames p itself).
+func (w *wsState) writeTransformed(c *Conn, sess ExtensionSession, bp *[]byte, op ws.Opcode, first, fin bool, p []byte) (sent bool, err error) {
+	x := w.x
+	out, transformed, err := sess.Encode((*bp)[:0], p, first, fin)
+	*bp = out
+	if err != nil {
+		return false, err
+	}
+	if first {
+		x.txExt = nil
+		if transformed {
+			x.txExt = sess
+		}
+	}
+	if x.txExt == nil {
+		return false, nil
+	}
+	if err := w.checkFragments(op, fin); err != nil {
+		return false, err
+	}
+	var rsv byte
+	if first {
+		rsv = sess.RSV()
+	}
+	return true, x.sendTransformed(c, op, fin, rsv, out)
+}
+
+// txBufs are the buffers a transformed write is encoded and framed into,
+// lent for the write (what the socket does not take is copied), so that
+// no connection keeps one.
+var txBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // txFramer is what an ExtensionSession implements when the payload it
 // transforms is to be sent in frames of at most TxBufSize bytes (lws's
@@ -517,7 +535,8 @@ func (x *wsExtState) sendTransformed(c *Conn, op ws.Opcode, fin bool, rsv byte, 
 		return err
 	}
 	client := c.kind == kindClient
-	frames := x.frameBuf[:0]
+	fp := txBufs.Get().(*[]byte)
+	frames := (*fp)[:0]
 	for len(out) > 0 {
 		k := min(len(out), size)
 		h := ws.Header{Fin: fin && k == len(out), RSV: rsv, Opcode: op, Length: int64(k), Masked: client}
@@ -532,13 +551,14 @@ func (x *wsExtState) sendTransformed(c *Conn, op ws.Opcode, fin bool, rsv byte, 
 		}
 		out, op, rsv = out[k:], ws.OpContinuation, 0
 	}
-	x.frameBuf = keepSmall(frames)
 	_, err := c.send(nil, frames)
+	*fp = keepSmall(frames)
+	txBufs.Put(fp)
 	return err
 }
 
 // keepSmall returns b emptied to be used again, or nil if it grew large:
-// a connection keeps no buffer the size of its largest message.
+// a pool keeps no buffer the size of the largest message.
 func keepSmall(b []byte) []byte {
 	if cap(b) > 64<<10 {
 		return nil
